@@ -1,0 +1,159 @@
+"""Database engine, sessions and migrations (Alembic) for SQLite and PostgreSQL."""
+
+from __future__ import annotations
+
+import asyncio
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import sqlalchemy as sa
+from sqlalchemy.engine import make_url
+from sqlalchemy.exc import ArgumentError
+from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine, AsyncSession, create_async_engine
+
+from tools.errors import ConfigError
+from tools.settings import Settings
+
+MIGRATIONS = Path(__file__).parent / "migrations"
+
+_ASYNC_DRIVERS = {
+    "postgresql": "postgresql+asyncpg",
+    "postgres": "postgresql+asyncpg",
+    "sqlite": "sqlite+aiosqlite",
+}
+
+
+def to_async_url(url: str) -> str:
+    """`url` as people write it, with the async driver Wallie uses for its database."""
+    try:
+        parsed = make_url(url)
+    except ArgumentError as exc:
+        raise ConfigError(f"DATABASE_URL is not a database URL: {url!r}") from exc
+    backend = parsed.get_backend_name()
+    if backend not in _ASYNC_DRIVERS:
+        raise ConfigError(
+            f"DATABASE_URL uses {backend!r}; Wallie supports postgresql:// and sqlite:// URLs"
+        )
+    return parsed.set(drivername=_ASYNC_DRIVERS[backend]).render_as_string(hide_password=False)
+
+
+def _sqlite_pragmas(dbapi_conn: Any, _record: Any) -> None:
+    cur = dbapi_conn.cursor()
+    # WAL lets readers (the MCP server) run while an import writes.
+    cur.execute("PRAGMA journal_mode=WAL")
+    cur.execute("PRAGMA synchronous=NORMAL")
+    cur.execute("PRAGMA foreign_keys=ON")
+    cur.execute("PRAGMA busy_timeout=10000")
+    cur.execute("PRAGMA cache_size=-65536")
+    cur.close()
+
+
+@dataclass
+class Database:
+    """An async engine plus the helpers every query needs."""
+
+    engine: AsyncEngine
+    url: str
+
+    @classmethod
+    def from_url(cls, url: str) -> Database:
+        """Open (lazily) the database at `url`; the async driver is chosen here."""
+        async_url = to_async_url(url)
+        parsed = make_url(async_url)
+        kwargs: dict[str, Any] = {}
+        if parsed.get_backend_name() == "sqlite":
+            if parsed.database and parsed.database != ":memory:":
+                Path(parsed.database).expanduser().parent.mkdir(parents=True, exist_ok=True)
+        else:
+            kwargs.update(pool_size=10, max_overflow=10, pool_pre_ping=True)
+        engine = create_async_engine(async_url, **kwargs)
+        if engine.dialect.name == "sqlite":
+            sa.event.listen(engine.sync_engine, "connect", _sqlite_pragmas)
+        return cls(engine=engine, url=async_url)
+
+    @classmethod
+    def from_settings(cls, settings: Settings) -> Database:
+        """Open the database the settings point at (embedded SQLite when unset)."""
+        return cls.from_url(settings.async_database_url)
+
+    @property
+    def dialect(self) -> str:
+        """'sqlite' or 'postgresql'."""
+        return self.engine.dialect.name
+
+    @property
+    def display_url(self) -> str:
+        """The URL with any password hidden, for messages."""
+        return make_url(self.url).render_as_string(hide_password=True)
+
+    @asynccontextmanager
+    async def session(self) -> AsyncIterator[AsyncSession]:
+        """A session; commit is the caller's."""
+        async with AsyncSession(self.engine, expire_on_commit=False) as session:
+            yield session
+
+    @asynccontextmanager
+    async def connect(self) -> AsyncIterator[AsyncConnection]:
+        """A read connection for Core queries."""
+        async with self.engine.connect() as conn:
+            yield conn
+
+    async def dispose(self) -> None:
+        """Close every pooled connection."""
+        await self.engine.dispose()
+
+    # -- migrations -------------------------------------------------------
+
+    async def upgrade(self, revision: str = "head") -> None:
+        """Run the Alembic migrations up to `revision`."""
+        from alembic import command
+
+        async with self.engine.begin() as conn:
+            await conn.run_sync(lambda c: command.upgrade(_alembic_config(c), revision))
+
+    async def downgrade(self, revision: str) -> None:
+        """Run the Alembic migrations down to `revision`."""
+        from alembic import command
+
+        async with self.engine.begin() as conn:
+            await conn.run_sync(lambda c: command.downgrade(_alembic_config(c), revision))
+
+    async def current_revision(self) -> str | None:
+        """The revision the database is at, or None when it was never migrated."""
+        from alembic.runtime.migration import MigrationContext
+
+        async with self.engine.connect() as conn:
+            return await conn.run_sync(
+                lambda c: MigrationContext.configure(c).get_current_revision()
+            )
+
+    async def ensure_schema(self) -> None:
+        """Upgrade to head when the database is behind (used on first use)."""
+        if await self.current_revision() != head_revision():
+            await self.upgrade()
+
+
+def _alembic_config(connection: sa.Connection | None = None) -> Any:
+    from alembic.config import Config
+
+    cfg = Config()
+    cfg.set_main_option("script_location", str(MIGRATIONS))
+    cfg.attributes["connection"] = connection
+    return cfg
+
+
+def head_revision() -> str:
+    """The newest migration revision shipped with this version."""
+    from alembic.script import ScriptDirectory
+
+    head = ScriptDirectory.from_config(_alembic_config()).get_current_head()
+    assert head is not None
+    return head
+
+
+def run(coro: Any) -> Any:
+    """Run a coroutine from synchronous code (the CLI)."""
+    return asyncio.run(coro)

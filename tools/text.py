@@ -1,0 +1,53 @@
+"""Text normalisation shared by storage and search: accents, case, phones."""
+
+from __future__ import annotations
+
+import re
+import unicodedata
+
+_NON_WORD = re.compile(r"[^\w@.+-]+")
+_DIGITS = re.compile(r"\D+")
+_SPACES = re.compile(r"\s+")
+
+# Spain is the default market: a bare 9-digit national number gets its country code.
+DEFAULT_COUNTRY_CODE = "34"
+
+
+def fold(text: str) -> str:
+    """Lower-case `text` and strip its accents ("José" -> "jose"); ñ becomes n."""
+    decomposed = unicodedata.normalize("NFKD", text.casefold())
+    return "".join(ch for ch in decomposed if not unicodedata.combining(ch))
+
+
+def search_text(*parts: str | None) -> str:
+    """One folded, space-separated string for a full-text index."""
+    joined = " ".join(p for p in parts if p)
+    return _SPACES.sub(" ", fold(joined)).strip()
+
+
+def phone_digits(raw: str | None) -> str | None:
+    """A phone number as E.164 digits without '+' ("+34 600-12-34-56" -> "34600123456")."""
+    if not raw:
+        return None
+    stripped = raw.strip()
+    digits = _DIGITS.sub("", stripped)
+    if not digits:
+        return None
+    if stripped.startswith("00"):
+        digits = digits[2:]
+    elif not stripped.startswith("+") and len(digits) == 9 and digits[0] in "6789":
+        digits = DEFAULT_COUNTRY_CODE + digits
+    return digits
+
+
+def query_digits(query: str) -> str | None:
+    """The digits of a query that looks like a phone number (6+ digits), else None."""
+    if re.search(r"[a-zA-Z]", query):
+        return None
+    digits = _DIGITS.sub("", query)
+    return digits if len(digits) >= 6 else None
+
+
+def words(text: str) -> list[str]:
+    """Folded word tokens of `text` (letters and digits only)."""
+    return [w for w in re.findall(r"\w+", fold(text)) if w]
