@@ -139,7 +139,6 @@ class Message(SQLModel, table=True):
     sender: str = Field(default="", max_length=200)
     sent_at: datetime = Field(sa_type=UTCDateTime)
     text: str = Field(default="")
-    search_text: str = Field(default="")
     external_id: str = Field(max_length=200)
     sentiment_label: str | None = Field(default=None, max_length=8)
     sentiment_score: float | None = Field(default=None)

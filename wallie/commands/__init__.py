@@ -1,0 +1,1 @@
+"""The `wallie` sub-commands, one module per group; heavy imports stay inside commands."""
