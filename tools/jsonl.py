@@ -166,8 +166,7 @@ def parse_record(record: Any) -> MessageIn:
 
 def _lines(path: Path) -> Iterator[tuple[int, str]]:
     with path.open(encoding="utf-8") as fh:
-        for number, line in enumerate(fh, start=1):
-            yield number, line
+        yield from enumerate(fh, start=1)
 
 
 def parse_file(path: Path) -> ParseResult:
