@@ -13,7 +13,7 @@ from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.ext.asyncio import AsyncConnection
 
 from tools.db import Database
-from tools.models import Client, Conversation, Message, client_search_text, utcnow
+from tools.models import Client, Conversation, Message, client_search_fields, utcnow
 from tools.text import phone_digits
 
 Scorer = Callable[[Sequence[str]], list[tuple[str, float]]]
@@ -205,7 +205,7 @@ class _Writer:
                 "industry": c.industry,
                 "tags": c.tags,
                 "notes": c.notes,
-                "search_text": client_search_text(
+                **client_search_fields(
                     {
                         "name": c.name,
                         "email": c.email,

@@ -92,6 +92,7 @@ class Client(SQLModel, table=True):
     industry: str | None = Field(default=None, max_length=100)
     tags: list[str] = Field(default_factory=list, sa_type=sa.JSON)
     notes: str | None = Field(default=None)
+    search_name: str = Field(default="", max_length=200)
     search_text: str = Field(default="")
     created_at: datetime = Field(default_factory=utcnow, sa_type=UTCDateTime)
     updated_at: datetime = Field(default_factory=utcnow, sa_type=UTCDateTime)
@@ -144,10 +145,15 @@ class Message(SQLModel, table=True):
     sentiment_score: float | None = Field(default=None)
 
 
-def client_search_text(client: Client | dict[str, Any]) -> str:
-    """The folded text a client is found by (name, email, company, industry, tags)."""
+def client_search_fields(client: Client | dict[str, Any]) -> dict[str, str]:
+    """The folded `search_name` and `search_text` a client is found by."""
     from tools.text import search_text
 
     get = client.get if isinstance(client, dict) else lambda k: getattr(client, k)
     tags = get("tags") or []
-    return search_text(get("name"), get("email"), get("company"), get("industry"), " ".join(tags))
+    return {
+        "search_name": search_text(get("name")),
+        "search_text": search_text(
+            get("name"), get("email"), get("company"), get("industry"), " ".join(tags)
+        ),
+    }

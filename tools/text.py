@@ -5,9 +5,8 @@ from __future__ import annotations
 import re
 import unicodedata
 
-_NON_WORD = re.compile(r"[^\w@.+-]+")
 _DIGITS = re.compile(r"\D+")
-_SPACES = re.compile(r"\s+")
+_WORD = re.compile(r"[^\W_]+")
 
 # Spain is the default market: a bare 9-digit national number gets its country code.
 DEFAULT_COUNTRY_CODE = "34"
@@ -20,9 +19,11 @@ def fold(text: str) -> str:
 
 
 def search_text(*parts: str | None) -> str:
-    """One folded, space-separated string for a full-text index."""
-    joined = " ".join(p for p in parts if p)
-    return _SPACES.sub(" ", fold(joined)).strip()
+    """Folded words for a full-text index ("Ana.García@x.es" -> "ana garcia x es").
+
+    Splitting on punctuation here makes SQLite's and PostgreSQL's tokenizers agree.
+    """
+    return " ".join(words(" ".join(p for p in parts if p)))
 
 
 def phone_digits(raw: str | None) -> str | None:
@@ -49,5 +50,5 @@ def query_digits(query: str) -> str | None:
 
 
 def words(text: str) -> list[str]:
-    """Folded word tokens of `text` (letters and digits only)."""
-    return [w for w in re.findall(r"\w+", fold(text)) if w]
+    """Folded word tokens of `text` (letters and digits; '_' splits words)."""
+    return _WORD.findall(fold(text))

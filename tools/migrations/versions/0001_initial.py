@@ -85,6 +85,7 @@ def upgrade() -> None:
         sa.Column("industry", sa.String(100)),
         sa.Column("tags", sa.JSON, nullable=False),
         sa.Column("notes", sa.Text),
+        sa.Column("search_name", sa.String(200), nullable=False, server_default=""),
         sa.Column("search_text", sa.Text, nullable=False, server_default=""),
         sa.Column("created_at", UTCDateTime(), nullable=False),
         sa.Column("updated_at", UTCDateTime(), nullable=False),
