@@ -88,10 +88,11 @@ class ServerState:
 
 
 def _make_cache(settings: Settings) -> Any:
-    try:
-        from tools.cache import make_cache
-    except ImportError:
+    """The tool cache, or None when WALLIE_CACHE_TTL=0 turns caching off."""
+    if settings.cache_ttl == 0:
         return None
+    from tools.cache import make_cache
+
     return make_cache(settings)
 
 

@@ -16,6 +16,8 @@ from tools.db import Database
 from tools.models import Client, Conversation, Message, client_search_fields, utcnow
 from tools.text import phone_digits
 
+ANALYZE_AFTER = 10_000
+
 Scorer = Callable[[Sequence[str]], list[tuple[str, float]]]
 
 
@@ -119,6 +121,10 @@ async def ingest(
             if progress:
                 progress(len(batch))
         await writer.finish()
+    if report.messages_added >= ANALYZE_AFTER:
+        # Fresh statistics after a bulk load, or the planner may pick full scans.
+        async with db.engine.begin() as conn:
+            await conn.exec_driver_sql("ANALYZE")
     return report
 
 

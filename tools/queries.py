@@ -520,11 +520,11 @@ async def search_messages(
         sql = f"""
             SELECT m.id, m.client_id, c.name AS client_name, m.conversation_id, m.channel,
                 m.direction, m.sent_at, m.text,
-                ts_rank_cd(to_tsvector('simple'::regconfig, wallie_fold(m.text)), q, 1) AS score
+                ts_rank_cd(m.search_tsv, q, 1) AS score
             FROM message m
             JOIN client c ON c.id = m.client_id,
                 to_tsquery('simple'::regconfig, :q) AS q
-            WHERE to_tsvector('simple'::regconfig, wallie_fold(m.text)) @@ q AND {where}
+            WHERE m.search_tsv @@ q AND {where}
             ORDER BY score DESC, m.sent_at DESC, m.id DESC
             LIMIT :limit OFFSET :offset
         """
