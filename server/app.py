@@ -91,7 +91,10 @@ def _make_cache(settings: Settings) -> Any:
     """The tool cache, or None when WALLIE_CACHE_TTL=0 turns caching off."""
     if settings.cache_ttl == 0:
         return None
-    from tools.cache import make_cache
+    try:
+        from tools.cache import make_cache
+    except ImportError:  # the cache layer is still being built
+        return None
 
     return make_cache(settings)
 
@@ -133,11 +136,32 @@ async def _answer(
     )
 
 
-def build_server(settings: Settings | None = None) -> MCPServer[ServerState]:
-    """The MCP server with Wallie's tools, resources and prompts."""
+def build_server(
+    settings: Settings | None = None, *, auth_url: str | None = None
+) -> MCPServer[ServerState]:
+    """The MCP server with Wallie's tools, resources and prompts.
+
+    With `auth_url` (the server's public base URL) every HTTP request needs a bearer API
+    key (`wallie keys create`), and acts as that key's owner.
+    """
     from wallie import __version__
 
     state = ServerState(settings=settings or get_settings())
+    auth_kwargs: dict[str, Any] = {}
+    if auth_url is not None:
+        from mcp.server.auth.settings import AuthSettings
+
+        from server.auth import ApiKeyVerifier
+
+        auth_kwargs = {
+            "token_verifier": ApiKeyVerifier(state),
+            "auth": AuthSettings(
+                issuer_url=auth_url,
+                resource_server_url=f"{auth_url.rstrip('/')}/mcp",
+                required_scopes=["wallie"],
+                validate_token_resource=False,
+            ),
+        }
 
     @asynccontextmanager
     async def lifespan(_server: MCPServer[ServerState]) -> AsyncIterator[ServerState]:
@@ -157,6 +181,7 @@ def build_server(settings: Settings | None = None) -> MCPServer[ServerState]:
         instructions=INSTRUCTIONS,
         version=__version__,
         lifespan=lifespan,
+        **auth_kwargs,
         log_level=state.settings.log_level
         if state.settings.log_level in {"DEBUG", "INFO", "WARNING", "ERROR", "CRITICAL"}
         else "WARNING",

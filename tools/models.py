@@ -157,3 +157,18 @@ def client_search_fields(client: Client | dict[str, Any]) -> dict[str, str]:
             get("name"), get("email"), get("company"), get("industry"), " ".join(tags)
         ),
     }
+
+
+class ApiKey(SQLModel, table=True):
+    """An HTTP API key: stored as a SHA-256 hash, mapped to one owner."""
+
+    __tablename__ = "api_key"
+
+    id: int | None = Field(default=None, primary_key=True)
+    owner_id: int = Field(foreign_key="owner.id", ondelete="CASCADE")
+    name: str = Field(default="", max_length=100)
+    prefix: str = Field(max_length=16, unique=True)
+    key_hash: str = Field(max_length=64)
+    created_at: datetime = Field(default_factory=utcnow, sa_type=UTCDateTime)
+    last_used_at: datetime | None = Field(default=None, sa_type=UTCDateTime)
+    revoked_at: datetime | None = Field(default=None, sa_type=UTCDateTime)

@@ -10,7 +10,7 @@ import typer
 from tools.errors import WallieError
 from wallie import __version__
 from wallie._console import err
-from wallie.commands import data, db, serve
+from wallie.commands import data, db, keys, serve
 
 app = typer.Typer(
     name="wallie",
@@ -42,6 +42,7 @@ app.add_typer(db.app, name="db")
 app.add_typer(data.demo_app, name="demo")
 app.add_typer(data.import_app, name="import")
 app.command("serve")(serve.serve)
+app.add_typer(keys.app, name="keys")
 
 
 def main() -> None:

@@ -8,8 +8,11 @@ import sys
 
 import typer
 
+from tools.errors import InvalidArgument
 from tools.settings import get_settings
 from wallie._console import err
+
+_LOOPBACK = {"127.0.0.1", "localhost", "::1"}
 
 
 class Transport(enum.StrEnum):
@@ -28,6 +31,12 @@ def serve(
     stateless: bool = typer.Option(
         False, help="HTTP: keep no session state, to run replicas behind a load balancer."
     ),
+    no_auth: bool = typer.Option(
+        False,
+        "--no-auth",
+        help="HTTP: accept requests without an API key, acting as WALLIE_OWNER "
+        "(local development only; refused unless bound to a loopback address).",
+    ),
 ) -> None:
     """Serve Wallie's MCP tools, resources and prompts."""
     from server.app import build_server
@@ -37,18 +46,23 @@ def serve(
     logging.basicConfig(
         level=settings.log_level, stream=sys.stderr, format="%(levelname)s %(name)s: %(message)s"
     )
-    app = build_server(settings)
     if transport is Transport.stdio:
-        app.run("stdio")
+        build_server(settings).run("stdio")
         return
     import uvicorn
+
+    if no_auth and host not in _LOOPBACK:
+        raise InvalidArgument(f"--no-auth is only allowed on a loopback host, not {host!r}")
+    app = build_server(settings, auth_url=None if no_auth else f"http://{host}:{port}")
 
     http_app = app.streamable_http_app(
         streamable_http_path="/mcp", stateless_http=stateless, host=host
     )
     err.print(
         f"Wallie MCP server on http://{host}:{port}/mcp "
-        f"({'stateless' if stateless else 'stateful'}); health at /healthz, metrics at /metrics",
+        f"({'stateless' if stateless else 'stateful'}, "
+        f"{'NO AUTH, acting as ' + settings.owner if no_auth else 'API key required'}); "
+        "health at /healthz, metrics at /metrics",
         highlight=False,
     )
     uvicorn.run(http_app, host=host, port=port, log_level=settings.log_level.lower(), lifespan="on")
