@@ -19,7 +19,7 @@ from tools import queries
 from tools.context import open_database
 from tools.db import Database
 from tools.errors import NotFound, RateLimited, WallieError
-from tools.owners import ensure_owner
+from tools.owners import owner_id as lookup_owner
 from tools.schemas import ClientPage, ClientProfile, HistoryPage, MessageSearchResult
 from tools.settings import Settings, get_settings
 
@@ -72,11 +72,16 @@ class ServerState:
         return self.settings.owner
 
     async def owner_id(self) -> int:
-        """The database id of the acting owner (created on first use)."""
+        """The database id of the acting owner; reads never create one."""
         email = self.owner_email()
         if email not in self.owner_ids:
-            assert self.db is not None
-            self.owner_ids[email] = await ensure_owner(self.db, email)
+            try:
+                self.owner_ids[email] = await lookup_owner(self.database, email)
+            except NotFound:
+                raise NotFound(
+                    f"there is no data for {email} yet: run `wallie demo seed` or "
+                    "`wallie import jsonl FILE` (or set WALLIE_OWNER)"
+                ) from None
         return self.owner_ids[email]
 
     @property
@@ -354,8 +359,8 @@ def _resources(app: MCPServer[ServerState], state: ServerState) -> None:
             raise ResourceNotFoundError(
                 f"conversation id must be a number, got {conversation_id!r}"
             )
-        owner = await state.owner_id()
         try:
+            owner = await state.owner_id()
             summary = await queries.get_conversation(state.database, owner, int(conversation_id))
             page = await queries.conversation_history(
                 state.database, owner, conversation_id=int(conversation_id), limit=200
