@@ -1,0 +1,59 @@
+"""`wallie cache`: figures shared by every server process, and clearing."""
+
+from __future__ import annotations
+
+import asyncio
+from typing import Any
+
+import typer
+
+from tools.settings import get_settings
+from wallie._console import err, out, print_json
+
+app = typer.Typer(
+    help="Inspect and clear the tool cache (Redis when REDIS_URL is set).", no_args_is_help=True
+)
+
+
+async def _with_cache(action: str, owner: str | None = None) -> Any:
+    from tools.cache import make_cache
+
+    cache = make_cache(get_settings())
+    try:
+        if action == "stats":
+            return await cache.stats()
+        return await cache.clear(owner)
+    finally:
+        await cache.aclose()
+
+
+@app.command()
+def stats(json_: bool = typer.Option(False, "--json", help="Print JSON.")) -> None:
+    """Hits, misses, errors and hit rate per tool, across all server processes."""
+    figures = asyncio.run(_with_cache("stats"))
+    data = figures.model_dump(mode="json") if hasattr(figures, "model_dump") else figures
+    if json_:
+        print_json(data)
+        return
+    from rich.table import Table
+
+    table = Table(title=f"cache: {data.get('backend', '?')}")
+    for column in ("tool", "hits", "misses", "errors", "hit rate"):
+        table.add_column(column, justify="left" if column == "tool" else "right")
+    tools = data.get("tools", {})
+    for name, t in sorted(tools.items()):
+        table.add_row(
+            name, str(t["hits"]), str(t["misses"]), str(t["errors"]), f"{t['hit_rate']:.1f}%"
+        )
+    if not tools:
+        err.print("no cached calls yet")
+    out.print(table)
+
+
+@app.command()
+def clear(
+    owner: str | None = typer.Option(None, "--owner", help="Only this owner's entries."),
+) -> None:
+    """Remove cached answers (all, or one owner's)."""
+    removed = asyncio.run(_with_cache("clear", owner))
+    err.print(f"removed {removed} cached entr{'y' if removed == 1 else 'ies'}", highlight=False)
