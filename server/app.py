@@ -15,12 +15,20 @@ from mcp_types import CallToolResult, TextContent, ToolAnnotations
 from pydantic import BaseModel, Field
 
 from server import _render
-from tools import queries
+from tools import insights, queries
 from tools.context import open_database
 from tools.db import Database
 from tools.errors import NotFound, RateLimited, WallieError
 from tools.owners import owner_id as lookup_owner
-from tools.schemas import ClientPage, ClientProfile, HistoryPage, MessageSearchResult
+from tools.schemas import (
+    ClientInsights,
+    ClientPage,
+    ClientProfile,
+    ConversationMood,
+    HistoryPage,
+    MessageSearchResult,
+    SentimentOut,
+)
 from tools.settings import Settings, get_settings
 
 log = logging.getLogger("wallie.server")
@@ -108,11 +116,11 @@ async def _answer(
     state: ServerState,
     tool: str,
     args: dict[str, Any],
-    model: type[BaseModel],
     compute: Callable[[int], Awaitable[BaseModel]],
     render: Callable[[Any], str],
     *,
     rate_limited: bool = False,
+    wrap: bool = False,
 ) -> CallToolResult:
     """Run a read tool through the cache; domain errors become tool errors."""
     started = time.perf_counter()
@@ -123,7 +131,9 @@ async def _answer(
 
         async def fresh() -> dict[str, Any]:
             result = await compute(owner_id)
-            return {"data": result.model_dump(mode="json"), "text": render(result)}
+            data = result.model_dump(mode="json")
+            # A union output schema is published as {"result": ...} by the SDK.
+            return {"data": {"result": data} if wrap else data, "text": render(result)}
 
         if state.cache is None:
             value = await fresh()
@@ -219,7 +229,6 @@ def build_server(
             state,
             "search_clients",
             args,
-            ClientPage,
             lambda owner: queries.search_clients(state.database, owner, query, limit, cursor),
             _render.client_page,
         )
@@ -234,7 +243,6 @@ def build_server(
             state,
             "get_client",
             {"client_id": client_id},
-            ClientProfile,
             lambda owner: queries.get_client(state.database, owner, client_id),
             _render.client_profile,
         )
@@ -271,7 +279,6 @@ def build_server(
             state,
             "get_conversation_history",
             args,
-            HistoryPage,
             lambda owner: queries.conversation_history(state.database, owner, **args),
             _render.history_page,
         )
@@ -312,9 +319,74 @@ def build_server(
             state,
             "search_messages",
             args,
-            MessageSearchResult,
             lambda owner: queries.search_messages(state.database, owner, **args),
             _render.search_result,
+            rate_limited=True,
+        )
+
+    @app.tool(annotations=READ_ONLY)
+    async def analyze_sentiment(
+        text: Annotated[
+            str | None, Field(max_length=5000, description="A text to analyse (up to 5000 chars).")
+        ] = None,
+        message_id: Annotated[int | None, Field(ge=1, description="A stored message.")] = None,
+        conversation_id: Annotated[
+            int | None, Field(ge=1, description="A whole conversation: per-message trend.")
+        ] = None,
+    ) -> Annotated[CallToolResult, SentimentOut | ConversationMood]:
+        """Sentiment (label, score -1..1, confidence, language, emotions, the words that
+        drove it) of a text or a stored message; for a conversation, every message's score,
+        the client's rolling mood, its trend and the turning points (with message ids).
+
+        Give exactly one of text, message_id or conversation_id. Spanish and English.
+        """
+        given = [
+            n
+            for n, v in (
+                ("text", text),
+                ("message_id", message_id),
+                ("conversation_id", conversation_id),
+            )
+            if v is not None
+        ]
+        if len(given) != 1:
+            raise ToolError(
+                "give exactly one of text, message_id or conversation_id"
+                + (f" (got {', '.join(given)})" if given else "")
+            )
+
+        async def compute(owner: int) -> BaseModel:
+            if text is not None:
+                return insights.sentiment_of(text)
+            if message_id is not None:
+                return await insights.analyze_message(state.database, owner, message_id)
+            assert conversation_id is not None
+            return await insights.conversation_mood(state.database, owner, conversation_id)
+
+        def render(result: Any) -> str:
+            if isinstance(result, ConversationMood):
+                return _render.conversation_mood(result)
+            return _render.sentiment(result)
+
+        args = {"text": text, "message_id": message_id, "conversation_id": conversation_id}
+        return await _answer(
+            state, "analyze_sentiment", args, compute, render, rate_limited=True, wrap=True
+        )
+
+    @app.tool(annotations=READ_ONLY)
+    async def get_client_insights(
+        client_id: Annotated[int, Field(ge=1, description="A client id from search_clients.")],
+    ) -> Annotated[CallToolResult, ClientInsights]:
+        """Computed facts about a client to reason over: mood trend and turning points,
+        how long each side takes to reply, unanswered client messages, open conversations,
+        outcomes and success scores, and a churn-risk flag with its reasons. Every fact
+        carries the message or conversation ids it came from: cite them."""
+        return await _answer(
+            state,
+            "get_client_insights",
+            {"client_id": client_id},
+            lambda owner: insights.client_insights(state.database, owner, client_id),
+            _render.insights,
             rate_limited=True,
         )
 

@@ -132,3 +132,83 @@ class MessageSearchResult(BaseModel):
     query: str
     hits: list[MessageHit]
     next_cursor: str | None = None
+
+
+class SentimentOut(BaseModel):
+    """Sentiment of one text: label, score in -1..1, language, emotions and why."""
+
+    label: str
+    score: float
+    confidence: float
+    language: str
+    emotions: dict[str, float] = Field(default_factory=dict)
+    drivers: list[str] = Field(default_factory=list, description="words that drove the result")
+    message_id: int | None = None
+
+
+class MessageMood(BaseModel):
+    """One message's stored sentiment, with the client's rolling mood after it."""
+
+    message_id: int
+    sent_at: datetime
+    direction: str
+    label: str
+    score: float
+    rolling: float | None = Field(
+        default=None, description="the client's rolling inbound mood after this message"
+    )
+
+
+class TurningPoint(BaseModel):
+    """Where the client's mood changed, and at which message."""
+
+    message_id: int
+    sent_at: datetime
+    before: float
+    after: float
+    change: str = Field(description="improved or worsened")
+
+
+class ConversationMood(BaseModel):
+    """Per-message sentiment of a conversation, the client's trend and turning points."""
+
+    conversation_id: int
+    client_id: int
+    messages: list[MessageMood]
+    latest_mood: Mood | None = None
+    trend: str = Field(description="improving, worsening, stable or unknown")
+    turning_points: list[TurningPoint] = Field(default_factory=list)
+
+
+class Fact(BaseModel):
+    """A computed fact with the ids it stands on, for the agent to cite."""
+
+    kind: str
+    text: str
+    message_ids: list[int] = Field(default_factory=list)
+    conversation_ids: list[int] = Field(default_factory=list)
+
+
+class ClientInsights(BaseModel):
+    """Facts about a client to reason over: mood, replies, open items, outcomes, churn risk."""
+
+    client_id: int
+    name: str
+    mood_trend: str
+    latest_mood: Mood | None = None
+    turning_points: list[TurningPoint] = Field(default_factory=list)
+    median_client_reply_minutes: float | None = Field(
+        default=None, description="how long the client takes to answer us"
+    )
+    median_our_reply_minutes: float | None = Field(
+        default=None, description="how long we take to answer the client"
+    )
+    unanswered_inbound: list[int] = Field(
+        default_factory=list, description="ids of client messages still without our reply"
+    )
+    open_conversations: list[ConversationSummary] = Field(default_factory=list)
+    outcomes: dict[str, int] = Field(default_factory=dict)
+    mean_success_score: float | None = None
+    churn_risk: bool = False
+    churn_reasons: list[Fact] = Field(default_factory=list)
+    facts: list[Fact] = Field(default_factory=list)
