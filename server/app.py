@@ -390,6 +390,14 @@ def build_server(
             rate_limited=True,
         )
 
+    @app.tool(annotations=READ_ONLY)
+    async def cache_stats() -> dict[str, Any]:
+        """Cache hits, misses, errors and hit rate per tool, shared by every server process."""
+        if state.cache is None:
+            return {"backend": "disabled (WALLIE_CACHE_TTL=0)", "tools": {}}
+        stats = await state.cache.stats()
+        return stats.model_dump(mode="json") if hasattr(stats, "model_dump") else dict(stats)
+
     _resources(app, state)
     _prompts(app)
     from server.http import add_routes
