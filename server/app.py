@@ -104,10 +104,7 @@ def _make_cache(settings: Settings) -> Any:
     """The tool cache, or None when WALLIE_CACHE_TTL=0 turns caching off."""
     if settings.cache_ttl == 0:
         return None
-    try:
-        from tools.cache import make_cache
-    except ImportError:  # the cache layer is still being built
-        return None
+    from tools.cache import make_cache
 
     return make_cache(settings)
 

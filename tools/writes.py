@@ -7,10 +7,8 @@ from tools.settings import Settings
 
 async def data_changed(settings: Settings, owner: str) -> None:
     """Tell every reader that `owner`'s data changed (bumps the owner's cache version)."""
-    try:
-        from tools.cache import make_cache
-    except ImportError:  # the cache layer is optional at this stage
-        return
+    from tools.cache import make_cache
+
     cache = make_cache(settings)
     try:
         await cache.bump_version(owner)

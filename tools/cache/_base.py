@@ -1,0 +1,114 @@
+"""What both cache backends share: keys, envelopes, statistics and the rate-limit maths."""
+
+from __future__ import annotations
+
+import asyncio
+import hashlib
+import json
+from collections.abc import Awaitable, Callable, Mapping
+from typing import Any
+
+from pydantic import BaseModel, Field
+
+Compute = Callable[[], Awaitable[Any]]
+ENVELOPE = "wallie-cache/1"
+
+
+class ToolStats(BaseModel):
+    """One tool's cache figures."""
+
+    hits: int = 0
+    misses: int = 0
+    errors: int = 0
+    hit_rate: float = Field(default=0.0, description="hits as a percentage of lookups")
+
+
+class CacheStats(BaseModel):
+    """Cache figures per tool; with Redis, the same for every server process."""
+
+    backend: str
+    tools: dict[str, ToolStats] = Field(default_factory=dict)
+
+    @classmethod
+    def from_counts(cls, backend: str, counts: Mapping[str, Mapping[str, int]]) -> CacheStats:
+        """Build from {tool: {"hits": n, "misses": n, "errors": n}}."""
+        tools = {}
+        for tool, c in sorted(counts.items()):
+            hits, misses = int(c.get("hits", 0)), int(c.get("misses", 0))
+            lookups = hits + misses
+            tools[tool] = ToolStats(
+                hits=hits,
+                misses=misses,
+                errors=int(c.get("errors", 0)),
+                hit_rate=round(100.0 * hits / lookups, 1) if lookups else 0.0,
+            )
+        return cls(backend=backend, tools=tools)
+
+
+def args_hash(args: Mapping[str, Any]) -> str:
+    """A stable hash of canonical JSON arguments (key order and spacing do not matter)."""
+    canonical = json.dumps(args, sort_keys=True, separators=(",", ":"), default=str)
+    return hashlib.sha256(canonical.encode()).hexdigest()[:24]
+
+
+def entry_key(owner: str, tool: str, version: int, digest: str) -> str:
+    """`wallie:{owner}:{tool}:v{version}:{hash}`."""
+    return f"wallie:{owner}:{tool}:v{version}:{digest}"
+
+
+def encode(value: Any) -> bytes:
+    """A value as a JSON envelope (never pickle)."""
+    return json.dumps({"e": ENVELOPE, "v": value}, separators=(",", ":")).encode()
+
+
+def decode(raw: bytes | str) -> tuple[bool, Any]:
+    """(True, value) for an envelope we wrote; (False, None) for anything else."""
+    try:
+        data = json.loads(raw)
+    except (ValueError, UnicodeDecodeError):
+        return False, None
+    if not isinstance(data, dict) or data.get("e") != ENVELOPE or "v" not in data:
+        return False, None
+    return True, data["v"]
+
+
+class SingleFlight:
+    """Concurrent callers for one key share one computation."""
+
+    def __init__(self) -> None:
+        self._inflight: dict[str, asyncio.Future[Any]] = {}
+
+    async def run(self, key: str, compute: Compute) -> Any:
+        """Run `compute` once for all concurrent callers of `key`."""
+        running = self._inflight.get(key)
+        if running is not None:
+            return await asyncio.shield(running)
+        future: asyncio.Future[Any] = asyncio.get_running_loop().create_future()
+        self._inflight[key] = future
+        try:
+            value = await compute()
+        except BaseException as exc:
+            future.set_exception(exc)
+            # Mark retrieved so an exception nobody else awaited is not logged.
+            future.exception()
+            raise
+        else:
+            future.set_result(value)
+            return value
+        finally:
+            del self._inflight[key]
+
+
+def gcra(tat: float | None, now: float, interval: float, burst: float) -> tuple[float, float]:
+    """GCRA: (new theoretical arrival time, seconds to wait; 0 means allowed)."""
+    tat = max(tat if tat is not None else now, now)
+    new_tat = tat + interval
+    allow_at = new_tat - burst
+    if allow_at > now:
+        return tat, allow_at - now
+    return new_tat, 0.0
+
+
+def rate_message(tool: str, limit: int, period: float, retry_after: float) -> str:
+    """The user-facing text of a tripped rate limit."""
+    return f"rate limit for {tool}: {limit} calls per {period:g} s; retry after {retry_after:.1f} s"

@@ -1,0 +1,260 @@
+"""Cache-aside over Redis: shared by every server process, and never a reason to fail."""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import logging
+import time
+from collections.abc import Mapping
+from typing import Any
+
+import redis.asyncio as aioredis
+from redis.backoff import NoBackoff
+from redis.exceptions import RedisError
+from redis.retry import Retry
+
+from tools.cache._base import (
+    CacheStats,
+    Compute,
+    SingleFlight,
+    args_hash,
+    decode,
+    encode,
+    entry_key,
+    rate_message,
+)
+from tools.errors import RateLimited
+
+log = logging.getLogger("wallie.cache")
+
+STATS_KEY = "wallie:stats"
+
+# One round trip for a lookup: read the owner's data version, then the entry under that
+# version, and count the hit or miss where every process can see it.
+_LOOKUP = """
+local version = redis.call('GET', KEYS[1]) or '0'
+local value = redis.call('GET', ARGV[1] .. version .. ARGV[2])
+if value then
+  redis.call('HINCRBY', KEYS[2], ARGV[3] .. '|hits', 1)
+else
+  redis.call('HINCRBY', KEYS[2], ARGV[3] .. '|misses', 1)
+end
+return {version, value}
+"""
+
+# GCRA, atomically, on the server's clock: returns 0 (allowed) or milliseconds to wait.
+_RATE = """
+local t = redis.call('TIME')
+local now = tonumber(t[1]) * 1000 + math.floor(tonumber(t[2]) / 1000)
+local interval = tonumber(ARGV[1])
+local burst = tonumber(ARGV[2])
+local tat = tonumber(redis.call('GET', KEYS[1]) or now)
+if tat < now then tat = now end
+local new_tat = tat + interval
+local wait = new_tat - burst - now
+if wait > 0 then return wait end
+redis.call('SET', KEYS[1], new_tat, 'PX', math.ceil(new_tat - now) + 1)
+return 0
+"""
+
+
+class RedisCache:
+    """A cache in Redis with per-owner versions, shared counters and rate limits."""
+
+    backend = "redis"
+
+    def __init__(
+        self,
+        url: str,
+        *,
+        ttl: int = 300,
+        ttls: Mapping[str, int] | None = None,
+        rate_limit: int = 120,
+        timeout: float = 0.25,
+        retry_after_failure: float = 1.0,
+        lock_wait: float = 1.0,
+    ) -> None:
+        self.url = url
+        self.ttl = ttl
+        self.ttls = dict(ttls or {})
+        self.rate_limit = rate_limit
+        self.retry_after_failure = retry_after_failure
+        self.lock_wait = lock_wait
+        # Short timeouts and no client-side retries: a sick Redis must cost little.
+        self.redis = aioredis.from_url(
+            url,
+            socket_timeout=timeout,
+            socket_connect_timeout=timeout,
+            retry=Retry(NoBackoff(), 0),
+            health_check_interval=0,
+        )
+        self._lookup = self.redis.register_script(_LOOKUP)
+        self._rate = self.redis.register_script(_RATE)
+        self._flight = SingleFlight()
+        self._down_until = 0.0
+        self._unflushed_errors: dict[str, int] = {}
+
+    # -- availability -------------------------------------------------------
+
+    def _available(self) -> bool:
+        return time.monotonic() >= self._down_until
+
+    def _failed(self, tool: str, exc: Exception) -> None:
+        """Count an error and skip Redis for a moment (a circuit breaker)."""
+        self._unflushed_errors[tool] = self._unflushed_errors.get(tool, 0) + 1
+        if self._available():
+            log.warning("Redis unavailable (%s); answering from the database", exc)
+        self._down_until = time.monotonic() + self.retry_after_failure
+
+    async def _flush_errors(self) -> None:
+        errors, self._unflushed_errors = self._unflushed_errors, {}
+        try:
+            async with self.redis.pipeline(transaction=False) as pipe:
+                for tool, n in errors.items():
+                    pipe.hincrby(STATS_KEY, f"{tool}|errors", n)
+                await pipe.execute()
+        except RedisError:
+            for tool, n in errors.items():
+                self._unflushed_errors[tool] = self._unflushed_errors.get(tool, 0) + n
+
+    # -- cache-aside --------------------------------------------------------
+
+    async def cached(
+        self,
+        owner: str,
+        tool: str,
+        args: Mapping[str, Any],
+        compute: Compute,
+        *,
+        ttl: int | None = None,
+    ) -> Any:
+        """The cached answer for (owner, tool, args), computed once when missing."""
+        if not self._available():
+            self._unflushed_errors[tool] = self._unflushed_errors.get(tool, 0) + 1
+            return await compute()
+        digest = args_hash(args)
+        prefix = f"wallie:{owner}:{tool}:v"
+        try:
+            reply = await self._lookup(
+                keys=[f"wallie:{owner}:version", STATS_KEY], args=[prefix, f":{digest}", tool]
+            )
+        except (RedisError, OSError) as exc:
+            self._failed(tool, exc)
+            return await compute()
+        if self._unflushed_errors:
+            await self._flush_errors()
+        version = int(reply[0])
+        key = entry_key(owner, tool, version, digest)
+        if len(reply) > 1 and reply[1] is not None:
+            ok, value = decode(reply[1])
+            if ok:
+                return value
+            await self._recount_as_miss(tool)  # corrupt or foreign: a miss, overwritten
+        seconds = self.ttls.get(tool, self.ttl) if ttl is None else ttl
+        return await self._flight.run(key, lambda: self._fill(key, tool, compute, seconds))
+
+    async def _recount_as_miss(self, tool: str) -> None:
+        try:
+            async with self.redis.pipeline(transaction=False) as pipe:
+                pipe.hincrby(STATS_KEY, f"{tool}|hits", -1)
+                pipe.hincrby(STATS_KEY, f"{tool}|misses", 1)
+                await pipe.execute()
+        except RedisError as exc:
+            self._failed(tool, exc)
+
+    async def _fill(self, key: str, tool: str, compute: Compute, ttl: int) -> Any:
+        """Compute and store, letting only one process compute a key at a time."""
+        lock = f"{key}:lock"
+        try:
+            leader = bool(await self.redis.set(lock, b"1", nx=True, px=int(self.lock_wait * 3000)))
+        except RedisError as exc:
+            self._failed(tool, exc)
+            return await compute()
+        if not leader:
+            # Another process is computing this key: wait briefly for its answer.
+            deadline = time.monotonic() + self.lock_wait
+            while time.monotonic() < deadline:
+                await asyncio.sleep(0.02)
+                try:
+                    raw = await self.redis.get(key)
+                except RedisError as exc:
+                    self._failed(tool, exc)
+                    break
+                if raw is not None:
+                    ok, value = decode(raw)
+                    if ok:
+                        return value
+        try:
+            value = await compute()
+            if ttl > 0:
+                try:
+                    await self.redis.set(key, encode(value), ex=ttl)
+                except RedisError as exc:
+                    self._failed(tool, exc)
+            return value
+        finally:
+            if leader:
+                with contextlib.suppress(RedisError):  # else it expires by itself
+                    await self.redis.delete(lock)
+
+    # -- invalidation, figures, limits ---------------------------------------
+
+    async def bump_version(self, owner: str) -> int:
+        """Invalidate every cached answer of `owner` (old entries expire unread)."""
+        return int(await self.redis.incr(f"wallie:{owner}:version"))
+
+    async def stats(self) -> CacheStats:
+        """Hits, misses and errors per tool, as every process sees them."""
+        counts: dict[str, dict[str, int]] = {}
+        try:
+            raw = await self.redis.hgetall(STATS_KEY)
+        except RedisError:
+            raw = {}
+        for field, value in raw.items():
+            tool, _, what = field.decode().rpartition("|")
+            counts.setdefault(tool, {})[what] = int(value)
+        for tool, n in self._unflushed_errors.items():
+            counts.setdefault(tool, {})["errors"] = counts.get(tool, {}).get("errors", 0) + n
+        return CacheStats.from_counts(self.backend, counts)
+
+    async def clear(self, owner: str | None = None) -> int:
+        """Drop cached answers: one owner's, or every Wallie key (counters too)."""
+        pattern = f"wallie:{_glob_escape(owner)}:*" if owner else "wallie:*"
+        removed = 0
+        batch: list[bytes] = []
+        async for key in self.redis.scan_iter(match=pattern, count=1000):
+            batch.append(key)
+            if len(batch) >= 500:
+                removed += await self.redis.unlink(*batch)
+                batch.clear()
+        if batch:
+            removed += await self.redis.unlink(*batch)
+        return removed
+
+    async def check_rate(
+        self, owner: str, tool: str, *, limit: int | None = None, period: float = 60.0
+    ) -> None:
+        """Raise RateLimited when `owner` calls `tool` more than `limit` times per `period`."""
+        limit = self.rate_limit if limit is None else limit
+        if limit <= 0 or not self._available():
+            return  # no Redis: fail open rather than refuse work
+        interval_ms = period * 1000 / limit
+        try:
+            wait_ms = await self._rate(
+                keys=[f"wallie:{owner}:rate:{tool}"], args=[interval_ms, period * 1000]
+            )
+        except (RedisError, OSError) as exc:
+            self._failed(tool, exc)
+            return
+        wait = float(wait_ms) / 1000
+        if wait > 0:
+            raise RateLimited(rate_message(tool, limit, period, wait), wait)
+
+    async def aclose(self) -> None:
+        """Close the connection pool."""
+        await self.redis.aclose()
+
+
+def _glob_escape(text: str) -> str:
+    return "".join(f"\\{c}" if c in "*?[]\\" else c for c in text)
