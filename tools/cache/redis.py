@@ -43,10 +43,11 @@ end
 return {version, value}
 """
 
-# GCRA, atomically, on the server's clock: returns 0 (allowed) or milliseconds to wait.
+# GCRA, atomically, on the server's clock, in integer microseconds (Lua numbers returned
+# to Redis are truncated to integers): returns 0 when allowed, else microseconds to wait.
 _RATE = """
 local t = redis.call('TIME')
-local now = tonumber(t[1]) * 1000 + math.floor(tonumber(t[2]) / 1000)
+local now = tonumber(t[1]) * 1000000 + tonumber(t[2])
 local interval = tonumber(ARGV[1])
 local burst = tonumber(ARGV[2])
 local tat = tonumber(redis.call('GET', KEYS[1]) or now)
@@ -54,7 +55,8 @@ if tat < now then tat = now end
 local new_tat = tat + interval
 local wait = new_tat - burst - now
 if wait > 0 then return wait end
-redis.call('SET', KEYS[1], new_tat, 'PX', math.ceil(new_tat - now) + 1)
+local ttl_ms = math.ceil((new_tat - now) / 1000) + 1
+redis.call('SET', KEYS[1], string.format('%d', new_tat), 'PX', ttl_ms)
 return 0
 """
 
@@ -239,15 +241,15 @@ class RedisCache:
         limit = self.rate_limit if limit is None else limit
         if limit <= 0 or not self._available():
             return  # no Redis: fail open rather than refuse work
-        interval_ms = period * 1000 / limit
+        interval_us = int(period * 1_000_000 / limit)
         try:
-            wait_ms = await self._rate(
-                keys=[f"wallie:{owner}:rate:{tool}"], args=[interval_ms, period * 1000]
+            wait_us = await self._rate(
+                keys=[f"wallie:{owner}:rate:{tool}"], args=[interval_us, int(period * 1_000_000)]
             )
         except (RedisError, OSError) as exc:
             self._failed(tool, exc)
             return
-        wait = float(wait_ms) / 1000
+        wait = int(wait_us) / 1_000_000
         if wait > 0:
             raise RateLimited(rate_message(tool, limit, period, wait), wait)
 
