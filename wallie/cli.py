@@ -10,7 +10,7 @@ import typer
 from tools.errors import WallieError
 from wallie import __version__
 from wallie._console import err
-from wallie.commands import cache, data, db, keys, sentiment, serve
+from wallie.commands import agent, cache, data, db, keys, sentiment, serve
 
 app = typer.Typer(
     name="wallie",
@@ -42,6 +42,8 @@ app.add_typer(db.app, name="db")
 app.add_typer(data.demo_app, name="demo")
 app.add_typer(data.import_app, name="import")
 app.command("serve")(serve.serve)
+app.command("ask")(agent.ask)
+app.command("chat")(agent.chat)
 app.add_typer(keys.app, name="keys")
 app.add_typer(cache.app, name="cache")
 app.add_typer(sentiment.app, name="sentiment")

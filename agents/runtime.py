@@ -1,0 +1,236 @@
+"""One question in, a stream of events out: tool calls, results, text, sources, usage."""
+
+from __future__ import annotations
+
+import os
+from collections.abc import AsyncIterator, Sequence
+from dataclasses import dataclass, field
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import Any
+
+from pydantic_ai import Agent, ModelRetry, RunContext, UsageLimits
+from pydantic_ai.exceptions import UsageLimitExceeded
+from pydantic_ai.messages import (
+    FunctionToolCallEvent,
+    FunctionToolResultEvent,
+    ModelMessage,
+    PartDeltaEvent,
+    PartStartEvent,
+    TextPart,
+    TextPartDelta,
+)
+from pydantic_ai.models import Model
+from pydantic_ai.run import AgentRunResultEvent
+from pydantic_ai.toolsets import AbstractToolset
+
+from agents.citations import Evidence, evidence_from
+from agents.prompt import SYSTEM_PROMPT
+from tools.settings import Settings, get_settings
+
+Event = dict[str, Any]
+PROVIDER_KEYS = ("OPENAI_API_KEY", "ANTHROPIC_API_KEY", "GEMINI_API_KEY", "MISTRAL_API_KEY")
+
+
+@dataclass
+class AskOptions:
+    """How to answer: which model, which MCP servers, and the bounds of the run."""
+
+    model: str | None = None
+    server_url: str | None = None
+    api_key: str | None = None
+    mcp_config: Path | None = None
+    max_steps: int = 12
+    max_tool_calls: int = 40
+    citation_retries: int = 2
+    toolsets: Sequence[AbstractToolset[Any]] | None = None  # tests pass their own
+
+
+@dataclass
+class Conversation:
+    """A chat's memory: the messages of the turns so far."""
+
+    messages: list[ModelMessage] = field(default_factory=list)
+
+
+def choose_model(options: AskOptions, settings: Settings) -> tuple[Model | str, bool]:
+    """The model to run and whether it is the retrieval-only one (no LLM configured)."""
+    name = options.model or settings.model
+    if name:
+        if isinstance(name, str) and name in ("retrieval", "none"):
+            from agents.retrieval import RetrievalModel
+
+            return RetrievalModel(), True
+        from agents.llm import make_model
+
+        return make_model(name, settings), False
+    if settings.litellm_url:
+        from agents.llm import proxy_model
+
+        return proxy_model(settings), False
+    if any(os.environ.get(k) for k in PROVIDER_KEYS):
+        from agents.llm import make_model
+
+        return make_model("fast", settings), False
+    from agents.retrieval import RetrievalModel
+
+    return RetrievalModel(), True
+
+
+def summarize(tool: str, content: Any, ok: bool) -> str:
+    """A one-line summary of a tool result for the stream."""
+    if not ok:
+        return str(content).strip().splitlines()[0][:200] if content else "failed"
+    if not isinstance(content, dict):
+        return str(content).strip().replace("\n", " ")[:120]
+    data = content.get("result", content) if isinstance(content.get("result"), dict) else content
+    if "clients" in data:
+        names = ", ".join(c["name"] for c in data["clients"][:3])
+        return f"{len(data['clients'])} client(s)" + (f": {names}" if names else "")
+    if "hits" in data:
+        return f"{len(data['hits'])} message(s) found"
+    if "messages" in data and "trend" in data:
+        return f"{len(data['messages'])} message(s) scored; trend {data['trend']}"
+    if "messages" in data:
+        return f"{len(data['messages'])} message(s)"
+    if "churn_risk" in data:
+        return f"{data['name']}: trend {data['mood_trend']}, churn risk {data['churn_risk']}"
+    if "conversation_count" in data:
+        return f"{data['name']}: {data['conversation_count']} conversation(s)"
+    if "label" in data:
+        return f"{data['label']} ({data['score']:+.2f})"
+    return ", ".join(list(data)[:5])
+
+
+def _partial(evidence: Evidence) -> str:
+    found = [f"{s.ref} {s.label}".strip() for s in list(evidence.sources.values())[:8]]
+    return "; ".join(found) if found else "nothing yet"
+
+
+async def ask(
+    question: str,
+    options: AskOptions | None = None,
+    conversation: Conversation | None = None,
+    settings: Settings | None = None,
+) -> AsyncIterator[Event]:
+    """Answer `question` as a stream of events; the last one is `final` or `error`."""
+    options = options or AskOptions()
+    settings = settings or get_settings()
+    question = question.strip()
+    if not question:
+        yield {"type": "error", "message": "the question is empty"}
+        return
+    try:
+        model, retrieval_only = choose_model(options, settings)
+        if options.toolsets is not None:
+            toolsets = list(options.toolsets)
+        else:
+            from agents.servers import toolsets as make_toolsets
+
+            toolsets = make_toolsets(
+                server_url=options.server_url,
+                api_key=options.api_key,
+                mcp_config=options.mcp_config,
+            )
+    except Exception as exc:  # configuration problems: one clear line
+        yield {"type": "error", "message": str(exc)}
+        return
+
+    pending: list[Event] = []
+    agent: Agent[None, str] = Agent(
+        model,
+        instructions=SYSTEM_PROMPT.format(today=datetime.now(UTC).date().isoformat()),
+        toolsets=toolsets,
+        retries={"tools": 1, "output": options.citation_retries},
+    )
+
+    @agent.output_validator
+    def check_citations(ctx: RunContext[None], output: str) -> str:
+        if ctx.partial_output:
+            return output
+        evidence = evidence_from(ctx.messages)
+        _, invalid = evidence.check(output)
+        if invalid:
+            pending.append({"type": "retry", "invalid_citations": invalid})
+            raise ModelRetry(
+                "These citations were not returned by any tool in this conversation: "
+                + ", ".join(invalid)
+                + ". Cite only ids that appear in tool results, or drop the claim."
+            )
+        return output
+
+    seen = Evidence()
+    limits = UsageLimits(request_limit=options.max_steps, tool_calls_limit=options.max_tool_calls)
+    history = conversation.messages if conversation else None
+    if retrieval_only:
+        yield {"type": "notice", "message": "no LLM configured: retrieval-only mode"}
+    try:
+        async with agent.run_stream_events(
+            question, message_history=history, usage_limits=limits
+        ) as events:
+            async for event in events:
+                while pending:
+                    yield pending.pop(0)
+                if isinstance(event, FunctionToolCallEvent):
+                    yield {
+                        "type": "tool_call",
+                        "tool": event.part.tool_name,
+                        "args": event.part.args_as_dict(),
+                    }
+                elif isinstance(event, FunctionToolResultEvent):
+                    ok = event.part.outcome == "success"
+                    if ok:
+                        seen.add_result(event.part.content)
+                    yield {
+                        "type": "tool_result",
+                        "tool": event.part.tool_name,
+                        "ok": ok,
+                        "summary": summarize(event.part.tool_name, event.part.content, ok),
+                    }
+                elif isinstance(event, PartStartEvent) and isinstance(event.part, TextPart):
+                    if event.part.content:
+                        yield {"type": "text", "delta": event.part.content}
+                elif isinstance(event, PartDeltaEvent) and isinstance(event.delta, TextPartDelta):
+                    if event.delta.content_delta:
+                        yield {"type": "text", "delta": event.delta.content_delta}
+                elif isinstance(event, AgentRunResultEvent):
+                    result = event.result
+                    evidence = evidence_from(result.all_messages())
+                    valid, _ = evidence.check(result.output)
+                    if conversation is not None:
+                        conversation.messages = result.all_messages()
+                    usage = result.usage
+                    yield {
+                        "type": "final",
+                        "answer": result.output,
+                        "sources": [
+                            {"ref": s.ref, "kind": s.kind, "id": s.id, "label": s.label}
+                            for s in valid
+                        ],
+                        "usage": {
+                            "requests": usage.requests,
+                            "tool_calls": usage.tool_calls,
+                            # The retrieval-only model spends no tokens; don't report estimates.
+                            "input_tokens": 0 if retrieval_only else usage.input_tokens,
+                            "output_tokens": 0 if retrieval_only else usage.output_tokens,
+                            **_cost(model),
+                        },
+                        "model": "retrieval-only (no LLM)"
+                        if retrieval_only
+                        else str(getattr(model, "model_name", model)),
+                    }
+    except UsageLimitExceeded as exc:
+        yield {
+            "type": "error",
+            "message": f"stopped at the step cap ({exc}); raise --max-steps or --max-tool-calls. "
+            f"Partial findings: {_partial(seen)}",
+            "partial": [{"ref": s.ref, "label": s.label} for s in list(seen.sources.values())[:20]],
+        }
+    except Exception as exc:
+        message = str(exc).strip().splitlines()[0] if str(exc).strip() else type(exc).__name__
+        yield {"type": "error", "message": f"{type(exc).__name__}: {message}"[:500]}
+
+
+def _cost(model: Any) -> dict[str, Any]:
+    cost = getattr(model, "total_cost", None)
+    return {"cost_usd": round(cost, 6)} if cost is not None else {}

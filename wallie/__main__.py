@@ -1,0 +1,5 @@
+"""`python -m wallie`: the same as the `wallie` command."""
+
+from wallie.cli import main
+
+main()

@@ -1,0 +1,164 @@
+"""`wallie ask` and `wallie chat`: the agent, streaming its answer with sources."""
+
+from __future__ import annotations
+
+import asyncio
+import json
+import sys
+from pathlib import Path
+from typing import Any
+
+import typer
+
+from wallie._console import err, out
+
+_MODEL_HELP = (
+    "A model group of litellm-config.yaml (fast, smart, local) or any LiteLLM model string "
+    "(openai/gpt-4o-mini, anthropic/..., ollama/...); 'retrieval' forces the no-LLM mode. "
+    "[default: WALLIE_MODEL, else retrieval-only when no LLM is configured]"
+)
+
+
+class _Printer:
+    """Renders agent events for a person (rich) or a script (one JSON object a line)."""
+
+    def __init__(self, as_json: bool) -> None:
+        self.as_json = as_json
+        self.in_text = False
+        self.failed = False
+
+    def __call__(self, event: dict[str, Any]) -> None:
+        if event["type"] == "error":
+            self.failed = True
+        if self.as_json:
+            sys.stdout.write(json.dumps(event, ensure_ascii=False, default=str) + "\n")
+            sys.stdout.flush()
+            return
+        kind = event["type"]
+        if kind == "text":
+            if not self.in_text:
+                out.print()
+                self.in_text = True
+            out.print(event["delta"], end="", markup=False, highlight=False)
+            return
+        if self.in_text and kind != "retry":
+            out.print()
+            self.in_text = False
+        if kind == "notice":
+            err.print(f"[yellow]{event['message']}[/]", highlight=False)
+        elif kind == "tool_call":
+            args = ", ".join(f"{k}={v!r}" for k, v in event["args"].items())
+            err.print(f"[dim]→ {event['tool']}({args})[/]", highlight=False, markup=True)
+        elif kind == "tool_result":
+            mark = "[green]✓[/]" if event["ok"] else "[red]✗[/]"
+            err.print(f"  {mark} [dim]{event['summary']}[/]", highlight=False)
+        elif kind == "retry":
+            self.in_text = False
+            err.print(
+                f"\n[yellow]citation check: {', '.join(event['invalid_citations'])} "
+                "not returned by any tool; asking for a correction[/]",
+                highlight=False,
+            )
+        elif kind == "final":
+            if event["sources"]:
+                out.print("\n[bold]Sources[/]")
+                for s in event["sources"]:
+                    out.print(f"  {s['ref']} {s['label']}", markup=False, highlight=False)
+            usage = event["usage"]
+            cost = f", ${usage['cost_usd']:.4f}" if usage.get("cost_usd") else ""
+            err.print(
+                f"[dim]{event['model']}: {usage['requests']} request(s), "
+                f"{usage['tool_calls']} tool call(s), {usage['input_tokens']} in / "
+                f"{usage['output_tokens']} out tokens{cost}[/]",
+                highlight=False,
+            )
+        elif kind == "error":
+            err.print(f"[bold red]error:[/] {event['message']}", highlight=False)
+
+
+def _options(
+    model: str | None,
+    server_url: str | None,
+    api_key: str | None,
+    mcp_config: Path | None,
+    max_steps: int,
+    max_tool_calls: int,
+) -> Any:
+    from agents.runtime import AskOptions
+
+    return AskOptions(
+        model=model,
+        server_url=server_url,
+        api_key=api_key,
+        mcp_config=mcp_config,
+        max_steps=max_steps,
+        max_tool_calls=max_tool_calls,
+    )
+
+
+async def _run(question: str, options: Any, printer: _Printer, conversation: Any = None) -> None:
+    from agents.runtime import ask as ask_events
+
+    async for event in ask_events(question, options, conversation):
+        printer(event)
+
+
+_server_url = typer.Option(None, "--server-url", help="A remote MCP server (streamable HTTP).")
+_api_key = typer.Option(
+    None, "--api-key", envvar="WALLIE_API_KEY", help="Bearer key for --server-url."
+)
+_mcp_config = typer.Option(
+    None, "--mcp-config", help="More MCP servers, from a Claude Desktop style mcpServers JSON file."
+)
+_max_steps = typer.Option(12, "--max-steps", min=1, max=100, help="Cap on model requests.")
+_max_tools = typer.Option(40, "--max-tool-calls", min=1, max=500, help="Cap on tool calls.")
+
+
+def ask(
+    question: str = typer.Argument(..., help="The question, in Spanish or English."),
+    model: str | None = typer.Option(None, "--model", "-m", help=_MODEL_HELP),
+    server_url: str | None = _server_url,
+    api_key: str | None = _api_key,
+    mcp_config: Path | None = _mcp_config,
+    max_steps: int = _max_steps,
+    max_tool_calls: int = _max_tools,
+    json_: bool = typer.Option(False, "--json", help="One JSON event a line."),
+) -> None:
+    """Ask about your clients: the agent calls Wallie's tools and streams a cited answer."""
+    printer = _Printer(json_)
+    options = _options(model, server_url, api_key, mcp_config, max_steps, max_tool_calls)
+    asyncio.run(_run(question, options, printer))
+    if printer.failed:
+        raise typer.Exit(code=2)
+
+
+def chat(
+    model: str | None = typer.Option(None, "--model", "-m", help=_MODEL_HELP),
+    server_url: str | None = _server_url,
+    api_key: str | None = _api_key,
+    mcp_config: Path | None = _mcp_config,
+    max_steps: int = _max_steps,
+    max_tool_calls: int = _max_tools,
+    json_: bool = typer.Option(False, "--json", help="One JSON event a line."),
+) -> None:
+    """A conversation with the agent: each question sees the previous turns. Ctrl-D ends it."""
+    from agents.runtime import Conversation
+
+    printer = _Printer(json_)
+    options = _options(model, server_url, api_key, mcp_config, max_steps, max_tool_calls)
+    conversation = Conversation()
+    interactive = sys.stdin.isatty()
+
+    async def loop() -> None:
+        while True:
+            if interactive:
+                err.print("[bold]you>[/] ", end="")
+            line = await asyncio.to_thread(sys.stdin.readline)
+            if not line:
+                return
+            if line.strip() in {"exit", "quit", "salir"}:
+                return
+            if line.strip():
+                await _run(line.strip(), options, printer, conversation)
+
+    asyncio.run(loop())
