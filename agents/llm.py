@@ -211,6 +211,9 @@ class LiteLLMModel(OpenAIChatModel):
         if stream:
             params["stream_options"] = {"include_usage": True}
             chunks = await self.router.acompletion(**params)
+            if not hasattr(chunks, "__aiter__"):
+                # Some deployments (and LiteLLM's mocks) answer a stream with one response.
+                chunks = _iterate(_as_chunks(chunks.model_dump(exclude_none=True)))
 
             async def done(seen: list[dict[str, Any]]) -> None:
                 self._add_cost(seen=seen)
@@ -239,12 +242,44 @@ class LiteLLMModel(OpenAIChatModel):
             return
 
 
-def _replay(chunks: list[dict[str, Any]]) -> _Stream:
-    async def replay() -> AsyncIterator[dict[str, Any]]:
-        for chunk in chunks:
-            yield chunk
+async def _iterate(chunks: list[dict[str, Any]]) -> AsyncIterator[dict[str, Any]]:
+    for chunk in chunks:
+        yield chunk
 
+
+def _as_chunks(completion: dict[str, Any]) -> list[dict[str, Any]]:
+    """A whole completion as the stream chunks that would have carried it."""
+    chunks = []
+    for choice in completion.get("choices", []):
+        message = choice.get("message") or {}
+        delta: dict[str, Any] = {"role": "assistant"}
+        if message.get("content"):
+            delta["content"] = message["content"]
+        if message.get("tool_calls"):
+            delta["tool_calls"] = [
+                {"index": i, **call} for i, call in enumerate(message["tool_calls"])
+            ]
+        chunks.append(
+            {
+                "id": completion.get("id", "chatcmpl-replay"),
+                "object": "chat.completion.chunk",
+                "created": completion.get("created", 0),
+                "model": completion.get("model", ""),
+                "choices": [
+                    {
+                        "index": choice.get("index", 0),
+                        "delta": delta,
+                        "finish_reason": choice.get("finish_reason"),
+                    }
+                ],
+                **({"usage": completion["usage"]} if completion.get("usage") else {}),
+            }
+        )
+    return chunks
+
+
+def _replay(chunks: list[dict[str, Any]]) -> _Stream:
     async def nothing(_seen: list[dict[str, Any]]) -> None:
         return None
 
-    return _Stream(replay(), nothing)
+    return _Stream(_iterate(chunks), nothing)

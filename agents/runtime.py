@@ -36,7 +36,7 @@ PROVIDER_KEYS = ("OPENAI_API_KEY", "ANTHROPIC_API_KEY", "GEMINI_API_KEY", "MISTR
 class AskOptions:
     """How to answer: which model, which MCP servers, and the bounds of the run."""
 
-    model: str | None = None
+    model: str | Model | None = None
     server_url: str | None = None
     api_key: str | None = None
     mcp_config: Path | None = None
@@ -56,6 +56,8 @@ class Conversation:
 def choose_model(options: AskOptions, settings: Settings) -> tuple[Model | str, bool]:
     """The model to run and whether it is the retrieval-only one (no LLM configured)."""
     name = options.model or settings.model
+    if isinstance(name, Model):
+        return name, False
     if name:
         if isinstance(name, str) and name in ("retrieval", "none"):
             from agents.retrieval import RetrievalModel

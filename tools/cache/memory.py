@@ -77,6 +77,29 @@ class MemoryCache:
 
         return await self._flight.run(key, fill)
 
+    async def get(self, owner: str, tool: str, args: Mapping[str, Any]) -> tuple[bool, Any]:
+        """(True, value) when cached, else (False, None); counted like `cached`."""
+        key = entry_key(owner, tool, self._versions.get(owner, 0), args_hash(args))
+        found = self._store.get(key)
+        if found is not None and found[0] > time.monotonic():
+            ok, value = decode(found[1])
+            if ok:
+                self._count(tool, "hits")
+                return True, value
+        self._count(tool, "misses")
+        return False, None
+
+    async def put(
+        self, owner: str, tool: str, args: Mapping[str, Any], value: Any, *, ttl: int | None = None
+    ) -> None:
+        """Store `value` (for callers that compute in pieces, such as a stream)."""
+        seconds = self.ttls.get(tool, self.ttl) if ttl is None else ttl
+        if seconds > 0:
+            key = entry_key(owner, tool, self._versions.get(owner, 0), args_hash(args))
+            if len(self._store) >= MAX_ENTRIES:
+                self._evict()
+            self._store[key] = (time.monotonic() + seconds, encode(value))
+
     def _evict(self) -> None:
         now = time.monotonic()
         for key in [k for k, (exp, _) in self._store.items() if exp <= now]:

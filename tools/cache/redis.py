@@ -156,6 +156,40 @@ class RedisCache:
         seconds = self.ttls.get(tool, self.ttl) if ttl is None else ttl
         return await self._flight.run(key, lambda: self._fill(key, tool, compute, seconds))
 
+    async def get(self, owner: str, tool: str, args: Mapping[str, Any]) -> tuple[bool, Any]:
+        """(True, value) when cached, else (False, None); counted like `cached`."""
+        if not self._available():
+            self._unflushed_errors[tool] = self._unflushed_errors.get(tool, 0) + 1
+            return False, None
+        try:
+            reply = await self._lookup(
+                keys=[f"wallie:{owner}:version", STATS_KEY],
+                args=[f"wallie:{owner}:{tool}:v", f":{args_hash(args)}", tool],
+            )
+        except (RedisError, OSError) as exc:
+            self._failed(tool, exc)
+            return False, None
+        if len(reply) > 1 and reply[1] is not None:
+            ok, value = decode(reply[1])
+            if ok:
+                return True, value
+            await self._recount_as_miss(tool)
+        return False, None
+
+    async def put(
+        self, owner: str, tool: str, args: Mapping[str, Any], value: Any, *, ttl: int | None = None
+    ) -> None:
+        """Store `value` (for callers that compute in pieces, such as a stream)."""
+        seconds = self.ttls.get(tool, self.ttl) if ttl is None else ttl
+        if seconds <= 0 or not self._available():
+            return
+        try:
+            version = int(await self.redis.get(f"wallie:{owner}:version") or 0)
+            key = entry_key(owner, tool, version, args_hash(args))
+            await self.redis.set(key, encode(value), ex=seconds)
+        except (RedisError, OSError) as exc:
+            self._failed(tool, exc)
+
     async def _recount_as_miss(self, tool: str) -> None:
         try:
             async with self.redis.pipeline(transaction=False) as pipe:
