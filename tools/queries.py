@@ -150,9 +150,13 @@ async def search_clients(
             )
     phone_exact = "0=1"
     if digits:
-        params["digits"] = "%" + digits + "%"
+        # "0034 600..." and "+34 600..." are the same number; a national "0" prefix
+        # ("07700 900123") is dropped inside an E.164 number, so match without it too.
+        core = digits[2:] if digits.startswith("00") else digits
+        core = core[1:] if core.startswith("0") and len(core) >= 9 else core
+        params["digits"] = "%" + core + "%"
         params["e164"] = phone_digits(query) or digits
-        match_conds.append("c.phone_digits LIKE :digits")
+        match_conds.append("(c.phone_digits LIKE :digits OR c.phone_digits = :e164)")
         phone_exact = "c.phone_digits = :e164"
     sql = f"""
         SELECT c.id, c.name, c.company, c.email, c.phone, c.last_contact_at,

@@ -49,23 +49,44 @@ app.add_typer(cache.app, name="cache")
 app.add_typer(sentiment.app, name="sentiment")
 
 
+def _domain_error(exc: BaseException) -> WallieError | None:
+    """The WallieError inside `exc`, also when task groups wrapped it in exception groups."""
+    if isinstance(exc, WallieError):
+        return exc
+    if isinstance(exc, BaseExceptionGroup):
+        for inner in exc.exceptions:
+            if found := _domain_error(inner):
+                return found
+    if exc.__cause__ is not None and exc.__cause__ is not exc:
+        return _domain_error(exc.__cause__)
+    return None
+
+
 def main() -> None:
     """Run the CLI: domain errors become one line and exit code 2, never a traceback."""
     try:
         app()
-    except WallieError as exc:
-        err.print(f"[bold red]error:[/] {exc}", highlight=False)
+    except BaseException as exc:
+        if isinstance(exc, SystemExit | KeyboardInterrupt) or not (found := _domain_error(exc)):
+            _unexpected(exc)
+            raise
+        err.print(f"[bold red]error:[/] {found}", highlight=False)
         sys.exit(2)
-    except KeyboardInterrupt:
+
+
+def _unexpected(exc: BaseException) -> None:
+    """Exit for anything that is not a domain error: one line, unless WALLIE_DEBUG is set."""
+    if isinstance(exc, SystemExit):
+        return
+    if isinstance(exc, KeyboardInterrupt):
         err.print("interrupted")
         sys.exit(130)
-    except Exception as exc:
-        if os.environ.get("WALLIE_DEBUG"):
-            raise
-        first_line = str(exc).strip().splitlines()[0][:300] if str(exc).strip() else ""
-        err.print(
-            f"[bold red]error:[/] unexpected {type(exc).__name__}: {first_line} "
-            "(set WALLIE_DEBUG=1 for the traceback)",
-            highlight=False,
-        )
-        sys.exit(1)
+    if os.environ.get("WALLIE_DEBUG"):
+        return  # the caller re-raises: the full traceback
+    first_line = str(exc).strip().splitlines()[0][:300] if str(exc).strip() else ""
+    err.print(
+        f"[bold red]error:[/] unexpected {type(exc).__name__}: {first_line} "
+        "(set WALLIE_DEBUG=1 for the traceback)",
+        highlight=False,
+    )
+    sys.exit(1)
