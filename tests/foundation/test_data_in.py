@@ -1,0 +1,180 @@
+"""Demo data and JSONL import: deterministic, idempotent, all-or-nothing."""
+
+from __future__ import annotations
+
+import json
+from datetime import UTC, datetime
+from pathlib import Path
+
+import pytest
+import sqlalchemy as sa
+
+from tools.db import Database
+from tools.demo import DemoSpec, generate
+from tools.ingest import ingest
+from tools.jsonl import parse_file
+from tools.models import Client, Conversation, Message
+from tools.owners import ensure_owner
+
+pytestmark = pytest.mark.anyio
+ANCHOR = datetime(2026, 11, 25, tzinfo=UTC)
+
+
+def _rows(spec: DemoSpec) -> list[tuple[object, ...]]:
+    return [
+        (
+            m.client.key,
+            m.client.name,
+            m.client.phone,
+            m.conversation.key,
+            m.external_id,
+            m.direction,
+            m.sent_at,
+            m.text,
+        )
+        for m in generate(spec)
+    ]
+
+
+def test_same_seed_same_data_other_seed_other_data() -> None:
+    spec = DemoSpec(clients=50, seed=7, anchor=ANCHOR)
+    assert _rows(spec) == _rows(spec)
+    assert _rows(spec) != _rows(DemoSpec(clients=50, seed=8, anchor=ANCHOR))
+
+
+def test_demo_data_looks_like_a_real_pipeline() -> None:
+    messages = list(generate(DemoSpec(clients=200, seed=42, anchor=ANCHOR)))
+    clients = {m.client.key for m in messages}
+    assert len(clients) == 200
+    assert 6 <= len(messages) / 200 <= 15
+    texts = " ".join(m.text for m in messages)
+    assert any(ch in texts for ch in "😡👍🎉😊")
+    assert "precio" in texts and "price" in texts  # Spanish and English
+    assert {m.conversation.channel for m in messages} >= {"whatsapp", "email", "sms"}
+    assert {m.conversation.outcome for m in messages} == {"won", "lost", "open"}
+    assert any(ch in m.client.name for m in messages for ch in "áéíóúñÁÉÍÓÚÑ")
+    assert len({m.client.phone[:3] for m in messages if m.client.phone}) > 3  # mixed formats
+    assert all(m.sent_at <= ANCHOR for m in messages)
+    threads: dict[str, list[datetime]] = {}
+    for m in messages:
+        threads.setdefault(m.conversation.key, []).append(m.sent_at)
+    assert all(times == sorted(times) for times in threads.values())
+
+
+async def _table(db: Database) -> list[tuple[object, ...]]:
+    async with db.connect() as conn:
+        rows = await conn.execute(
+            sa.select(
+                Client.external_id,
+                Client.name,
+                Client.phone_digits,
+                Conversation.external_id,
+                Conversation.outcome,
+                Message.external_id,
+                Message.sent_at,
+                Message.text,
+                Message.sentiment_label,
+            )
+            .join(Conversation, Conversation.client_id == Client.id)
+            .join(Message, Message.conversation_id == Conversation.id)
+            .order_by(Message.external_id)
+        )
+        return [tuple(r) for r in rows]
+
+
+async def test_seeding_twice_gives_identical_databases_and_adds_nothing(
+    tmp_path: Path, postgres_url: str
+) -> None:
+    from tools.ingest import default_scorer
+
+    spec = DemoSpec(clients=30, seed=3, anchor=ANCHOR)
+    tables = []
+    for url in (f"sqlite:///{tmp_path / 'a.db'}", postgres_url):
+        db = Database.from_url(url)
+        await db.upgrade()
+        owner = await ensure_owner(db, "demo@wallie.local")
+        report = await ingest(db, owner, generate(spec), scorer=default_scorer())
+        assert report.clients_added == 30
+        again = await ingest(db, owner, generate(spec), scorer=default_scorer())
+        assert again.messages_added == 0 and again.messages_skipped == report.messages_added
+        tables.append(await _table(db))
+        await db.dispose()
+    assert tables[0] == tables[1]
+    assert all(row[-1] in {"positive", "neutral", "negative"} for row in tables[0])
+
+
+def _line(**overrides: object) -> str:
+    record: dict[str, dict[str, object]] = {
+        "client": {"id": "crm-1", "name": "Ana García", "phone": "+34 600 12 34 56"},
+        "conversation": {"id": "wa-1", "channel": "whatsapp", "outcome": "open"},
+        "message": {
+            "id": "m1",
+            "direction": "inbound",
+            "sent_at": "2026-11-20T10:15:00+01:00",
+            "text": "Hola",
+        },
+    }
+    for path, value in overrides.items():
+        section, key = path.split("__")
+        if value is None:
+            record[section].pop(key, None)
+        else:
+            record[section][key] = value
+    return json.dumps(record, ensure_ascii=False)
+
+
+async def test_jsonl_import_is_idempotent(db: Database, tmp_path: Path) -> None:
+    file = tmp_path / "chats.jsonl"
+    file.write_text(
+        "\n".join(
+            [
+                _line(),
+                _line(message__id="m2", message__text="¿Precio?"),
+                _line(message__id=None, message__text="sin id"),  # idempotent by content
+                _line(
+                    client__id="crm-2",
+                    client__name="John",
+                    conversation__id="e-1",
+                    conversation__channel="email",
+                    message__id="x1",
+                ),
+            ]
+        )
+        + "\n"
+    )
+    parsed = parse_file(file)
+    assert parsed.errors == [] and len(parsed.messages) == 4
+    owner = await ensure_owner(db, "laura@example.es")
+    first = await ingest(db, owner, parsed.messages)
+    assert (first.clients_added, first.conversations_added, first.messages_added) == (2, 2, 4)
+    second = await ingest(db, owner, parse_file(file).messages)
+    assert second.messages_added == 0 and second.messages_skipped == 4
+
+
+def test_bad_lines_are_reported_with_file_line_and_reason(tmp_path: Path) -> None:
+    file = tmp_path / "bad.jsonl"
+    file.write_text(
+        "\n".join(
+            [
+                _line(),
+                "{not json",
+                _line(client__name=None),
+                _line(conversation__channel="fax"),
+                _line(message__sent_at="2026-11-20T10:15:00"),
+                _line(conversation__success_score=1.5),
+                "[1, 2]",
+                _line(client__id=None, client__phone=None),
+            ]
+        )
+    )
+    errors = parse_file(file).errors
+    assert errors == [
+        f"{file}:2: invalid JSON: Expecting property name enclosed in double quotes (column 2)",
+        f"{file}:3: client.name is required",
+        f"{file}:4: conversation.channel 'fax' is not one of "
+        "['call', 'email', 'other', 'sms', 'whatsapp']",
+        f"{file}:5: message.sent_at has no timezone: '2026-11-20T10:15:00' (add Z or +01:00)",
+        f"{file}:6: conversation.success_score must be a number in 0..1, got 1.5",
+        f"{file}:7: a line must be a JSON object",
+        f"{file}:8: client needs an id, an email or a phone to be identified",
+    ]

@@ -1,0 +1,142 @@
+"""Migrations, models, owner scoping and the database URL rules, on SQLite and PostgreSQL."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime, timedelta, timezone
+from pathlib import Path
+
+import pytest
+import sqlalchemy as sa
+
+from tools.context import open_database
+from tools.db import Database, head_revision, to_async_url
+from tools.errors import ConfigError
+from tools.ingest import ClientIn, ConversationIn, MessageIn, ingest
+from tools.models import Client, Message
+from tools.owners import ensure_owner
+from tools.settings import Settings
+from tools.text import fold, phone_digits, query_digits
+
+pytestmark = pytest.mark.anyio
+
+
+async def test_migrations_build_the_schema_and_its_search_structures(database_url: str) -> None:
+    db = Database.from_url(database_url)
+    try:
+        assert await db.current_revision() is None
+        await db.upgrade()
+        assert await db.current_revision() == head_revision()
+        async with db.connect() as conn:
+            if db.dialect == "sqlite":
+                names = set(
+                    (await conn.execute(sa.text("SELECT name FROM sqlite_master"))).scalars()
+                )
+                assert {"message_fts", "client_fts", "message_fts_ai"} <= names
+            else:
+                indexes = set(
+                    (await conn.execute(sa.text("SELECT indexname FROM pg_indexes"))).scalars()
+                )
+                assert {"ix_message_tsv", "ix_client_fts", "ix_client_phone_trgm"} <= indexes
+                fold_sql = await conn.scalar(sa.text("SELECT wallie_fold('José NÚÑEZ')"))
+                assert fold_sql == "jose nunez"
+        await db.downgrade("base")
+        assert await db.current_revision() is None
+        await db.upgrade()
+        assert await db.current_revision() == head_revision()
+    finally:
+        await db.dispose()
+
+
+async def test_the_embedded_default_is_created_on_first_use(tmp_path: Path) -> None:
+    settings = Settings(WALLIE_HOME=str(tmp_path / "home"), DATABASE_URL=None)
+    db = await open_database(settings)
+    try:
+        assert db.dialect == "sqlite"
+        assert (tmp_path / "home" / "wallie.db").exists()
+        assert await db.current_revision() == head_revision()
+    finally:
+        await db.dispose()
+
+
+async def test_a_named_database_must_be_upgraded_explicitly(database_url: str) -> None:
+    with pytest.raises(ConfigError, match="wallie db upgrade"):
+        await open_database(Settings(DATABASE_URL=database_url))
+
+
+@pytest.mark.parametrize(
+    ("url", "expected"),
+    [
+        ("postgresql://u@h:5432/db", "postgresql+asyncpg://u@h:5432/db"),
+        ("postgres://u:pw@h/db", "postgresql+asyncpg://u:pw@h/db"),
+        ("sqlite:///data/w.db", "sqlite+aiosqlite:///data/w.db"),
+        ("sqlite+aiosqlite:///x.db", "sqlite+aiosqlite:///x.db"),
+    ],
+)
+def test_database_urls_as_people_write_them(url: str, expected: str) -> None:
+    assert to_async_url(url) == expected
+
+
+@pytest.mark.parametrize("url", ["mysql://root@localhost/x", "not a url", ""])
+def test_unsupported_database_urls_are_refused(url: str) -> None:
+    with pytest.raises(ConfigError):
+        to_async_url(url)
+
+
+def _message(client: str, text: str, at: datetime, ext: str = "m1") -> MessageIn:
+    return MessageIn(
+        client=ClientIn(key=client, name=client, tags=["vip", "b2b"]),
+        conversation=ConversationIn(key=f"{client}-wa", channel="whatsapp"),
+        external_id=ext,
+        direction="inbound",
+        sender=client,
+        sent_at=at,
+        text=text,
+    )
+
+
+async def test_models_round_trip_with_utc_times_tags_and_unicode(db: Database) -> None:
+    owner = await ensure_owner(db, "laura@example.es")
+    madrid = timezone(timedelta(hours=1))
+    sent = datetime(2026, 11, 20, 10, 15, tzinfo=madrid)
+    text = "Hola José 👋 ¿qué tal? 中文"
+    await ingest(db, owner, [_message("Núñez", text, sent)])
+    async with db.session() as session:
+        message = (await session.scalars(sa.select(Message))).one()
+        client = (await session.scalars(sa.select(Client))).one()
+    assert message.sent_at == sent and message.sent_at.tzinfo is UTC
+    assert message.sent_at.hour == 9
+    assert message.text == text
+    assert client.tags == ["vip", "b2b"]
+    assert client.last_contact_at == sent
+
+
+async def test_naive_datetimes_are_refused(db: Database) -> None:
+    owner = await ensure_owner(db, "laura@example.es")
+    with pytest.raises(Exception, match="naive datetime"):
+        await ingest(db, owner, [_message("A", "x", datetime(2026, 11, 20, 10))])
+
+
+async def test_owners_never_see_each_others_rows(db: Database) -> None:
+    a = await ensure_owner(db, "a@example.es")
+    b = await ensure_owner(db, "b@example.es")
+    at = datetime(2026, 11, 20, tzinfo=UTC)
+    first = await ingest(db, a, [_message("Cliente", "de A", at)])
+    # The same external ids under another owner are another owner's rows, not duplicates.
+    second = await ingest(db, b, [_message("Cliente", "de B", at)])
+    assert first.messages_added == second.messages_added == 1
+    async with db.connect() as conn:
+        rows = (
+            await conn.execute(sa.select(Message.owner_id, Message.text).order_by(Message.owner_id))
+        ).all()
+    assert [tuple(r) for r in rows] == [(a, "de A"), (b, "de B")]
+
+
+def test_text_folding_and_phones() -> None:
+    assert fold("José NÚÑEZ Güell") == "jose nunez guell"
+    for raw in ("+34 600-12-34-56", "600123456", "0034 600 123 456", "(+34) 600.12.34.56"):
+        assert phone_digits(raw) == "34600123456", raw
+    assert phone_digits("+44 7700 900123") == "447700900123"
+    assert phone_digits("sin teléfono") is None
+    assert query_digits("600 12 34") == "6001234"
+    assert query_digits("Ana 600123456") is None
+    assert query_digits("123") is None
