@@ -1,0 +1,669 @@
+"""The benchmark harness: Wallie's tools against the framework floor, the database floor
+and a generic SQL MCP server, on SQLite and PostgreSQL (`python -m bench [--quick]`)."""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import json
+import os
+import platform
+import random
+import socket
+import subprocess
+import sys
+import time
+from collections.abc import Awaitable, Callable
+from dataclasses import dataclass, field
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import Any
+
+import httpx2
+from mcp import Client, StdioServerParameters
+
+ROOT = Path(__file__).resolve().parent.parent
+DATA = ROOT / "bench" / ".data"
+WALLIE = str(Path(sys.executable).with_name("wallie"))
+PG_ADMIN = os.environ.get(
+    "WALLIE_TEST_POSTGRES_URL", "postgresql://postgres@127.0.0.1:5432/postgres"
+)
+REDIS = os.environ.get("WALLIE_BENCH_REDIS_URL", "redis://127.0.0.1:6379/13")
+OWNER = "demo@wallie.local"
+
+
+# -- figures ---------------------------------------------------------------------------
+
+
+def percentiles(samples: list[float]) -> dict[str, float]:
+    """p50, p95 and p99 of latencies, in milliseconds."""
+    ordered = sorted(samples)
+
+    def at(q: float) -> float:
+        return ordered[min(len(ordered) - 1, int(q * len(ordered)))] * 1000
+
+    return {"p50": at(0.50), "p95": at(0.95), "p99": at(0.99), "n": len(ordered)}
+
+
+async def timed(calls: list[Callable[[], Awaitable[Any]]]) -> list[float]:
+    """Run the calls one after another and return each one's duration in seconds."""
+    out = []
+    for call in calls:
+        started = time.perf_counter()
+        await call()
+        out.append(time.perf_counter() - started)
+    return out
+
+
+@dataclass
+class Report:
+    """Every figure of a run, printed and written to BENCHMARKS.md."""
+
+    rows: list[dict[str, Any]] = field(default_factory=list)
+    quality: list[dict[str, Any]] = field(default_factory=list)
+    notes: list[str] = field(default_factory=list)
+
+    def add(self, **row: Any) -> None:
+        """Record one line and print it."""
+        self.rows.append(row)
+        floor = f"  x{row['ratio']:.2f} of {row['floor']}" if row.get("ratio") else ""
+        print(
+            f"{row['db']:10s} {row['size']:>7} {row['what']:44s} "
+            f"p50 {row['p50']:8.2f}  p95 {row['p95']:8.2f}  p99 {row['p99']:8.2f} ms{floor}",
+            flush=True,
+        )
+
+
+# -- data -----------------------------------------------------------------------------
+
+
+def _run(args: list[str], env: dict[str, str]) -> str:
+    done = subprocess.run(args, env=env, capture_output=True, text=True, timeout=3600)
+    if done.returncode != 0:
+        raise SystemExit(f"{' '.join(args)} failed: {done.stderr.strip()[-500:]}")
+    return done.stdout
+
+
+def database(db: str, size: int) -> str:
+    """A demo database of `size` clients, built once and reused (DATABASE_URL form)."""
+    DATA.mkdir(parents=True, exist_ok=True)
+    if db == "sqlite":
+        url = f"sqlite:///{DATA / f'demo-{size}.db'}"
+    else:
+        url = PG_ADMIN.rsplit("/", 1)[0] + f"/wallie_bench_{size}"
+        _ensure_pg_database(url)
+    env = {**os.environ, "DATABASE_URL": url, "WALLIE_OWNER": OWNER}
+    env.pop("REDIS_URL", None)
+    _run([WALLIE, "db", "upgrade"], env)
+    status = json.loads(_run([WALLIE, "db", "status", "--json"], env))
+    if status.get("clients") != size:
+        print(f"building {db} demo data with {size:,} clients ...", flush=True)
+        started = time.perf_counter()
+        _run([WALLIE, "demo", "seed", "--clients", str(size), "--json"], env)
+        print(f"  built in {time.perf_counter() - started:.0f} s", flush=True)
+    return url
+
+
+def _ensure_pg_database(url: str) -> None:
+    import sqlalchemy as sa
+
+    from tools.db import Database
+
+    name = url.rsplit("/", 1)[1]
+
+    async def create() -> None:
+        admin = Database.from_url(PG_ADMIN)
+        async with admin.engine.connect() as conn:
+            await conn.execution_options(isolation_level="AUTOCOMMIT")
+            exists = await conn.scalar(
+                sa.text("SELECT 1 FROM pg_database WHERE datname = :n"), {"n": name}
+            )
+            if not exists:
+                await conn.execute(sa.text(f'CREATE DATABASE "{name}"'))
+        await admin.dispose()
+
+    asyncio.run(create())
+
+
+async def workload(url: str, n: int, seed: int = 1) -> dict[str, list[dict[str, Any]]]:
+    """Realistic arguments per tool, drawn from the data itself."""
+    import sqlalchemy as sa
+
+    from tools.db import Database
+    from tools.text import fold
+
+    rng = random.Random(seed)
+    db = Database.from_url(url)
+    async with db.connect() as conn:
+        rows = (await conn.execute(sa.text("SELECT id, name, phone_digits FROM client"))).all()
+    await db.dispose()
+    picks = rng.sample(rows, min(n, len(rows)))
+    names = []
+    for i, row in enumerate(picks):
+        name = row.name if i % 2 else fold(row.name)  # with and without accents
+        names.append({"query": " ".join(name.split()[:2])})
+    phones = [{"query": r.phone_digits[-7:]} for r in picks if r.phone_digits]
+    words = [
+        "precio",
+        "retraso",
+        "factura",
+        "descuento",
+        "vergüenza",
+        "transferencia",
+        "caro",
+        "presupuesto",
+        "envío",
+        "late",
+    ]
+    return {
+        "search_clients": names[: n // 2] + phones[: n // 2],
+        "search_messages": [{"query": rng.choice(words)} for _ in range(n)],
+        "get_conversation_history": [{"client_id": r.id, "limit": 50} for r in picks],
+        "get_client": [{"client_id": r.id} for r in picks],
+    }
+
+
+# -- floors ---------------------------------------------------------------------------
+
+
+async def database_floor(url: str, args: dict[str, list[dict[str, Any]]]) -> dict[str, list[float]]:
+    """The same queries called in-process, no MCP: the database floor."""
+    from tools import queries
+    from tools.db import Database
+    from tools.owners import owner_id
+
+    db = Database.from_url(url)
+    owner = await owner_id(db, OWNER)
+    fns: dict[str, Callable[..., Awaitable[Any]]] = {
+        "search_clients": lambda a: queries.search_clients(db, owner, **a),
+        "search_messages": lambda a: queries.search_messages(db, owner, **a),
+        "get_conversation_history": lambda a: queries.conversation_history(db, owner, **a),
+        "get_client": lambda a: queries.get_client(db, owner, **a),
+    }
+    out = {}
+    for tool, fn in fns.items():
+        await fn(args[tool][0])  # warm the pool
+        out[tool] = await timed([lambda a=a, fn=fn: fn(a) for a in args[tool]])
+    await db.dispose()
+    return out
+
+
+def _free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return int(s.getsockname()[1])
+
+
+def _wait_http(url: str, proc: subprocess.Popen[bytes]) -> None:
+    deadline = time.monotonic() + 60
+    while time.monotonic() < deadline:
+        if proc.poll() is not None:
+            raise SystemExit(f"server exited: {proc.stderr.read().decode() if proc.stderr else ''}")
+        try:
+            httpx2.get(url, timeout=1)
+            return
+        except httpx2.TransportError:
+            time.sleep(0.1)
+    raise SystemExit(f"{url} did not come up")
+
+
+def rss_kb(pid: int) -> int:
+    """Resident memory of a process, in KiB."""
+    for line in Path(f"/proc/{pid}/status").read_text().splitlines():
+        if line.startswith("VmRSS:"):
+            return int(line.split()[1])
+    return 0
+
+
+# -- runs -----------------------------------------------------------------------------
+
+
+def _env(url: str, cached: bool, redis: bool) -> dict[str, str]:
+    env = {**os.environ, "DATABASE_URL": url, "WALLIE_OWNER": OWNER, "WALLIE_RATE_LIMIT": "0"}
+    env.pop("REDIS_URL", None)
+    if redis:
+        env["REDIS_URL"] = REDIS
+    env["WALLIE_CACHE_TTL"] = "600" if cached else "0"
+    return env
+
+
+async def stdio_latency(
+    params: StdioServerParameters, calls: list[tuple[str, dict[str, Any]]], warmup: bool
+) -> list[float]:
+    """Sequential latencies of `calls` over one stdio session."""
+    async with Client(params) as client:
+        if warmup:
+            for tool, args in calls:
+                await client.call_tool(tool, args)
+        else:
+            await client.call_tool(*calls[0])
+        return await timed([lambda t=t, a=a: client.call_tool(t, a) for t, a in calls])
+
+
+async def http_throughput(
+    url: str, calls: list[tuple[str, dict[str, Any]]], clients: int, seconds: float
+) -> float:
+    """Calls per second with `clients` concurrent sessions, each calling in a loop."""
+    done = 0
+    stop = time.monotonic() + seconds
+
+    async def worker(offset: int) -> None:
+        nonlocal done
+        async with Client(url) as client:
+            i = offset
+            while time.monotonic() < stop:
+                await client.call_tool(*calls[i % len(calls)])
+                done += 1
+                i += 1
+
+    started = time.monotonic()
+    await asyncio.gather(*[worker(k) for k in range(clients)])
+    return done / (time.monotonic() - started)
+
+
+async def peer_quality(sqlite_path: Path, report: Report, iterations: int) -> list[float] | None:
+    """The reference SQLite MCP server on the same file: latency and what it finds."""
+    peer = _peer_command()
+    if peer is None:
+        report.notes.append("peer (mcp-server-sqlite) could not be installed: not measured")
+        return None
+    # The 1.x server logs validation noise for the 2.x client's probe: keep it off the report.
+    params = StdioServerParameters(
+        command="sh", args=["-c", f'exec "{peer}" --db-path "{sqlite_path}" 2>/dev/null']
+    )
+    wallie = StdioServerParameters(
+        command=WALLIE, args=["serve"], env=_env(f"sqlite:///{sqlite_path}", False, False)
+    )
+    checks = [
+        (
+            "jose garcia",
+            "SELECT name FROM client WHERE name LIKE '%jose garcia%' LIMIT 10",
+            "José García",
+        ),
+        ("nunez", "SELECT name FROM client WHERE name LIKE '%nunez%' LIMIT 10", "Núñez"),
+    ]
+    async with Client(params) as p, Client(wallie) as w:
+        for query, sql, expect in checks:
+            theirs = (await p.call_tool("read_query", {"query": sql})).content[0].text
+            ours = (await w.call_tool("search_clients", {"query": query})).structured_content
+            report.quality.append(
+                {
+                    "query": query,
+                    "peer": expect in theirs,
+                    "wallie": any(expect in c["name"] for c in ours["clients"]),
+                }
+            )
+        # A phone stored as "+34 6xx xx xx xx", searched as the digits people type.
+        row = await w.call_tool("search_clients", {"query": "+34"})
+        sample = next(
+            (
+                c["phone"]
+                for c in row.structured_content["clients"]
+                if c["phone"] and c["phone"].startswith("+34 ")
+            ),
+            None,
+        )
+        if sample:
+            digits = "".join(ch for ch in sample if ch.isdigit())[2:]
+            theirs = (
+                (
+                    await p.call_tool(
+                        "read_query",
+                        {"query": f"SELECT name FROM client WHERE phone LIKE '%{digits}%' LIMIT 5"},
+                    )
+                )
+                .content[0]
+                .text
+            )
+            ours = (await w.call_tool("search_clients", {"query": digits})).structured_content
+            report.quality.append(
+                {
+                    "query": f"{digits} (phone stored as '{sample}')",
+                    "peer": theirs.strip() not in ("[]", ""),
+                    "wallie": bool(ours["clients"]),
+                }
+            )
+        sql = "SELECT id, name FROM client WHERE name LIKE '%garcia%' ORDER BY last_contact_at DESC LIMIT 10"
+        await p.call_tool("read_query", {"query": sql})
+        return await timed(
+            [lambda: p.call_tool("read_query", {"query": sql}) for _ in range(iterations)]
+        )
+
+
+def _peer_command() -> str | None:
+    venv = DATA / "peer-venv"
+    exe = venv / "bin" / "mcp-server-sqlite"
+    if exe.exists():
+        return str(exe)
+    try:
+        subprocess.run([sys.executable, "-m", "venv", str(venv)], check=True, timeout=120)
+        # The reference server is written for the 1.x SDK: it gets its own environment.
+        subprocess.run(
+            [str(venv / "bin" / "pip"), "install", "-q", "mcp-server-sqlite", "mcp<2"],
+            check=True,
+            timeout=600,
+            capture_output=True,
+        )
+    except (subprocess.SubprocessError, OSError):
+        return None
+    return str(exe) if exe.exists() else None
+
+
+def _redis_up() -> bool:
+    try:
+        with socket.create_connection(("127.0.0.1", 6379), 0.5):
+            return True
+    except OSError:
+        return False
+
+
+async def measure(
+    db: str,
+    size: int,
+    url: str,
+    iterations: int,
+    concurrency: list[int],
+    seconds: float,
+    report: Report,
+    echo: dict[str, Any],
+) -> None:
+    """Every figure for one database at one size."""
+    args = await workload(url, iterations)
+    floors = await database_floor(url, args)
+    redis = _redis_up()
+    for tool, samples in floors.items():
+        report.add(
+            db=db, size=size, what=f"{tool}: database floor (in-process)", **percentiles(samples)
+        )
+    for cached in (False, True):
+        env = _env(url, cached, redis)
+        params = StdioServerParameters(command=WALLIE, args=["serve"], env=env)
+        for tool in floors:
+            calls = [(tool, a) for a in args[tool]]
+            if cached:
+                calls = calls[: max(10, len(calls) // 10)] * 10  # repeats: all hits after warm-up
+            samples = await stdio_latency(params, calls[:iterations], warmup=cached)
+            p = percentiles(samples)
+            if cached:
+                ratio, floor = p["p95"] / echo["stdio"]["p95"], "echo p95"
+                label = f"{tool}: stdio, cached ({'redis' if redis else 'memory'})"
+            else:
+                ratio = p["p95"] / percentiles(floors[tool])["p95"]
+                floor = "db p95"
+                label = f"{tool}: stdio, uncached"
+            report.add(db=db, size=size, what=label, ratio=ratio, floor=floor, **p)
+            if not cached:
+                delta = p["p95"] - percentiles(floors[tool])["p95"]
+                report.rows[-1]["delta_ms"] = delta
+
+    # HTTP: cached latency and throughput against the echo floor, and memory under load.
+    port = _free_port()
+    env = _env(url, True, redis)
+    proc = subprocess.Popen(
+        [WALLIE, "serve", "--transport", "http", "--port", str(port), "--no-auth", "--stateless"],
+        env=env,
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.PIPE,
+    )
+    try:
+        base = f"http://127.0.0.1:{port}"
+        _wait_http(base + "/healthz", proc)
+        calls = [("search_clients", a) for a in args["search_clients"][:10]]
+        async with Client(base + "/mcp") as client:
+            for t, a in calls:
+                await client.call_tool(t, a)
+            samples = await timed(
+                [lambda t=t, a=a: client.call_tool(t, a) for t, a in calls * (iterations // 10)]
+            )
+        p = percentiles(samples)
+        report.add(
+            db=db,
+            size=size,
+            what="search_clients: http, cached",
+            ratio=p["p95"] / echo["http"]["p95"],
+            floor="echo p95",
+            **p,
+        )
+        before = rss_kb(proc.pid)
+        for c in concurrency:
+            rate = await http_throughput(base + "/mcp", calls, c, seconds)
+            floor_rate = echo["throughput"].get(c)
+            report.rows.append(
+                {
+                    "db": db,
+                    "size": size,
+                    "what": f"http throughput, {c} clients",
+                    "rate": rate,
+                    "ratio": rate / floor_rate if floor_rate else None,
+                    "floor": "echo",
+                }
+            )
+            print(
+                f"{db:10s} {size:>7} http throughput {c:>2} clients: {rate:8.0f} calls/s"
+                + (f" = {rate / floor_rate:.0%} of echo" if floor_rate else ""),
+                flush=True,
+            )
+        after = rss_kb(proc.pid)
+        report.rows.append(
+            {"db": db, "size": size, "what": "server RSS before/after load", "rss": (before, after)}
+        )
+        print(
+            f"{db:10s} {size:>7} server RSS {before / 1024:.0f} MiB -> {after / 1024:.0f} MiB",
+            flush=True,
+        )
+    finally:
+        proc.terminate()
+        proc.wait(10)
+
+
+async def echo_floor(iterations: int, concurrency: list[int], seconds: float) -> dict[str, Any]:
+    """The bare MCPServer echo tool over stdio and HTTP."""
+    params = StdioServerParameters(
+        command=sys.executable,
+        args=["-m", "bench.echo_server"],
+        env={**os.environ, "PYTHONPATH": str(ROOT)},
+    )
+    calls = [("echo", {"text": f"hola {i}"}) for i in range(iterations)]
+    stdio = percentiles(await stdio_latency(params, calls, warmup=False))
+    port = _free_port()
+    proc = subprocess.Popen(
+        [sys.executable, "-m", "bench.echo_server", "--http", str(port)],
+        cwd=ROOT,
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.PIPE,
+    )
+    try:
+        base = f"http://127.0.0.1:{port}/mcp"
+        _wait_http(f"http://127.0.0.1:{port}/", proc)
+        async with Client(base) as client:
+            await client.call_tool(*calls[0])
+            http = percentiles(
+                await timed([lambda t=t, a=a: client.call_tool(t, a) for t, a in calls])
+            )
+        throughput = {c: await http_throughput(base, calls[:10], c, seconds) for c in concurrency}
+    finally:
+        proc.terminate()
+        proc.wait(10)
+    print(
+        f"echo floor: stdio p50 {stdio['p50']:.2f} p95 {stdio['p95']:.2f} ms; "
+        f"http p50 {http['p50']:.2f} p95 {http['p95']:.2f} ms; "
+        + ", ".join(f"{c} clients {r:.0f}/s" for c, r in throughput.items()),
+        flush=True,
+    )
+    return {"stdio": stdio, "http": http, "throughput": throughput}
+
+
+def write_markdown(report: Report, echo: dict[str, Any], command: str, seconds: float) -> None:
+    """BENCHMARKS.md: machine, versions, date, command, figures and targets."""
+    from importlib.metadata import version
+
+    def v(pkg: str) -> str:
+        try:
+            return version(pkg)
+        except Exception:
+            return "?"
+
+    import sqlite3
+
+    cpu = next(
+        (
+            line.split(":", 1)[1].strip()
+            for line in Path("/proc/cpuinfo").read_text().splitlines()
+            if line.startswith("model name")
+        ),
+        platform.processor(),
+    )
+    mem = next(
+        (
+            line.split()[1]
+            for line in Path("/proc/meminfo").read_text().splitlines()
+            if line.startswith("MemTotal")
+        ),
+        "0",
+    )
+    lines = [
+        "# Benchmarks",
+        "",
+        f"Run {datetime.now(UTC):%Y-%m-%d %H:%M} UTC with `{command}` in {seconds / 60:.1f} min on "
+        f"{cpu}, {os.cpu_count()} cores, {int(mem) // 1024 // 1024} GiB. Python {platform.python_version()}, "
+        f"mcp {v('mcp')}, SQLAlchemy {v('sqlalchemy')}, SQLite {sqlite3.sqlite_version}, redis-py {v('redis')}.",
+        "",
+        "Floors, measured in the same run: the **echo floor** is a bare `MCPServer` echo tool over "
+        "the same transport and client; the **database floor** is the same query function called "
+        "in-process with no MCP in between. Latencies are sequential calls from one client, in ms.",
+        "",
+        f"Echo floor: stdio p50 {echo['stdio']['p50']:.2f} / p95 {echo['stdio']['p95']:.2f} ms; "
+        f"HTTP p50 {echo['http']['p50']:.2f} / p95 {echo['http']['p95']:.2f} ms; HTTP throughput "
+        + ", ".join(f"{c} clients {r:.0f} calls/s" for c, r in echo["throughput"].items())
+        + ".",
+        "",
+        "| db | clients | what | p50 | p95 | p99 | vs floor |",
+        "|---|---:|---|---:|---:|---:|---|",
+    ]
+    for r in report.rows:
+        if "p50" in r:
+            ratio = f"x{r['ratio']:.2f} {r['floor']}" if r.get("ratio") else ""
+            if "delta_ms" in r:
+                ratio += f" (+{r['delta_ms']:.1f} ms)"
+            lines.append(
+                f"| {r['db']} | {r['size']:,} | {r['what']} | {r['p50']:.2f} | {r['p95']:.2f} | {r['p99']:.2f} | {ratio} |"
+            )
+    lines += ["", "| db | clients | what | figure |", "|---|---:|---|---|"]
+    for r in report.rows:
+        if "rate" in r:
+            ratio = f" ({r['ratio']:.0%} of echo)" if r.get("ratio") else ""
+            lines.append(
+                f"| {r['db']} | {r['size']:,} | {r['what']} | {r['rate']:.0f} calls/s{ratio} |"
+            )
+        if "rss" in r:
+            b, a = r["rss"]
+            lines.append(
+                f"| {r['db']} | {r['size']:,} | {r['what']} | {b / 1024:.0f} → {a / 1024:.0f} MiB |"
+            )
+    if report.quality:
+        lines += [
+            "",
+            "Result quality against the reference SQLite MCP server (`mcp-server-sqlite`, "
+            "`read_query` with the nearest SQL a user would write):",
+            "",
+            "| query | peer finds it | Wallie finds it |",
+            "|---|---|---|",
+        ]
+        lines += [
+            f"| {q['query']} | {'yes' if q['peer'] else 'no'} | {'yes' if q['wallie'] else 'no'} |"
+            for q in report.quality
+        ]
+    lines += ["", "## Targets (DESIGN.md)", "", *targets(report, echo), ""]
+    lines += [f"- {n}" for n in report.notes]
+    (ROOT / "BENCHMARKS.md").write_text("\n".join(lines).rstrip() + "\n")
+
+
+def targets(report: Report, echo: dict[str, Any]) -> list[str]:
+    """Each DESIGN.md target, met or not, from this run's rows."""
+    out = []
+    cached = [r for r in report.rows if ", cached" in r.get("what", "") and r.get("ratio")]
+    if cached:
+        worst = max(cached, key=lambda r: r["ratio"])
+        ok = worst["ratio"] <= 1.5
+        out.append(
+            f"- cached tool call p95 within 1.5x echo: **{'met' if ok else 'not met'}** "
+            f"(worst x{worst['ratio']:.2f}: {worst['what']}, {worst['db']} {worst['size']:,})"
+        )
+    for tool, budget in (
+        ("search_clients", 5),
+        ("search_messages", 25),
+        ("get_conversation_history", 3),
+    ):
+        rows = [r for r in report.rows if r.get("what") == f"{tool}: stdio, uncached"]
+        if rows:
+            worst = max(rows, key=lambda r: r["delta_ms"])
+            ok = worst["delta_ms"] <= budget
+            out.append(
+                f"- {tool} p95 within floor + {budget} ms: **{'met' if ok else 'not met'}** "
+                f"(worst +{worst['delta_ms']:.1f} ms, {worst['db']} {worst['size']:,})"
+            )
+    rates = [r for r in report.rows if "rate" in r and r.get("ratio")]
+    if rates:
+        worst = min(rates, key=lambda r: r["ratio"])
+        ok = worst["ratio"] >= 0.8
+        out.append(
+            f"- HTTP throughput of cached calls ≥ 80% of echo: **{'met' if ok else 'not met'}** "
+            f"(worst {worst['ratio']:.0%}: {worst['what']}, {worst['db']} {worst['size']:,})"
+        )
+    rss = [r for r in report.rows if "rss" in r]
+    if rss:
+        growth = max(r["rss"][1] - r["rss"][0] for r in rss) / 1024
+        out.append(
+            f"- memory flat under sustained load: **{'met' if growth < 20 else 'not met'}** "
+            f"(largest growth {growth:.1f} MiB)"
+        )
+    return out
+
+
+def main(argv: list[str] | None = None) -> None:
+    """Run the benchmark and write BENCHMARKS.md."""
+    parser = argparse.ArgumentParser(prog="python -m bench", description=__doc__)
+    parser.add_argument(
+        "--quick", action="store_true", help="1k clients on SQLite, in about a minute"
+    )
+    parser.add_argument("--sizes", default=None, help="comma-separated client counts")
+    parser.add_argument("--db", default=None, help="sqlite, postgresql or both (comma-separated)")
+    parser.add_argument("--no-write", action="store_true", help="print only; leave BENCHMARKS.md")
+    opts = parser.parse_args(argv)
+    sizes = [
+        int(s) for s in (opts.sizes or ("1000" if opts.quick else "1000,10000,100000")).split(",")
+    ]
+    dbs = (opts.db or ("sqlite" if opts.quick else "sqlite,postgresql")).split(",")
+    iterations = 100 if opts.quick else 300
+    concurrency = [1, 8] if opts.quick else [1, 8, 32]
+    seconds = 2.0 if opts.quick else 5.0
+    started = time.perf_counter()
+    os.chdir(ROOT)
+    report = Report()
+    echo = asyncio.run(echo_floor(iterations, concurrency, seconds))
+    for db in dbs:
+        for size in sizes:
+            url = database(db, size)
+            asyncio.run(measure(db, size, url, iterations, concurrency, seconds, report, echo))
+            if db == "sqlite":
+                peer = asyncio.run(
+                    peer_quality(Path(url.removeprefix("sqlite:///")), report, iterations)
+                )
+                if peer:
+                    report.add(
+                        db=db,
+                        size=size,
+                        what="peer mcp-server-sqlite: LIKE search",
+                        **percentiles(peer),
+                    )
+    elapsed = time.perf_counter() - started
+    print("\n".join(["", *targets(report, echo)]))
+    if not opts.no_write:
+        command = (
+            "python -m bench"
+            + (" --quick" if opts.quick else "")
+            + (f" --sizes {opts.sizes}" if opts.sizes else "")
+            + (f" --db {opts.db}" if opts.db else "")
+        )
+        write_markdown(report, echo, command, elapsed)
+        print(f"\nwrote BENCHMARKS.md ({elapsed:.0f} s)")
