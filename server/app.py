@@ -353,6 +353,16 @@ def build_server(
             )
 
         async def compute(owner: int) -> BaseModel:
+            if conversation_id is None and state.settings.sentiment_mode == "llm":
+                from tools.sentiment.llm import analyze_with_llm
+
+                content = (
+                    insights.check_text(text)
+                    if text is not None
+                    else await insights.message_text(state.database, owner, message_id or 0)
+                )
+                result = await analyze_with_llm(content, state.settings, state.cache)
+                return insights.sentiment_out(result, message_id)
             if text is not None:
                 return insights.sentiment_of(text)
             if message_id is not None:

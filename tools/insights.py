@@ -47,15 +47,24 @@ CHURN_PHRASES = (
 )
 
 
-def sentiment_of(text: str, message_id: int | None = None) -> SentimentOut:
-    """The offline analyser's reading of `text`."""
-    from tools.sentiment import analyze
-
+def check_text(text: str) -> str:
+    """`text` when it can be analysed, else InvalidArgument."""
     if not text.strip():
         raise InvalidArgument("text must not be empty")
     if len(text) > MAX_TEXT:
         raise InvalidArgument(f"text is longer than {MAX_TEXT} characters; send a shorter excerpt")
-    r = analyze(text)
+    return text
+
+
+def sentiment_of(text: str, message_id: int | None = None) -> SentimentOut:
+    """The offline analyser's reading of `text`."""
+    from tools.sentiment import analyze
+
+    return sentiment_out(analyze(check_text(text)), message_id)
+
+
+def sentiment_out(r: Any, message_id: int | None = None) -> SentimentOut:
+    """A SentimentResult as the tool's output model."""
     return SentimentOut(
         label=r.label,
         score=round(r.score, 4),
@@ -67,15 +76,20 @@ def sentiment_of(text: str, message_id: int | None = None) -> SentimentOut:
     )
 
 
-async def analyze_message(db: Database, owner_id: int, message_id: int) -> SentimentOut:
-    """Sentiment of one stored message."""
+async def message_text(db: Database, owner_id: int, message_id: int) -> str:
+    """The text of one of the owner's messages (cut to what the analyser takes)."""
     async with db.connect() as conn:
         text = await conn.scalar(
             sa.select(Message.text).where(Message.id == message_id, Message.owner_id == owner_id)
         )
     if text is None:
         raise NotFound(f"no message with id {message_id}; search_messages returns message ids")
-    return sentiment_of(text[:MAX_TEXT], message_id)
+    return str(text)[:MAX_TEXT]
+
+
+async def analyze_message(db: Database, owner_id: int, message_id: int) -> SentimentOut:
+    """Sentiment of one stored message."""
+    return sentiment_of(await message_text(db, owner_id, message_id), message_id)
 
 
 async def _rows(conn: Any, owner_id: int, **where: int) -> list[Any]:

@@ -31,6 +31,7 @@ class Settings(BaseSettings):
     cache_ttl: int = Field(default=300, ge=0, alias="WALLIE_CACHE_TTL")
     rate_limit_per_minute: int = Field(default=120, ge=0, alias="WALLIE_RATE_LIMIT")
     sentiment_mode: str = Field(default="lexicon", alias="WALLIE_SENTIMENT")
+    sentiment_model: str | None = Field(default=None, alias="WALLIE_SENTIMENT_MODEL")
     model: str | None = Field(default=None, alias="WALLIE_MODEL")
     litellm_config: Path | None = Field(default=None, alias="WALLIE_LITELLM_CONFIG")
     litellm_url: str | None = Field(default=None, alias="LITELLM_URL")
