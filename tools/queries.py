@@ -154,9 +154,17 @@ async def search_clients(
         # ("07700 900123") is dropped inside an E.164 number, so match without it too.
         core = digits[2:] if digits.startswith("00") else digits
         core = core[1:] if core.startswith("0") and len(core) >= 9 else core
-        params["digits"] = "%" + core + "%"
         params["e164"] = phone_digits(query) or digits
-        match_conds.append("(c.phone_digits LIKE :digits OR c.phone_digits = :e164)")
+        if db.dialect == "sqlite":
+            # A trigram index finds digits anywhere in the number without a table scan.
+            params["digits"] = f'"{core}"'
+            match_conds.append(
+                "(c.id IN (SELECT rowid FROM client_phone_fts WHERE client_phone_fts MATCH :digits)"
+                " OR c.phone_digits = :e164)"
+            )
+        else:
+            params["digits"] = "%" + core + "%"  # served by the pg_trgm index
+            match_conds.append("(c.phone_digits LIKE :digits OR c.phone_digits = :e164)")
         phone_exact = "c.phone_digits = :e164"
     sql = f"""
         SELECT c.id, c.name, c.company, c.email, c.phone, c.last_contact_at,
