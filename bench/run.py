@@ -228,16 +228,57 @@ def _env(url: str, cached: bool, redis: bool) -> dict[str, str]:
 
 
 async def stdio_latency(
-    params: StdioServerParameters, calls: list[tuple[str, dict[str, Any]]], warmup: bool
+    params: StdioServerParameters,
+    calls: list[tuple[str, dict[str, Any]]],
+    warmup: bool,
+    results: list[Any] | None = None,
 ) -> list[float]:
-    """Sequential latencies of `calls` over one stdio session."""
+    """Sequential latencies of `calls` over one stdio session (results kept if asked)."""
     async with Client(params) as client:
         if warmup:
             for tool, args in calls:
                 await client.call_tool(tool, args)
         else:
             await client.call_tool(*calls[0])
-        return await timed([lambda t=t, a=a: client.call_tool(t, a) for t, a in calls])
+
+        async def call(tool: str, args: dict[str, Any]) -> None:
+            result = await client.call_tool(tool, args)
+            if results is not None:
+                results.append(result.structured_content)
+
+        return await timed([lambda t=t, a=a: call(t, a) for t, a in calls])
+
+
+def output_schemas(url: str) -> dict[str, tuple[dict[str, Any], dict[str, Any]]]:
+    """Per tool: (the schema Wallie publishes, the schema pydantic derives before compaction)."""
+    from pydantic import TypeAdapter
+
+    from server.app import build_server
+    from tools.settings import Settings
+
+    server = build_server(Settings(DATABASE_URL=url, WALLIE_OWNER=OWNER))
+    out = {}
+    for tool in server._tool_manager.list_tools():
+        meta = tool.fn_metadata
+        if meta.output_schema is not None and meta.output_model is not None:
+            original = TypeAdapter(meta.output_model).json_schema(mode="serialization")
+            out[tool.name] = (meta.output_schema, original)
+    return out
+
+
+def validation_seconds(schema: dict[str, Any], instances: list[Any]) -> list[float]:
+    """Time the MCP Python client's own check of each result (mcp.client.session)."""
+    from jsonschema import exceptions
+    from jsonschema.validators import validator_for
+    from referencing import Registry
+
+    validator = validator_for(schema)(schema, registry=Registry())  # compiled once, as the SDK
+    out = []
+    for instance in instances:
+        started = time.perf_counter()
+        exceptions.best_match(validator.iter_errors(instance))
+        out.append(time.perf_counter() - started)
+    return out
 
 
 async def http_throughput(
@@ -375,6 +416,7 @@ async def measure(
         report.add(
             db=db, size=size, what=f"{tool}: database floor (in-process)", **percentiles(samples)
         )
+    schemas = output_schemas(url)
     for cached in (False, True):
         env = _env(url, cached, redis)
         params = StdioServerParameters(command=WALLIE, args=["serve"], env=env)
@@ -382,7 +424,8 @@ async def measure(
             calls = [(tool, a) for a in args[tool]]
             if cached:
                 calls = calls[: max(10, len(calls) // 10)] * 10  # repeats: all hits after warm-up
-            samples = await stdio_latency(params, calls[:iterations], warmup=cached)
+            results: list[Any] = []
+            samples = await stdio_latency(params, calls[:iterations], cached, results)
             p = percentiles(samples)
             if cached:
                 ratio, floor = p["p95"] / echo["stdio"]["p95"], "echo p95"
@@ -395,6 +438,19 @@ async def measure(
             if not cached:
                 delta = p["p95"] - percentiles(floors[tool])["p95"]
                 report.rows[-1]["delta_ms"] = delta
+            else:
+                # The share of a cached call spent in the client checking the result's schema.
+                published, original = schemas[tool]
+                check = percentiles(validation_seconds(published, results))
+                before = percentiles(validation_seconds(original, results))
+                report.add(
+                    db=db,
+                    size=size,
+                    what=f"{tool}: client's schema check of it",
+                    ratio=check["p50"] / before["p50"],
+                    floor="pydantic's schema p50",
+                    **check,
+                )
 
     # HTTP: cached latency and throughput against the echo floor, and memory under load.
     port = _free_port()

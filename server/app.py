@@ -15,7 +15,9 @@ from mcp_types import CallToolResult, TextContent, ToolAnnotations
 from pydantic import BaseModel, Field
 
 from server import _render
+from server._schema import compact_schema
 from tools import insights, queries
+from tools.cache import Cache, CacheStats, make_cache
 from tools.context import open_database
 from tools.db import Database
 from tools.errors import NotFound, RateLimited, WallieError
@@ -66,7 +68,7 @@ class ServerState:
 
     settings: Settings
     db: Database | None = None
-    cache: Any = None
+    cache: Cache | None = None
     owner_ids: dict[str, int] = field(default_factory=dict)
     metrics: ToolMetrics = field(default_factory=ToolMetrics)
 
@@ -100,12 +102,10 @@ class ServerState:
         return self.db
 
 
-def _make_cache(settings: Settings) -> Any:
+def _make_cache(settings: Settings) -> Cache | None:
     """The tool cache, or None when WALLIE_CACHE_TTL=0 turns caching off."""
     if settings.cache_ttl == 0:
         return None
-    from tools.cache import make_cache
-
     return make_cache(settings)
 
 
@@ -398,12 +398,17 @@ def build_server(
         )
 
     @app.tool(annotations=READ_ONLY)
-    async def cache_stats() -> dict[str, Any]:
+    async def cache_stats() -> CacheStats:
         """Cache hits, misses, errors and hit rate per tool, shared by every server process."""
         if state.cache is None:
-            return {"backend": "disabled (WALLIE_CACHE_TTL=0)", "tools": {}}
-        stats = await state.cache.stats()
-        return stats.model_dump(mode="json") if hasattr(stats, "model_dump") else dict(stats)
+            return CacheStats(backend="disabled (WALLIE_CACHE_TTL=0)")
+        return await state.cache.stats()
+
+    # Publish schemas that validate the same results for less client time (server/_schema.py).
+    # The SDK reads fn_metadata live; it offers no public setter, hence the private manager.
+    for tool in app._tool_manager.list_tools():
+        if tool.fn_metadata.output_schema is not None:
+            tool.fn_metadata.output_schema = compact_schema(tool.fn_metadata.output_schema)
 
     _resources(app, state)
     _prompts(app)

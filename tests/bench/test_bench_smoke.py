@@ -8,7 +8,7 @@ from pathlib import Path
 
 import pytest
 
-from bench.run import database_floor, percentiles, workload
+from bench.run import database_floor, output_schemas, percentiles, validation_seconds, workload
 from tools.db import Database
 from tools.demo import DemoSpec, generate
 from tools.ingest import ingest
@@ -45,6 +45,12 @@ def test_workload_and_database_floor_on_a_tiny_dataset(tmp_path: Path) -> None:
     for tool, samples in floors.items():
         assert len(samples) == len(args[tool]), tool
         assert all(s > 0 for s in samples)
+    schemas = output_schemas(url)
+    assert set(schemas) >= set(args)
+    published, original = schemas["search_clients"]
+    assert "$defs" in original and "$defs" not in published
+    instances = [{"query": "x", "clients": []}, {"clients": "not a list"}]
+    assert len(validation_seconds(published, instances)) == 2
 
 
 @pytest.mark.parametrize("name", ["bench.echo_server", "bench.sentiment"])

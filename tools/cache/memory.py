@@ -57,45 +57,45 @@ class MemoryCache:
         ttl: int | None = None,
     ) -> Any:
         """The cached answer for (owner, tool, args), computed once when missing."""
-        key = entry_key(owner, tool, self._versions.get(owner, 0), args_hash(args))
-        found = self._store.get(key)
-        if found is not None and found[0] > time.monotonic():
-            ok, value = decode(found[1])
-            if ok:
-                self._count(tool, "hits")
-                return value
-        self._count(tool, "misses")
+        key, hit, value = self._lookup(owner, tool, args)
+        if hit:
+            return value
 
         async def fill() -> Any:
             value = await compute()
-            seconds = self.ttls.get(tool, self.ttl) if ttl is None else ttl
-            if seconds > 0:
-                if len(self._store) >= MAX_ENTRIES:
-                    self._evict()
-                self._store[key] = (time.monotonic() + seconds, encode(value))
+            self._keep(key, tool, value, ttl)
             return value
 
         return await self._flight.run(key, fill)
 
     async def get(self, owner: str, tool: str, args: Mapping[str, Any]) -> tuple[bool, Any]:
         """(True, value) when cached, else (False, None); counted like `cached`."""
+        _, hit, value = self._lookup(owner, tool, args)
+        return hit, value
+
+    async def put(
+        self, owner: str, tool: str, args: Mapping[str, Any], value: Any, *, ttl: int | None = None
+    ) -> None:
+        """Store `value` (for callers that compute in pieces, such as a stream)."""
+        key = entry_key(owner, tool, self._versions.get(owner, 0), args_hash(args))
+        self._keep(key, tool, value, ttl)
+
+    def _lookup(self, owner: str, tool: str, args: Mapping[str, Any]) -> tuple[str, bool, Any]:
+        """(key, hit, value) for the entry under the owner's current version, counted."""
         key = entry_key(owner, tool, self._versions.get(owner, 0), args_hash(args))
         found = self._store.get(key)
         if found is not None and found[0] > time.monotonic():
             ok, value = decode(found[1])
             if ok:
                 self._count(tool, "hits")
-                return True, value
+                return key, True, value
         self._count(tool, "misses")
-        return False, None
+        return key, False, None
 
-    async def put(
-        self, owner: str, tool: str, args: Mapping[str, Any], value: Any, *, ttl: int | None = None
-    ) -> None:
-        """Store `value` (for callers that compute in pieces, such as a stream)."""
+    def _keep(self, key: str, tool: str, value: Any, ttl: int | None) -> None:
+        """Store under `key` for the tool's TTL (or `ttl`); a TTL of 0 stores nothing."""
         seconds = self.ttls.get(tool, self.ttl) if ttl is None else ttl
         if seconds > 0:
-            key = entry_key(owner, tool, self._versions.get(owner, 0), args_hash(args))
             if len(self._store) >= MAX_ENTRIES:
                 self._evict()
             self._store[key] = (time.monotonic() + seconds, encode(value))

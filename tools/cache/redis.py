@@ -132,49 +132,44 @@ class RedisCache:
         ttl: int | None = None,
     ) -> Any:
         """The cached answer for (owner, tool, args), computed once when missing."""
-        if not self._available():
-            self._unflushed_errors[tool] = self._unflushed_errors.get(tool, 0) + 1
+        key, hit, value = await self._find(owner, tool, args)
+        if hit:
+            return value
+        if key is None:  # Redis unavailable: answer from the source
             return await compute()
-        digest = args_hash(args)
-        prefix = f"wallie:{owner}:{tool}:v"
-        try:
-            reply = await self._lookup(
-                keys=[f"wallie:{owner}:version", STATS_KEY], args=[prefix, f":{digest}", tool]
-            )
-        except (RedisError, OSError) as exc:
-            self._failed(tool, exc)
-            return await compute()
-        if self._unflushed_errors:
-            await self._flush_errors()
-        version = int(reply[0])
-        key = entry_key(owner, tool, version, digest)
-        if len(reply) > 1 and reply[1] is not None:
-            ok, value = decode(reply[1])
-            if ok:
-                return value
-            await self._recount_as_miss(tool)  # corrupt or foreign: a miss, overwritten
         seconds = self.ttls.get(tool, self.ttl) if ttl is None else ttl
         return await self._flight.run(key, lambda: self._fill(key, tool, compute, seconds))
 
     async def get(self, owner: str, tool: str, args: Mapping[str, Any]) -> tuple[bool, Any]:
         """(True, value) when cached, else (False, None); counted like `cached`."""
+        _, hit, value = await self._find(owner, tool, args)
+        return hit, value
+
+    async def _find(
+        self, owner: str, tool: str, args: Mapping[str, Any]
+    ) -> tuple[str | None, bool, Any]:
+        """(key, hit, value) in one round trip; key is None when Redis is unavailable."""
         if not self._available():
             self._unflushed_errors[tool] = self._unflushed_errors.get(tool, 0) + 1
-            return False, None
+            return None, False, None
+        digest = args_hash(args)
         try:
             reply = await self._lookup(
                 keys=[f"wallie:{owner}:version", STATS_KEY],
-                args=[f"wallie:{owner}:{tool}:v", f":{args_hash(args)}", tool],
+                args=[f"wallie:{owner}:{tool}:v", f":{digest}", tool],
             )
         except (RedisError, OSError) as exc:
             self._failed(tool, exc)
-            return False, None
+            return None, False, None
+        if self._unflushed_errors:
+            await self._flush_errors()
+        key = entry_key(owner, tool, int(reply[0]), digest)
         if len(reply) > 1 and reply[1] is not None:
             ok, value = decode(reply[1])
             if ok:
-                return True, value
-            await self._recount_as_miss(tool)
-        return False, None
+                return key, True, value
+            await self._recount_as_miss(tool)  # corrupt or foreign: a miss, overwritten
+        return key, False, None
 
     async def put(
         self, owner: str, tool: str, args: Mapping[str, Any], value: Any, *, ttl: int | None = None
