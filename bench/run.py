@@ -9,12 +9,14 @@ import json
 import os
 import platform
 import random
+import re
+import shutil
 import socket
 import subprocess
 import sys
 import time
 from collections.abc import Awaitable, Callable
-from dataclasses import dataclass, field
+from dataclasses import asdict, dataclass, field
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
@@ -24,6 +26,7 @@ from mcp import Client, StdioServerParameters
 
 ROOT = Path(__file__).resolve().parent.parent
 DATA = ROOT / "bench" / ".data"
+LAST_RUN = DATA / "last-run.json"
 WALLIE = str(Path(sys.executable).with_name("wallie"))
 PG_ADMIN = os.environ.get(
     "WALLIE_TEST_POSTGRES_URL", "postgresql://postgres@127.0.0.1:5432/postgres"
@@ -62,6 +65,7 @@ class Report:
     rows: list[dict[str, Any]] = field(default_factory=list)
     quality: list[dict[str, Any]] = field(default_factory=list)
     notes: list[str] = field(default_factory=list)
+    built: dict[str, float] = field(default_factory=dict)  # demo data built in this run, s
 
     def add(self, **row: Any) -> None:
         """Record one line and print it."""
@@ -84,7 +88,7 @@ def _run(args: list[str], env: dict[str, str]) -> str:
     return done.stdout
 
 
-def database(db: str, size: int) -> str:
+def database(db: str, size: int, report: Report | None = None) -> str:
     """A demo database of `size` clients, built once and reused (DATABASE_URL form)."""
     DATA.mkdir(parents=True, exist_ok=True)
     if db == "sqlite":
@@ -100,7 +104,10 @@ def database(db: str, size: int) -> str:
         print(f"building {db} demo data with {size:,} clients ...", flush=True)
         started = time.perf_counter()
         _run([WALLIE, "demo", "seed", "--clients", str(size), "--json"], env)
-        print(f"  built in {time.perf_counter() - started:.0f} s", flush=True)
+        seconds = time.perf_counter() - started
+        print(f"  built in {seconds:.0f} s", flush=True)
+        if report is not None:
+            report.built[f"{db} {size:,} clients"] = seconds
     return url
 
 
@@ -302,6 +309,80 @@ async def http_throughput(
     return done / (time.monotonic() - started)
 
 
+def wrk_throughput(
+    url: str, calls: list[tuple[str, dict[str, Any]]], connections: int, seconds: float
+) -> float | None:
+    """Calls per second from wrk (C, keep-alive) on one MCP session; None without wrk.
+
+    A load generator in C measures the server: the Python MCP client spends more CPU
+    checking each result than the server spends answering it (see BENCHMARKS.md).
+    """
+    wrk = shutil.which("wrk")
+    if wrk is None:
+        return None
+    from mcp_types import LATEST_PROTOCOL_VERSION as VERSION
+
+    # The 2026 wire the Python client speaks: no session; every request carries its
+    # protocol version, client info and capabilities, and headers naming method and tool.
+    meta = {
+        "io.modelcontextprotocol/protocolVersion": VERSION,
+        "io.modelcontextprotocol/clientInfo": {"name": "wrk", "version": "1"},
+        "io.modelcontextprotocol/clientCapabilities": {},
+    }
+    requests = []
+    for i, (tool, args) in enumerate(calls):
+        params = {"name": tool, "arguments": args, "_meta": meta}
+        body = json.dumps({"jsonrpc": "2.0", "id": i + 1, "method": "tools/call", "params": params})
+        headers = {
+            "Content-Type": "application/json",
+            "Accept": "application/json, text/event-stream",
+            "Mcp-Protocol-Version": VERSION,
+            "Mcp-Method": "tools/call",
+            "Mcp-Name": tool,
+        }
+        requests.append((headers, body))
+    with httpx2.Client(timeout=10) as http:
+        for headers, body in requests:  # every call must succeed before any is counted
+            answer = http.post(url, content=body, headers=headers).text
+            if '"isError":false' not in answer.replace(" ", ""):
+                raise SystemExit(f"wrk workload call failed: {answer[:300]}")
+    script = "local calls = {\n"
+    for headers, body in requests:
+        fields = ", ".join(f"[{json.dumps(k)}] = {json.dumps(v)}" for k, v in headers.items())
+        script += f"  {{{{{fields}}}, [==[{body}]==]}},\n"
+    script += (
+        "}\n"
+        "local i = 0\n"
+        "request = function()\n"
+        "  i = i % #calls + 1\n"
+        "  local headers = {}\n"
+        "  for k, v in pairs(calls[i][1]) do headers[k] = v end\n"
+        "  return wrk.format('POST', nil, headers, calls[i][2])\n"
+        "end\n"
+    )
+    lua = DATA / "wrk-calls.lua"
+    DATA.mkdir(parents=True, exist_ok=True)
+    lua.write_text(script)
+    out = subprocess.run(
+        [wrk, "-t1", f"-c{connections}", f"-d{max(1, round(seconds))}s", "-s", str(lua), url],
+        capture_output=True,
+        text=True,
+        timeout=seconds + 60,
+        check=True,
+    ).stdout
+    if "Non-2xx" in out or "Socket errors" in out:
+        raise SystemExit(f"wrk saw failed requests:\n{out}")
+    return float(re.search(r"Requests/sec:\s+([\d.]+)", out).group(1))  # type: ignore[union-attr]
+
+
+async def throughput(
+    url: str, calls: list[tuple[str, dict[str, Any]]], clients: int, seconds: float
+) -> float:
+    """Server throughput: wrk when installed, else concurrent Python MCP clients."""
+    rate = wrk_throughput(url, calls, clients, seconds)
+    return rate if rate is not None else await http_throughput(url, calls, clients, seconds)
+
+
 async def peer_quality(sqlite_path: Path, report: Report, iterations: int) -> list[float] | None:
     """The reference SQLite MCP server on the same file: latency and what it finds."""
     peer = _peer_command()
@@ -456,7 +537,8 @@ async def measure(
     port = _free_port()
     env = _env(url, True, redis)
     proc = subprocess.Popen(
-        [WALLIE, "serve", "--transport", "http", "--port", str(port), "--no-auth", "--stateless"],
+        # Stateful, like the echo server it is compared with (the SDK's default for both).
+        [WALLIE, "serve", "--transport", "http", "--port", str(port), "--no-auth"],
         env=env,
         stdout=subprocess.DEVNULL,
         stderr=subprocess.PIPE,
@@ -482,7 +564,7 @@ async def measure(
         )
         before = rss_kb(proc.pid)
         for c in concurrency:
-            rate = await http_throughput(base + "/mcp", calls, c, seconds)
+            rate = await throughput(base + "/mcp", calls, c, seconds)
             floor_rate = echo["throughput"].get(c)
             report.rows.append(
                 {
@@ -536,20 +618,22 @@ async def echo_floor(iterations: int, concurrency: list[int], seconds: float) ->
             http = percentiles(
                 await timed([lambda t=t, a=a: client.call_tool(t, a) for t, a in calls])
             )
-        throughput = {c: await http_throughput(base, calls[:10], c, seconds) for c in concurrency}
+        rates = {c: await throughput(base, calls[:10], c, seconds) for c in concurrency}
     finally:
         proc.terminate()
         proc.wait(10)
     print(
         f"echo floor: stdio p50 {stdio['p50']:.2f} p95 {stdio['p95']:.2f} ms; "
         f"http p50 {http['p50']:.2f} p95 {http['p95']:.2f} ms; "
-        + ", ".join(f"{c} clients {r:.0f}/s" for c, r in throughput.items()),
+        + ", ".join(f"{c} clients {r:.0f}/s" for c, r in rates.items()),
         flush=True,
     )
-    return {"stdio": stdio, "http": http, "throughput": throughput}
+    return {"stdio": stdio, "http": http, "throughput": rates}
 
 
-def write_markdown(report: Report, echo: dict[str, Any], command: str, seconds: float) -> None:
+def write_markdown(
+    report: Report, echo: dict[str, Any], command: str, seconds: float, when: str | None = None
+) -> None:
     """BENCHMARKS.md: machine, versions, date, command, figures and targets."""
     from importlib.metadata import version
 
@@ -580,7 +664,15 @@ def write_markdown(report: Report, echo: dict[str, Any], command: str, seconds: 
     lines = [
         "# Benchmarks",
         "",
-        f"Run {datetime.now(UTC):%Y-%m-%d %H:%M} UTC with `{command}` in {seconds / 60:.1f} min on "
+        f"Run {when or f'{datetime.now(UTC):%Y-%m-%d %H:%M}'} UTC with `{command}` in {seconds / 60:.1f} min"
+        + (
+            f" ({sum(report.built.values()) / 60:.1f} of them building demo data: "
+            + ", ".join(f"{k} in {v:.0f} s" for k, v in report.built.items())
+            + "; later runs reuse it)"
+            if report.built
+            else " (demo data already built)"
+        )
+        + " on "
         f"{cpu}, {os.cpu_count()} cores, {int(mem) // 1024 // 1024} GiB. Python {platform.python_version()}, "
         f"mcp {v('mcp')}, SQLAlchemy {v('sqlalchemy')}, SQLite {sqlite3.sqlite_version}, redis-py {v('redis')}.",
         "",
@@ -635,8 +727,9 @@ def write_markdown(report: Report, echo: dict[str, Any], command: str, seconds: 
 
 
 def targets(report: Report, echo: dict[str, Any]) -> list[str]:
-    """Each DESIGN.md target, met or not, from this run's rows."""
+    """Each DESIGN.md target, met or not, from this run's rows, and why when it is not."""
     out = []
+    echo_stdio, echo_http = echo["stdio"]["p95"], echo["http"]["p95"]
     cached = [r for r in report.rows if ", cached" in r.get("what", "") and r.get("ratio")]
     if cached:
         worst = max(cached, key=lambda r: r["ratio"])
@@ -645,6 +738,33 @@ def targets(report: Report, echo: dict[str, Any]) -> list[str]:
             f"- cached tool call p95 within 1.5x echo: **{'met' if ok else 'not met'}** "
             f"(worst x{worst['ratio']:.2f}: {worst['what']}, {worst['db']} {worst['size']:,})"
         )
+        if not ok:
+            tool = worst["what"].split(":")[0]
+            check = next(
+                (
+                    r
+                    for r in report.rows
+                    if r["what"] == f"{tool}: client's schema check of it"
+                    and (r["db"], r["size"]) == (worst["db"], worst["size"])
+                ),
+                None,
+            )
+            share = (
+                f" The client's own check of the result against the output schema takes "
+                f"p50 {check['p50']:.2f} ms of its p50 {worst['p50']:.2f} ms."
+                if check
+                else ""
+            )
+            out.append(
+                "  Why: the echo returns one short string; a cached Wallie answer is a page of "
+                "rich records (and a text rendering of it) that the server serialises, the transport "
+                "carries, and the client parses into models and checks against the tool's output "
+                f"schema with jsonschema, in Python.{share} The server's part of a hit (one Redis "
+                "round trip and a decode) is well under a millisecond. What would meet it: "
+                "smaller default pages, a compiled validator in the client (TypeScript hosts use "
+                "ajv; the Python SDK walks the schema per call), or a client that skips "
+                "re-validating results it trusts."
+            )
     for tool, budget in (
         ("search_clients", 5),
         ("search_messages", 25),
@@ -658,6 +778,29 @@ def targets(report: Report, echo: dict[str, Any]) -> list[str]:
                 f"- {tool} p95 within floor + {budget} ms: **{'met' if ok else 'not met'}** "
                 f"(worst +{worst['delta_ms']:.1f} ms, {worst['db']} {worst['size']:,})"
             )
+            if not ok:
+                hit = next(
+                    (
+                        r
+                        for r in report.rows
+                        if r["what"].startswith(f"{tool}: stdio, cached")
+                        and (r["db"], r["size"]) == (worst["db"], worst["size"])
+                    ),
+                    None,
+                )
+                hit_text = (
+                    f"; a cache hit of this tool, with no database work at all, costs p95 "
+                    f"{hit['p95']:.2f} ms over stdio"
+                    if hit
+                    else ""
+                )
+                out.append(
+                    "  Why: the floor is the query called in-process; over stdio a bare echo "
+                    f"already costs p95 {echo_stdio:.2f} ms{hit_text}. The gap is the transport, "
+                    "serialising a page of results, and the client parsing it and checking it "
+                    "against the output schema. What would meet it: the client-side changes "
+                    "named for cached calls, or a budget counted from the echo floor."
+                )
     rates = [r for r in report.rows if "rate" in r and r.get("ratio")]
     if rates:
         worst = min(rates, key=lambda r: r["ratio"])
@@ -666,6 +809,14 @@ def targets(report: Report, echo: dict[str, Any]) -> list[str]:
             f"- HTTP throughput of cached calls ≥ 80% of echo: **{'met' if ok else 'not met'}** "
             f"(worst {worst['ratio']:.0%}: {worst['what']}, {worst['db']} {worst['size']:,})"
         )
+        if not ok:
+            out.append(
+                "  Why: the server is one Python process on one core; each cached "
+                "`search_clients` call serialises a page of clients where the echo returns one "
+                f"string (echo HTTP p95 {echo_http:.2f} ms), and with many clients the single "
+                "event loop is the limit. What would meet it: several `--stateless` replicas "
+                "behind a load balancer (cache and limits are in Redis), or smaller pages."
+            )
     rss = [r for r in report.rows if "rss" in r]
     if rss:
         growth = max(r["rss"][1] - r["rss"][0] for r in rss) / 1024
@@ -685,7 +836,13 @@ def main(argv: list[str] | None = None) -> None:
     parser.add_argument("--sizes", default=None, help="comma-separated client counts")
     parser.add_argument("--db", default=None, help="sqlite, postgresql or both (comma-separated)")
     parser.add_argument("--no-write", action="store_true", help="print only; leave BENCHMARKS.md")
+    parser.add_argument(
+        "--rewrite", action="store_true", help="rewrite BENCHMARKS.md from the last saved run"
+    )
     opts = parser.parse_args(argv)
+    if opts.rewrite:
+        rewrite()
+        return
     sizes = [
         int(s) for s in (opts.sizes or ("1000" if opts.quick else "1000,10000,100000")).split(",")
     ]
@@ -696,10 +853,17 @@ def main(argv: list[str] | None = None) -> None:
     started = time.perf_counter()
     os.chdir(ROOT)
     report = Report()
+    report.notes.append(
+        "HTTP throughput is counted by wrk (one thread, N keep-alive connections on one MCP "
+        "session, the calls in turn), so it measures the server, not a Python client."
+        if shutil.which("wrk")
+        else "HTTP throughput is counted by N concurrent Python MCP clients in one process "
+        "(wrk is not installed: `apt-get install wrk` measures the server alone)."
+    )
     echo = asyncio.run(echo_floor(iterations, concurrency, seconds))
     for db in dbs:
         for size in sizes:
-            url = database(db, size)
+            url = database(db, size, report)
             asyncio.run(measure(db, size, url, iterations, concurrency, seconds, report, echo))
             if db == "sqlite":
                 peer = asyncio.run(
@@ -721,5 +885,23 @@ def main(argv: list[str] | None = None) -> None:
             + (f" --sizes {opts.sizes}" if opts.sizes else "")
             + (f" --db {opts.db}" if opts.db else "")
         )
+        saved = {
+            "report": asdict(report),
+            "echo": echo,
+            "command": command,
+            "seconds": elapsed,
+            "when": f"{datetime.now(UTC):%Y-%m-%d %H:%M}",
+        }
+        LAST_RUN.write_text(json.dumps(saved, indent=1))
         write_markdown(report, echo, command, elapsed)
         print(f"\nwrote BENCHMARKS.md ({elapsed:.0f} s)")
+
+
+def rewrite() -> None:
+    """Write BENCHMARKS.md again from the last run's saved figures (after editing the text)."""
+    saved = json.loads(LAST_RUN.read_text())
+    echo = saved["echo"]
+    echo["throughput"] = {int(c): r for c, r in echo["throughput"].items()}
+    write_markdown(
+        Report(**saved["report"]), echo, saved["command"], saved["seconds"], saved.get("when")
+    )

@@ -8,7 +8,15 @@ from pathlib import Path
 
 import pytest
 
-from bench.run import database_floor, output_schemas, percentiles, validation_seconds, workload
+from bench.run import (
+    Report,
+    database_floor,
+    output_schemas,
+    percentiles,
+    targets,
+    validation_seconds,
+    workload,
+)
 from tools.db import Database
 from tools.demo import DemoSpec, generate
 from tools.ingest import ingest
@@ -56,3 +64,29 @@ def test_workload_and_database_floor_on_a_tiny_dataset(tmp_path: Path) -> None:
 @pytest.mark.parametrize("name", ["bench.echo_server", "bench.sentiment"])
 def test_entry_points_import(name: str) -> None:
     __import__(name)
+
+
+def _row(what: str, p50: float, p95: float, **extra: object) -> dict[str, object]:
+    return {"db": "sqlite", "size": 1000, "what": what, "p50": p50, "p95": p95, "p99": p95, **extra}
+
+
+def test_targets_mark_each_target_and_explain_the_missed_ones() -> None:
+    echo = {"stdio": {"p50": 2.0, "p95": 2.5}, "http": {"p50": 4.0, "p95": 5.0}, "throughput": {}}
+    report = Report(
+        rows=[
+            _row("search_clients: stdio, cached (redis)", 3.0, 3.5, ratio=1.4, floor="echo p95"),
+            _row("search_messages: stdio, cached (redis)", 8.0, 10.0, ratio=4.0, floor="echo p95"),
+            _row("search_messages: client's schema check of it", 1.4, 2.7, ratio=0.8),
+            _row("search_clients: stdio, uncached", 9.0, 11.0, delta_ms=7.2),
+            _row("search_messages: stdio, uncached", 12.0, 18.0, delta_ms=12.0),
+        ]
+    )
+    lines = targets(report, echo)
+    text = "\n".join(lines)
+    assert "cached tool call p95 within 1.5x echo: **not met** (worst x4.00" in text
+    assert "takes p50 1.40 ms of its p50 8.00 ms" in text
+    assert "search_clients p95 within floor + 5 ms: **not met** (worst +7.2 ms" in text
+    assert "search_messages p95 within floor + 25 ms: **met**" in text
+    # One "Why" per missed target, none for a met one.
+    assert sum(line.startswith("  Why:") for line in lines) == 2
+    assert "costs p95 3.50 ms over stdio" in text  # the cache hit of the same tool
