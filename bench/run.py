@@ -719,8 +719,8 @@ def write_markdown(
         ]
         lines += [
             f"| {q['query']} | {'yes' if q['peer'] else 'no'} | {'yes' if q['wallie'] else 'no'} |"
-            for q in report.quality
-        ]
+            for q in {(q["query"], q["peer"], q["wallie"]): q for q in report.quality}.values()
+        ]  # the same queries at every size: one row each
     lines += ["", "## Targets (DESIGN.md)", "", *targets(report, echo), ""]
     lines += [f"- {n}" for n in report.notes]
     (ROOT / "BENCHMARKS.md").write_text("\n".join(lines).rstrip() + "\n")
@@ -760,7 +760,7 @@ def targets(report: Report, echo: dict[str, Any]) -> list[str]:
                 "rich records (and a text rendering of it) that the server serialises, the transport "
                 "carries, and the client parses into models and checks against the tool's output "
                 f"schema with jsonschema, in Python.{share} The server's part of a hit (one Redis "
-                "round trip and a decode) is well under a millisecond. What would meet it: "
+                "round trip and a decode) is about a millisecond. What would meet it: "
                 "smaller default pages, a compiled validator in the client (TypeScript hosts use "
                 "ajv; the Python SDK walks the schema per call), or a client that skips "
                 "re-validating results it trusts."
@@ -794,6 +794,26 @@ def targets(report: Report, echo: dict[str, Any]) -> list[str]:
                     if hit
                     else ""
                 )
+                floor_row = next(
+                    (
+                        r
+                        for r in report.rows
+                        if r["what"] == f"{tool}: database floor (in-process)"
+                        and (r["db"], r["size"]) == (worst["db"], worst["size"])
+                    ),
+                    None,
+                )
+                if floor_row and floor_row["p95"] > 100:
+                    # A slow query's p95 moves by more than the budget between two runs of it.
+                    out.append(
+                        f"  Why: here the query itself is slow (floor p50 {floor_row['p50']:.0f} "
+                        f"/ p95 {floor_row['p95']:.0f} ms, ranking every match of a common word "
+                        f"in 1M messages), and at p50 the gap is "
+                        f"{worst['p50'] - floor_row['p50']:+.1f} ms: the p95 gap is that query's "
+                        "own spread between two runs, not MCP. What would meet it: cheaper "
+                        "common-word queries (a top-k pre-filter or a recent-first default)."
+                    )
+                    continue
                 out.append(
                     "  Why: the floor is the query called in-process; over stdio a bare echo "
                     f"already costs p95 {echo_stdio:.2f} ms{hit_text}. The gap is the transport, "
