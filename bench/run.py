@@ -867,9 +867,9 @@ def main(argv: list[str] | None = None) -> None:
         int(s) for s in (opts.sizes or ("1000" if opts.quick else "1000,10000,100000")).split(",")
     ]
     dbs = (opts.db or ("sqlite" if opts.quick else "sqlite,postgresql")).split(",")
-    iterations = 100 if opts.quick else 300
+    iterations = 50 if opts.quick else 300
     concurrency = [1, 8] if opts.quick else [1, 8, 32]
-    seconds = 2.0 if opts.quick else 5.0
+    seconds = 1.0 if opts.quick else 5.0
     started = time.perf_counter()
     os.chdir(ROOT)
     report = Report()
