@@ -726,6 +726,20 @@ def write_markdown(
     (ROOT / "BENCHMARKS.md").write_text("\n".join(lines).rstrip() + "\n")
 
 
+def _same_run(report: Report, like: dict[str, Any], test: Callable[[str], bool]) -> dict | None:
+    """The row at `like`'s database and size whose label passes `test`, if any."""
+    return next(
+        (
+            r
+            for r in report.rows
+            if "what" in r
+            and test(r["what"])
+            and (r["db"], r["size"]) == (like["db"], like["size"])
+        ),
+        None,
+    )
+
+
 def targets(report: Report, echo: dict[str, Any]) -> list[str]:
     """Each DESIGN.md target, met or not, from this run's rows, and why when it is not."""
     out = []
@@ -740,15 +754,7 @@ def targets(report: Report, echo: dict[str, Any]) -> list[str]:
         )
         if not ok:
             tool = worst["what"].split(":")[0]
-            check = next(
-                (
-                    r
-                    for r in report.rows
-                    if r["what"] == f"{tool}: client's schema check of it"
-                    and (r["db"], r["size"]) == (worst["db"], worst["size"])
-                ),
-                None,
-            )
+            check = _same_run(report, worst, lambda w: w == f"{tool}: client's schema check of it")
             share = (
                 f" The client's own check of the result against the output schema takes "
                 f"p50 {check['p50']:.2f} ms of its p50 {worst['p50']:.2f} ms."
@@ -779,14 +785,8 @@ def targets(report: Report, echo: dict[str, Any]) -> list[str]:
                 f"(worst +{worst['delta_ms']:.1f} ms, {worst['db']} {worst['size']:,})"
             )
             if not ok:
-                hit = next(
-                    (
-                        r
-                        for r in report.rows
-                        if r["what"].startswith(f"{tool}: stdio, cached")
-                        and (r["db"], r["size"]) == (worst["db"], worst["size"])
-                    ),
-                    None,
+                hit = _same_run(
+                    report, worst, lambda w, t=tool: w.startswith(f"{t}: stdio, cached")
                 )
                 hit_text = (
                     f"; a cache hit of this tool, with no database work at all, costs p95 "
@@ -794,14 +794,8 @@ def targets(report: Report, echo: dict[str, Any]) -> list[str]:
                     if hit
                     else ""
                 )
-                floor_row = next(
-                    (
-                        r
-                        for r in report.rows
-                        if r["what"] == f"{tool}: database floor (in-process)"
-                        and (r["db"], r["size"]) == (worst["db"], worst["size"])
-                    ),
-                    None,
+                floor_row = _same_run(
+                    report, worst, lambda w, t=tool: w == f"{t}: database floor (in-process)"
                 )
                 if floor_row and floor_row["p95"] > 100:
                     # A slow query's p95 moves by more than the budget between two runs of it.
