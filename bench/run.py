@@ -692,7 +692,7 @@ def write_markdown(
         if "p50" in r:
             ratio = f"x{r['ratio']:.2f} {r['floor']}" if r.get("ratio") else ""
             if "delta_ms" in r:
-                ratio += f" (+{r['delta_ms']:.1f} ms)"
+                ratio += f" ({r['delta_ms']:+.1f} ms)"
             lines.append(
                 f"| {r['db']} | {r['size']:,} | {r['what']} | {r['p50']:.2f} | {r['p95']:.2f} | {r['p99']:.2f} | {ratio} |"
             )
