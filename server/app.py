@@ -15,9 +15,11 @@ from mcp_types import CallToolResult, TextContent, ToolAnnotations
 from pydantic import BaseModel, Field
 
 from server import _render
+from server._ai import cache_report, register_ai_tools
 from server._schema import compact_schema
 from tools import insights, queries
-from tools.cache import Cache, CacheStats, make_cache
+from tools.ai.schemas import CacheReport
+from tools.cache import Cache, make_cache
 from tools.context import open_database
 from tools.db import Database
 from tools.errors import NotFound, RateLimited, WallieError
@@ -398,11 +400,12 @@ def build_server(
         )
 
     @app.tool(annotations=READ_ONLY)
-    async def cache_stats() -> CacheStats:
-        """Cache hits, misses, errors and hit rate per tool, shared by every server process."""
-        if state.cache is None:
-            return CacheStats(backend="disabled (WALLIE_CACHE_TTL=0)")
-        return await state.cache.stats()
+    async def cache_stats() -> CacheReport:
+        """Cache hits, misses, errors and hit rate per tool, shared by every server process,
+        and per AI feature the model calls, tokens and cost the cache saved."""
+        return await cache_report(state)
+
+    register_ai_tools(app, state)
 
     # Publish schemas that validate the same results for less client time (server/_schema.py).
     # The SDK reads fn_metadata live; it offers no public setter, hence the private manager.

@@ -73,6 +73,9 @@ async def prometheus_text(state: ServerState) -> str:
             ]
             for tool, figures in sorted(_per_tool(stats).items()):
                 lines.append(f'wallie_cache_{name}_total{{tool="{tool}"}} {figures.get(name, 0)}')
+    from server._ai import cache_report, prometheus_lines
+
+    lines += prometheus_lines(await cache_report(state))
     return "\n".join(lines) + "\n"
 
 

@@ -36,6 +36,11 @@ class Settings(BaseSettings):
     litellm_config: Path | None = Field(default=None, alias="WALLIE_LITELLM_CONFIG")
     litellm_url: str | None = Field(default=None, alias="LITELLM_URL")
     litellm_api_key: str | None = Field(default=None, alias="LITELLM_API_KEY")
+    ai_model: str | None = Field(default=None, alias="WALLIE_AI_MODEL")
+    ai_cache_ttl: int = Field(default=1800, ge=0, alias="WALLIE_AI_CACHE_TTL")
+    ai_rate_limit: int = Field(default=30, ge=0, alias="WALLIE_AI_RATE_LIMIT")
+    ai_daily_budget_usd: float = Field(default=5.0, ge=0, alias="WALLIE_AI_DAILY_BUDGET")
+    runs_retention_days: int = Field(default=30, ge=0, alias="WALLIE_RUNS_RETENTION_DAYS")
 
     @field_validator("log_level")
     @classmethod
