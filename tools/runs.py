@@ -85,7 +85,8 @@ class RunCollector:
     def __init__(self, kind: str, question: str) -> None:
         self.record = RunRecord(kind=kind, question=question)
         self._started = time.perf_counter()
-        self._open: dict[str, tuple[ToolCallRecord, float]] = {}
+        # Calls awaiting their result, per call id (or tool name, first in first out).
+        self._open: dict[str, list[tuple[ToolCallRecord, float]]] = {}
         self._text: list[str] = []
 
     def add(self, event: Mapping[str, Any]) -> None:
@@ -94,12 +95,13 @@ class RunCollector:
         if kind == "tool_call":
             call = ToolCallRecord(tool=str(event.get("tool")), args=dict(event.get("args") or {}))
             self.record.tool_calls.append(call)
-            self._open[str(event.get("id") or call.tool)] = (call, time.perf_counter())
+            key = str(event.get("id") or call.tool)
+            self._open.setdefault(key, []).append((call, time.perf_counter()))
         elif kind == "tool_result":
             key = str(event.get("id") or event.get("tool"))
-            opened = self._open.pop(key, None)
-            if opened is not None:
-                call, started = opened
+            waiting = self._open.get(key)
+            if waiting:
+                call, started = waiting.pop(0)
                 call.ok = bool(event.get("ok"))
                 call.summary = str(event.get("summary") or "")[:300]
                 call.ms = round((time.perf_counter() - started) * 1000, 2)
