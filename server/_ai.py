@@ -7,6 +7,7 @@ otherwise a tool error that says how to configure one.
 
 from __future__ import annotations
 
+import asyncio
 import logging
 import time
 from typing import TYPE_CHECKING, Annotated, Any
@@ -23,7 +24,6 @@ from mcp_types import (
 )
 from pydantic import BaseModel, Field
 
-from tools import insights
 from tools.ai import (
     ANALYZE,
     NO_MODEL,
@@ -37,6 +37,7 @@ from tools.ai import (
     router_completer,
     server_model,
 )
+from tools.ai.context import AiContext
 from tools.ai.schemas import (
     CacheReport,
     ConversationConclusions,
@@ -44,7 +45,7 @@ from tools.ai.schemas import (
     ReplySuggestions,
 )
 from tools.errors import RateLimited, WallieError
-from tools.runs import RunRecord, record_run
+from tools.runs import RunRecord, record_runs
 
 if TYPE_CHECKING:
     from mcp.server.mcpserver import MCPServer
@@ -145,15 +146,16 @@ async def _sampled(ctx: Context[Any, Any], prompt: Prompt, args: dict[str, Any])
         return None
     try:
         owner_id = await state.owner_id()
+        target = await features.locate(prompt, state.database, owner_id, args)
+        if not ctx.input_responses:  # count the lookup once, not again on the answer's round
+            found = await ai_service(state).lookup(
+                state.owner_email(), prompt, args, SAMPLING_MODEL, target.last_message_id
+            )
+            if found is not None:
+                return {"cached": found}
         context = await features.load(prompt, state.database, owner_id, args)
     except WallieError:
         return None  # the body reports it
-    if not ctx.input_responses:  # count the lookup once, not again on the answer's round
-        found = await ai_service(state).lookup(
-            state.owner_email(), prompt, args, SAMPLING_MODEL, context
-        )
-        if found is not None:
-            return {"cached": found}
     return Sample(
         [
             SamplingMessage(
@@ -197,17 +199,18 @@ def register_ai_tools(app: MCPServer[ServerState], state: ServerState) -> None:
             owner = state.owner_email()
             owner_id = await state.owner_id()
             service = ai_service(state)
-            context = await features.load(prompt, state.database, owner_id, args)
+            target = await features.locate(prompt, state.database, owner_id, args)
             model = server_model(state.settings)
             if model is not None:
+                complete = router_completer(state.settings, model)
+
+                async def fresh() -> tuple[Completion, AiContext]:
+                    context = await features.load(prompt, state.database, owner_id, args)
+                    user = features.user_message(prompt, context, args)
+                    return await complete(prompt.system, user, prompt.max_tokens), context
+
                 value, cached = await service.answer(
-                    owner,
-                    prompt,
-                    args,
-                    context,
-                    model,
-                    router_completer(state.settings, model),
-                    features.user_message(prompt, context, args),
+                    owner, prompt, args, model, target.last_message_id, fresh
                 )
                 via = "router"
             elif isinstance(host, dict) and "cached" in host:
@@ -215,19 +218,15 @@ def register_ai_tools(app: MCPServer[ServerState], state: ServerState) -> None:
             elif isinstance(host, CreateMessageResult):
                 text = host.content.text if isinstance(host.content, TextContent) else ""
                 completion = Completion(text=text, model=host.model or SAMPLING_MODEL)
+                context = await features.load(prompt, state.database, owner_id, args)
                 value = await service.store(
                     owner, prompt, args, SAMPLING_MODEL, context, completion
                 )
                 cached, via = False, "sampling"
             else:
                 raise ToolError(NO_MODEL)
-            sentiment = None
-            if prompt is ANALYZE:
-                sentiment = await insights.analyze_message(
-                    state.database, owner_id, int(args["message_id"])
-                )
             result = features.build(
-                prompt, value, context, cached=cached, via=via, sentiment=sentiment
+                prompt, value, cached=cached, via=via, last_message_id=target.last_message_id
             )
             text = _render(result)
             meta = result.meta  # type: ignore[attr-defined]
@@ -249,7 +248,7 @@ def register_ai_tools(app: MCPServer[ServerState], state: ServerState) -> None:
             elapsed = time.perf_counter() - started
             state.metrics.record(tool, elapsed, ok)
             record.latency_ms = round(elapsed * 1000, 1)
-            await _record(state, record)
+            _RUN_LOG.add(state, record)
         return CallToolResult(
             content=[TextContent(text=text)], structured_content=result.model_dump(mode="json")
         )
@@ -297,16 +296,45 @@ def _args(args: dict[str, Any]) -> str:
     return ", ".join(f"{k}={v!r}" for k, v in args.items() if v is not None)
 
 
-async def _record(state: ServerState, record: RunRecord) -> None:
-    """Log the call in the run log; a failure to log never fails the tool."""
-    if state.db is None:
-        return
-    try:
-        await record_run(
-            state.db,
-            state.owner_email(),
-            record,
-            retention_days=state.settings.runs_retention_days,
-        )
-    except Exception as exc:
-        log.warning("could not record the run: %s", exc)
+class _RunLog:
+    """Writes AI tool runs in the background, batched: the answer never waits for the log."""
+
+    def __init__(self) -> None:
+        self._pending: dict[int, list[tuple[str, RunRecord]]] = {}
+        self._tasks: dict[int, asyncio.Task[None]] = {}
+
+    def add(self, state: ServerState, record: RunRecord) -> None:
+        """Queue `record` for the acting owner."""
+        if state.db is None:
+            return
+        key = id(state)
+        self._pending.setdefault(key, []).append((state.owner_email(), record))
+        task = self._tasks.get(key)
+        if task is None or task.done():
+            self._tasks[key] = asyncio.create_task(self._drain(state))
+
+    async def _drain(self, state: ServerState) -> None:
+        key = id(state)
+        while self._pending.get(key) and state.db is not None:
+            batch, self._pending[key] = self._pending[key], []
+            try:
+                await record_runs(
+                    state.db, batch, retention_days=state.settings.runs_retention_days
+                )
+            except Exception as exc:  # a failure to log never fails a tool
+                log.warning("could not record %d run(s): %s", len(batch), exc)
+
+    async def flush(self, state: ServerState) -> None:
+        """Write what is queued for `state` (before its database closes)."""
+        task = self._tasks.pop(id(state), None)
+        if task is not None:
+            await task
+        self._pending.pop(id(state), None)
+
+
+_RUN_LOG = _RunLog()
+
+
+async def flush_runs(state: ServerState) -> None:
+    """Write the queued run-log entries of this server (call before closing its database)."""
+    await _RUN_LOG.flush(state)

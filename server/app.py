@@ -15,7 +15,7 @@ from mcp_types import CallToolResult, TextContent, ToolAnnotations
 from pydantic import BaseModel, Field
 
 from server import _render
-from server._ai import cache_report, register_ai_tools
+from server._ai import cache_report, flush_runs, register_ai_tools
 from server._schema import compact_schema
 from tools import insights, queries
 from tools.ai.schemas import CacheReport
@@ -184,6 +184,7 @@ def build_server(
         try:
             yield state
         finally:
+            await flush_runs(state)  # the AI tools' run log is written in the background
             if state.cache is not None:
                 await state.cache.aclose()
             await state.db.dispose()

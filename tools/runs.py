@@ -19,6 +19,8 @@ from tools.owners import ensure_owner
 from tools.owners import owner_id as lookup_owner
 
 MAX_TEXT = 20_000
+PRUNE_EVERY = 600.0  # seconds between retention sweeps in one process
+_pruned_at = -PRUNE_EVERY
 
 
 class Run(SQLModel, table=True):
@@ -131,20 +133,30 @@ class RunCollector:
 async def record_run(
     db: Database, owner_email: str, record: RunRecord, *, retention_days: int = 0
 ) -> int:
-    """Store `record` for `owner_email` and drop runs older than the retention period."""
-    owner = await ensure_owner(db, owner_email)
-    data = record.model_dump(mode="json")
-    data["question"] = data["question"][:MAX_TEXT]
-    data["answer"] = data["answer"][:MAX_TEXT]
-    row = Run(owner_id=owner, **data)
+    """Store `record` for `owner_email` (and drop runs past the retention period); its id."""
+    return (await record_runs(db, [(owner_email, record)], retention_days=retention_days))[0]
+
+
+async def record_runs(
+    db: Database, runs: list[tuple[str, RunRecord]], *, retention_days: int = 0
+) -> list[int]:
+    """Store several (owner email, record) runs in one transaction; their ids."""
+    owners = {email: await ensure_owner(db, email) for email in {e for e, _ in runs}}
+    rows = []
+    for email, record in runs:
+        data = record.model_dump(mode="json")
+        data["question"] = data["question"][:MAX_TEXT]
+        data["answer"] = data["answer"][:MAX_TEXT]
+        rows.append(Run(owner_id=owners[email], **data))
     async with db.session() as session:
-        session.add(row)
-        if retention_days > 0:
-            cutoff = utcnow() - timedelta(days=retention_days)
-            await session.execute(sa.delete(Run).where(Run.created_at < cutoff))
+        session.add_all(rows)
         await session.commit()
-        assert row.id is not None
-        return row.id
+        ids = [row.id for row in rows]
+    global _pruned_at
+    if retention_days > 0 and time.monotonic() - _pruned_at > PRUNE_EVERY:
+        _pruned_at = time.monotonic()  # at most once in a while per process: writes stay cheap
+        await prune_runs(db, retention_days)
+    return [i for i in ids if i is not None]
 
 
 async def _owner(db: Database, owner_email: str) -> int | None:

@@ -17,6 +17,7 @@ from pydantic_ai.mcp import MCPToolset
 from server.app import build_server
 from tests.ai.conftest import OWNER, AiData
 from tests.ai.test_ai_tools import ANALYSIS, call
+from tools import runs as runs_module
 from tools.db import Database
 from tools.demo import DemoSpec, generate
 from tools.errors import NotFound
@@ -57,6 +58,7 @@ async def test_retention_drops_old_runs(db: Database) -> None:
             sa.update(Run).where(Run.id == old).values(created_at=utcnow() - timedelta(days=40))
         )
         await session.commit()
+    runs_module._pruned_at = -runs_module.PRUNE_EVERY  # as if no sweep ran recently
     await record_run(db, OWNER, RunRecord(kind="ask", question="nueva"), retention_days=30)
     assert [r.question for r in await list_runs(db, OWNER)] == ["nueva"]
 

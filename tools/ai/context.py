@@ -28,6 +28,7 @@ class AiContext:
     last_message_id: int | None
     messages: list[dict[str, Any]] = field(default_factory=list)
     focus_message_id: int | None = None
+    extra: dict[str, Any] = field(default_factory=dict)  # kept with the answer
 
     @property
     def message_ids(self) -> set[int]:
@@ -134,3 +135,60 @@ async def message_context(db: Database, owner_id: int, message_id: int) -> AiCon
         messages=[_message(r) for r in reversed(before)],
         focus_message_id=message_id,
     )
+
+
+@dataclass(frozen=True)
+class Target:
+    """What an AI answer is about, and the newest message that keys it."""
+
+    conversation_id: int
+    last_message_id: int | None
+
+
+def _last_id(conversation_id: Any) -> Any:
+    m = Message.__table__
+    return (
+        sa.select(m.c.id)
+        .where(m.c.conversation_id == conversation_id)
+        .order_by(m.c.sent_at.desc(), m.c.id.desc())
+        .limit(1)
+        .scalar_subquery()
+    )
+
+
+async def locate(
+    db: Database,
+    owner_id: int,
+    *,
+    conversation_id: int | None = None,
+    message_id: int | None = None,
+) -> Target:
+    """The conversation and its newest message id in one query (all a cache hit needs)."""
+    async with db.connect() as conn:
+        if message_id is not None:
+            row = (
+                await conn.execute(
+                    sa.select(Message.conversation_id, _last_id(Message.conversation_id)).where(
+                        Message.id == message_id, Message.owner_id == owner_id
+                    )
+                )
+            ).first()
+            if row is None:
+                raise NotFound(
+                    f"no message with id {message_id}; search_messages and "
+                    "get_conversation_history return message ids"
+                )
+        else:
+            row = (
+                await conn.execute(
+                    sa.select(Conversation.id, _last_id(Conversation.id)).where(
+                        Conversation.id == conversation_id, Conversation.owner_id == owner_id
+                    )
+                )
+            ).first()
+            if row is None:
+                raise NotFound(
+                    f"no conversation with id {conversation_id}; "
+                    "get_client lists a client's conversations"
+                )
+    return Target(conversation_id=row[0], last_message_id=row[1])

@@ -6,18 +6,29 @@ from typing import Any, Literal
 
 from pydantic import BaseModel
 
-from tools.ai.context import AiContext, conversation_context, message_context
+from tools import insights
+from tools.ai import context
+from tools.ai.context import AiContext, Target, conversation_context, message_context
 from tools.ai.prompts import ANALYZE, SUGGEST_REPLY, SUMMARIZE, Prompt
 from tools.ai.schemas import AiMeta, ConversationConclusions, MessageAnalysis, ReplySuggestions
-from tools.ai.service import check_citations
 from tools.db import Database
 from tools.errors import InvalidArgument
+
+
+async def locate(prompt: Prompt, db: Database, owner_id: int, args: dict[str, Any]) -> Target:
+    """What the request is about and the newest message that keys its answer, or NotFound."""
+    if prompt is ANALYZE:
+        return await context.locate(db, owner_id, message_id=int(args["message_id"]))
+    return await context.locate(db, owner_id, conversation_id=int(args["conversation_id"]))
 
 
 async def load(prompt: Prompt, db: Database, owner_id: int, args: dict[str, Any]) -> AiContext:
     """The conversation slice a feature reads, or NotFound."""
     if prompt is ANALYZE:
-        return await message_context(db, owner_id, int(args["message_id"]))
+        ctx = await message_context(db, owner_id, int(args["message_id"]))
+        sentiment = await insights.analyze_message(db, owner_id, int(args["message_id"]))
+        ctx.extra["sentiment"] = sentiment.model_dump(mode="json")
+        return ctx
     ctx = await conversation_context(db, owner_id, int(args["conversation_id"]))
     if not ctx.messages:
         raise InvalidArgument(f"conversation {ctx.conversation_id} has no messages yet")
@@ -34,38 +45,36 @@ def user_message(prompt: Prompt, ctx: AiContext, args: dict[str, Any]) -> str:
 def build(
     prompt: Prompt,
     value: dict[str, Any],
-    ctx: AiContext,
     *,
     cached: bool,
     via: Literal["router", "sampling"],
-    sentiment: Any = None,
+    last_message_id: int | None,
 ) -> BaseModel:
-    """The feature's result, with citations of messages it was not given removed."""
-    data, cited, removed = check_citations(value["raw"], ctx.message_ids)
+    """The feature's typed result from a (cached or fresh) answer."""
     meta = AiMeta(
         feature=prompt.feature,
         model=value["model"],
         via=via,
         prompt_version=prompt.version,
-        last_message_id=ctx.last_message_id,
+        last_message_id=last_message_id,
         cached=cached,
         input_tokens=value.get("input_tokens", 0),
         output_tokens=value.get("output_tokens", 0),
         cost_usd=value.get("cost_usd", 0.0),
-        sources=cited,
-        unverified_citations=removed,
+        sources=value["sources"],
+        unverified_citations=value["removed"],
     )
+    data, conversation_id = value["data"], value["conversation_id"]
     if prompt is SUGGEST_REPLY:
         return ReplySuggestions(
-            conversation_id=ctx.conversation_id, channel=ctx.channel, meta=meta, **data
+            conversation_id=conversation_id, channel=value["channel"], meta=meta, **data
         )
     if prompt is SUMMARIZE:
-        return ConversationConclusions(conversation_id=ctx.conversation_id, meta=meta, **data)
-    assert ctx.focus_message_id is not None
+        return ConversationConclusions(conversation_id=conversation_id, meta=meta, **data)
     return MessageAnalysis(
-        message_id=ctx.focus_message_id,
-        conversation_id=ctx.conversation_id,
-        sentiment=sentiment,
+        message_id=value["message_id"],
+        conversation_id=conversation_id,
+        sentiment=value["extra"]["sentiment"],
         meta=meta,
         **data,
     )

@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import json
 import re
+from collections.abc import Awaitable, Callable
 from datetime import UTC, datetime
 from typing import Any
 
@@ -13,7 +14,7 @@ from pydantic import BaseModel, ValidationError
 
 from tools.ai._counters import Counters, MemoryCounters, RedisCounters
 from tools.ai.context import AiContext
-from tools.ai.model import Complete, Completion
+from tools.ai.model import Completion
 from tools.ai.prompts import PROMPTS, Prompt
 from tools.ai.schemas import FeatureStats
 from tools.cache import Cache, RedisCache
@@ -25,6 +26,8 @@ SPEND = "wallie:ai:spend:"
 RATE_TOOL = "ai:model"
 _CITE = re.compile(r"\s?\[msg:\s*(\d+)\]")
 _FENCE = re.compile(r"^```(?:json)?\s*|\s*```$", re.MULTILINE)
+Fresh = Callable[[], Awaitable[tuple[Completion, AiContext]]]
+"""Load the context and call the model: (completion, the context it was given)."""
 
 
 class BudgetExceeded(WallieError):
@@ -105,18 +108,18 @@ class AiService:
         return self.cache is not None and self.ttl > 0
 
     @staticmethod
-    def key(prompt: Prompt, args: dict[str, Any], model: str, ctx: AiContext) -> dict[str, Any]:
+    def key(prompt: Prompt, args: dict[str, Any], model: str, last: int | None) -> dict[str, Any]:
         """What makes an answer: the arguments, model, prompt version and newest message."""
-        return {"args": args, "model": model, "prompt": prompt.version, "last": ctx.last_message_id}
+        return {"args": args, "model": model, "prompt": prompt.version, "last": last}
 
     async def lookup(
-        self, owner: str, prompt: Prompt, args: dict[str, Any], model: str, ctx: AiContext
+        self, owner: str, prompt: Prompt, args: dict[str, Any], model: str, last: int | None
     ) -> dict[str, Any] | None:
         """A cached answer (counted as a hit or a miss), or None."""
         if not self.caching or self.cache is None:
             return None
         hit, value = await self.cache.get(
-            f"ai:{owner}", f"ai:{prompt.feature}", self.key(prompt, args, model, ctx)
+            f"ai:{owner}", f"ai:{prompt.feature}", self.key(prompt, args, model, last)
         )
         if hit:
             await self._saved(prompt, value)
@@ -128,13 +131,12 @@ class AiService:
         owner: str,
         prompt: Prompt,
         args: dict[str, Any],
-        ctx: AiContext,
         model: str,
-        complete: Complete,
-        user: str,
+        last: int | None,
+        fresh: Fresh,
     ) -> tuple[dict[str, Any], bool]:
-        """(answer, cached): from the cache, or one budgeted model call shared by concurrent
-        identical requests."""
+        """(answer, cached): from the cache, or one budgeted model call (`fresh`) shared by
+        concurrent identical requests."""
         computed = False
 
         async def call() -> dict[str, Any]:
@@ -143,15 +145,15 @@ class AiService:
             await self.check_budget(owner)
             if self.cache is not None:
                 await self.cache.check_rate(owner, RATE_TOOL, limit=self.settings.ai_rate_limit)
-            completion = await complete(prompt.system, user, prompt.max_tokens)
-            return await self.accept(owner, prompt, completion, spend=True)
+            completion, ctx = await fresh()
+            return await self.accept(owner, prompt, completion, ctx, spend=True)
 
         if not self.caching or self.cache is None:
             return await call(), False
         value = await self.cache.cached(
             f"ai:{owner}",
             f"ai:{prompt.feature}",
-            self.key(prompt, args, model, ctx),
+            self.key(prompt, args, model, last),
             call,
             ttl=self.ttl,
         )
@@ -160,10 +162,12 @@ class AiService:
         return dict(value), not computed
 
     async def accept(
-        self, owner: str, prompt: Prompt, completion: Completion, *, spend: bool
+        self, owner: str, prompt: Prompt, completion: Completion, ctx: AiContext, *, spend: bool
     ) -> dict[str, Any]:
-        """A completion parsed into a cacheable answer, its call and cost counted."""
+        """A completion parsed and citation-checked into a cacheable answer, its call and cost
+        counted."""
         raw = parse(prompt, completion.text)
+        data, cited, removed = check_citations(raw.model_dump(mode="json"), ctx.message_ids)
         await self.counters.add(
             STATS,
             {
@@ -177,7 +181,13 @@ class AiService:
                 SPEND + _today(), {owner: completion.cost_usd}, expire=3 * 86400
             )
         return {
-            "raw": raw.model_dump(mode="json"),
+            "data": data,
+            "sources": cited,
+            "removed": removed,
+            "conversation_id": ctx.conversation_id,
+            "channel": ctx.channel,
+            "message_id": ctx.focus_message_id,
+            "extra": ctx.extra,
             "model": completion.model,
             "input_tokens": completion.input_tokens,
             "output_tokens": completion.output_tokens,
@@ -194,12 +204,12 @@ class AiService:
         completion: Completion,
     ) -> dict[str, Any]:
         """Accept and cache an answer made elsewhere (the host's model, through sampling)."""
-        value = await self.accept(owner, prompt, completion, spend=False)
+        value = await self.accept(owner, prompt, completion, ctx, spend=False)
         if self.caching and self.cache is not None:
             await self.cache.put(
                 f"ai:{owner}",
                 f"ai:{prompt.feature}",
-                self.key(prompt, args, model, ctx),
+                self.key(prompt, args, model, ctx.last_message_id),
                 value,
                 ttl=self.ttl,
             )
