@@ -723,7 +723,15 @@ def write_markdown(
         ]  # the same queries at every size: one row each
     lines += ["", "## Targets (DESIGN.md)", "", *targets(report, echo), ""]
     lines += [f"- {n}" for n in report.notes]
-    (ROOT / "BENCHMARKS.md").write_text("\n".join(lines).rstrip() + "\n")
+    (ROOT / "BENCHMARKS.md").write_text("\n".join(lines).rstrip() + "\n" + _kept_sections())
+
+
+def _kept_sections() -> str:
+    """Sections other benchmarks wrote (from the first `<!-- kept:` marker on): kept as is."""
+    path = ROOT / "BENCHMARKS.md"
+    text = path.read_text(encoding="utf-8") if path.exists() else ""
+    start = text.find("<!-- kept:")
+    return "\n" + text[start:] if start >= 0 else ""
 
 
 def _same_run(report: Report, like: dict[str, Any], test: Callable[[str], bool]) -> dict | None:

@@ -10,7 +10,7 @@ from __future__ import annotations
 import asyncio
 import logging
 import time
-from typing import TYPE_CHECKING, Annotated, Any
+from typing import TYPE_CHECKING, Annotated, Any, Literal
 
 from mcp.server.mcpserver import Context
 from mcp.server.mcpserver.exceptions import ToolError
@@ -55,7 +55,7 @@ if TYPE_CHECKING:
 log = logging.getLogger("wallie.server.ai")
 
 AI_TOOL = ToolAnnotations(
-    readOnlyHint=True, destructiveHint=False, idempotentHint=True, openWorldHint=True
+    read_only_hint=True, destructive_hint=False, idempotent_hint=True, open_world_hint=True
 )
 _SERVICE = "_wallie_ai"
 
@@ -212,7 +212,7 @@ def register_ai_tools(app: MCPServer[ServerState], state: ServerState) -> None:
                 value, cached = await service.answer(
                     owner, prompt, args, model, target.last_message_id, fresh
                 )
-                via = "router"
+                via: Literal["router", "sampling"] = "router"
             elif isinstance(host, dict) and "cached" in host:
                 value, cached, via = host["cached"], True, "sampling"
             elif isinstance(host, CreateMessageResult):

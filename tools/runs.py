@@ -10,7 +10,7 @@ from typing import Any
 import sqlalchemy as sa
 from pydantic import BaseModel
 from pydantic import Field as PField
-from sqlmodel import Field, SQLModel
+from sqlmodel import Field, SQLModel, col
 
 from tools.db import Database
 from tools.errors import NotFound
@@ -177,11 +177,11 @@ async def list_runs(
     owner = await _owner(db, owner_email)
     if owner is None:
         return []
-    stmt = sa.select(Run).where(Run.owner_id == owner)
+    stmt = sa.select(Run).where(col(Run.owner_id) == owner)
     if kind:
-        stmt = stmt.where(Run.kind == kind)
+        stmt = stmt.where(col(Run.kind) == kind)
     async with db.session() as session:
-        rows = await session.scalars(stmt.order_by(Run.id.desc()).limit(limit))
+        rows = await session.scalars(stmt.order_by(col(Run.id).desc()).limit(limit))
         return [_out(r) for r in rows.all()]
 
 
@@ -189,7 +189,9 @@ async def get_run(db: Database, owner_email: str, run_id: int) -> RunOut:
     """One of `owner_email`'s runs, or NotFound."""
     owner = await _owner(db, owner_email)
     async with db.session() as session:
-        row = await session.scalar(sa.select(Run).where(Run.id == run_id, Run.owner_id == owner))
+        row = await session.scalar(
+            sa.select(Run).where(col(Run.id) == run_id, col(Run.owner_id) == owner)
+        )
     if row is None:
         raise NotFound(f"no run with id {run_id}; `wallie runs list` shows your runs")
     return _out(row)
@@ -201,6 +203,6 @@ async def prune_runs(db: Database, retention_days: int) -> int:
         return 0
     cutoff = utcnow() - timedelta(days=retention_days)
     async with db.session() as session:
-        result = await session.execute(sa.delete(Run).where(Run.created_at < cutoff))
+        result = await session.execute(sa.delete(Run).where(col(Run.created_at) < cutoff))
         await session.commit()
         return int(getattr(result, "rowcount", 0) or 0)
