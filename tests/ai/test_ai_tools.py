@@ -6,24 +6,15 @@ from __future__ import annotations
 import json
 from typing import Any
 
-import jsonschema
 import pytest
 from mcp import Client
 from mcp_types import CreateMessageRequestParams, CreateMessageResult, TextContent
 
 from server.app import build_server
 from tests.ai.conftest import AiData
+from tests.server.test_tools import call
 
 pytestmark = pytest.mark.anyio
-
-
-async def call(client: Client, tool: str, **args: Any) -> dict[str, Any]:
-    """A successful call's structured content, checked against the tool's output schema."""
-    result = await client.call_tool(tool, args)
-    assert not result.is_error, result.content[0].text
-    schemas = {t.name: t.output_schema for t in (await client.list_tools()).tools}
-    jsonschema.validate(result.structured_content, schemas[tool])
-    return result.structured_content
 
 
 def reply_json(ids: list[int]) -> dict[str, Any]:

@@ -164,31 +164,23 @@ async def locate(
     message_id: int | None = None,
 ) -> Target:
     """The conversation and its newest message id in one query (all a cache hit needs)."""
+    if message_id is not None:
+        stmt = sa.select(Message.conversation_id, _last_id(Message.conversation_id)).where(
+            Message.id == message_id, Message.owner_id == owner_id
+        )
+        missing = (
+            f"no message with id {message_id}; search_messages and "
+            "get_conversation_history return message ids"
+        )
+    else:
+        stmt = sa.select(Conversation.id, _last_id(Conversation.id)).where(
+            Conversation.id == conversation_id, Conversation.owner_id == owner_id
+        )
+        missing = (
+            f"no conversation with id {conversation_id}; get_client lists a client's conversations"
+        )
     async with db.connect() as conn:
-        if message_id is not None:
-            row = (
-                await conn.execute(
-                    sa.select(Message.conversation_id, _last_id(Message.conversation_id)).where(
-                        Message.id == message_id, Message.owner_id == owner_id
-                    )
-                )
-            ).first()
-            if row is None:
-                raise NotFound(
-                    f"no message with id {message_id}; search_messages and "
-                    "get_conversation_history return message ids"
-                )
-        else:
-            row = (
-                await conn.execute(
-                    sa.select(Conversation.id, _last_id(Conversation.id)).where(
-                        Conversation.id == conversation_id, Conversation.owner_id == owner_id
-                    )
-                )
-            ).first()
-            if row is None:
-                raise NotFound(
-                    f"no conversation with id {conversation_id}; "
-                    "get_client lists a client's conversations"
-                )
+        row = (await conn.execute(stmt)).first()
+    if row is None:
+        raise NotFound(missing)
     return Target(conversation_id=row[0], last_message_id=row[1])
