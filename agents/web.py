@@ -30,7 +30,6 @@ from pydantic_ai.run import AgentRunResultEvent
 from pydantic_ai.toolsets import AbstractToolset
 from starlette.requests import Request
 from starlette.responses import JSONResponse, Response, StreamingResponse
-from starlette.routing import Route
 from starlette.types import Receive, Scope, Send
 
 from agents.citations import evidence_from
@@ -101,13 +100,6 @@ class WebAgent:
     model: Model | str | None = None
     max_steps: int = 12
     max_tool_calls: int = 40
-
-    def routes(self) -> list[Route]:
-        """`POST /api/chat` (Vercel AI SDK) and `POST /api/agui` (AG-UI)."""
-        return [
-            Route("/api/chat", self.chat, methods=["POST"]),
-            Route("/api/agui", self.agui, methods=["POST"]),
-        ]
 
     async def chat(self, request: Request) -> Response:
         """A Vercel AI SDK UI message stream (`useChat`)."""

@@ -26,8 +26,10 @@ def build_http_app(
     model: Any = None,
 ) -> Starlette:
     """`/mcp`, `/healthz`, `/readyz`, `/metrics`, `POST /api/chat` and `POST /api/agui`."""
-    from agents.servers import remote_server
-    from agents.web import Event, WebAgent
+    from starlette.requests import Request
+    from starlette.responses import Response
+    from starlette.routing import Route
+
     from server.app import build_server
     from tools.apikeys import verify_key
     from tools.runs import RunCollector, record_run
@@ -46,9 +48,11 @@ def build_http_app(
         return await verify_key(state.database, token) if token else None
 
     def toolsets_for(token: str | None) -> list[Any]:
+        from agents.servers import remote_server
+
         return [remote_server(mcp_url, None if no_auth else token)]
 
-    async def on_run(owner: str, kind: str, events: list[Event]) -> None:
+    async def on_run(owner: str, kind: str, events: list[dict[str, Any]]) -> None:
         question = next((e["text"] for e in events if e["type"] == "question"), "")
         collector = RunCollector(kind, question)
         for event in events:
@@ -59,6 +63,20 @@ def build_http_app(
         )
         await record_run(state.database, owner, record, retention_days=settings.runs_retention_days)
 
-    web = WebAgent(settings, authenticate, toolsets_for, on_run, model=model)
-    app.router.routes.extend(web.routes())
+    web: Any = None
+
+    async def agent_endpoint(request: Request) -> Response:
+        # The agent runtime (pydantic-ai) is imported on the first request, not at startup:
+        # it would add seconds to every `wallie serve` start.
+        nonlocal web
+        if web is None:
+            from agents.web import WebAgent
+
+            web = WebAgent(settings, authenticate, toolsets_for, on_run, model=model)
+        handler = web.chat if request.url.path == "/api/chat" else web.agui
+        return await handler(request)  # type: ignore[no-any-return]
+
+    app.router.routes.extend(
+        Route(path, agent_endpoint, methods=["POST"]) for path in ("/api/chat", "/api/agui")
+    )
     return app

@@ -3,6 +3,10 @@
 from __future__ import annotations
 
 import asyncio
+import json
+import subprocess
+import sys
+from pathlib import Path
 from typing import Any
 
 import pytest
@@ -14,6 +18,7 @@ from tests.ai.conftest import AiData
 from tests.ai.test_ai_tools import ANALYSIS, call, conclusions_json
 
 pytestmark = pytest.mark.anyio
+WALLIE = str(Path(sys.executable).with_name("wallie"))
 
 
 @pytest.fixture(params=["redis", "memory"])
@@ -60,6 +65,17 @@ async def test_identical_call_hits_and_a_new_message_makes_a_fresh_answer(
     assert figures["model_calls"] == 2 and figures["calls_saved"] == 2
     assert figures["tokens_saved"] > 0 and figures["cost_saved_usd"] > 0
     assert 'wallie_ai_calls_saved_total{feature="summarize_conversation"} 2' in metrics
+    if "REDIS_URL" in cache_env:  # every process sees the same figures, the CLI too
+        done = await asyncio.to_thread(
+            subprocess.run,
+            [WALLIE, "cache", "stats", "--json"],
+            capture_output=True,
+            text=True,
+            env={"REDIS_URL": cache_env["REDIS_URL"], "PATH": "/usr/bin:/bin"},
+        )
+        assert done.returncode == 0, done.stderr
+        shown = json.loads(done.stdout)["ai"]["summarize_conversation"]
+        assert shown["calls_saved"] == 2 and shown["hit_rate"] == 50.0
 
 
 async def test_other_arguments_are_other_answers(ai_data: AiData) -> None:
