@@ -7,12 +7,14 @@ from dataclasses import dataclass, field
 from typing import Any
 
 import sqlalchemy as sa
+from sqlmodel import SQLModel, col
 
 from tools.db import Database
 from tools.errors import NotFound
 from tools.models import Client, Conversation, Message
 from tools.schemas import clip
 
+_MESSAGE = SQLModel.metadata.tables["message"]
 WINDOW = 40  # newest messages shown to the model: bounds tokens and cost
 CONTEXT_BEFORE = 12  # messages before the analysed one
 
@@ -65,9 +67,14 @@ def _message(row: Any) -> dict[str, Any]:
 async def _conversation(conn: Any, owner_id: int, conversation_id: int) -> Any:
     row = (
         await conn.execute(
-            sa.select(Conversation.id, Conversation.channel, Conversation.subject, Client.name)
-            .join(Client, Client.id == Conversation.client_id)
-            .where(Conversation.id == conversation_id, Conversation.owner_id == owner_id)
+            sa.select(
+                col(Conversation.id),
+                col(Conversation.channel),
+                col(Conversation.subject),
+                col(Client.name),
+            )
+            .join(Client, col(Client.id) == col(Conversation.client_id))
+            .where(col(Conversation.id) == conversation_id, col(Conversation.owner_id) == owner_id)
         )
     ).first()
     if row is None:
@@ -78,7 +85,7 @@ async def _conversation(conn: Any, owner_id: int, conversation_id: int) -> Any:
 
 
 def _newest_first(conversation_id: int) -> Any:
-    m = Message.__table__
+    m = _MESSAGE
     return (
         sa.select(m)
         .where(m.c.conversation_id == conversation_id)
@@ -103,7 +110,7 @@ async def conversation_context(db: Database, owner_id: int, conversation_id: int
 
 async def message_context(db: Database, owner_id: int, message_id: int) -> AiContext:
     """A message with the messages before it, or NotFound."""
-    m = Message.__table__
+    m = _MESSAGE
     async with db.connect() as conn:
         target = (
             await conn.execute(sa.select(m).where(m.c.id == message_id, m.c.owner_id == owner_id))
@@ -146,7 +153,7 @@ class Target:
 
 
 def _last_id(conversation_id: Any) -> Any:
-    m = Message.__table__
+    m = _MESSAGE
     return (
         sa.select(m.c.id)
         .where(m.c.conversation_id == conversation_id)
@@ -165,16 +172,16 @@ async def locate(
 ) -> Target:
     """The conversation and its newest message id in one query (all a cache hit needs)."""
     if message_id is not None:
-        stmt = sa.select(Message.conversation_id, _last_id(Message.conversation_id)).where(
-            Message.id == message_id, Message.owner_id == owner_id
-        )
+        stmt = sa.select(
+            col(Message.conversation_id), _last_id(col(Message.conversation_id))
+        ).where(col(Message.id) == message_id, col(Message.owner_id) == owner_id)
         missing = (
             f"no message with id {message_id}; search_messages and "
             "get_conversation_history return message ids"
         )
     else:
-        stmt = sa.select(Conversation.id, _last_id(Conversation.id)).where(
-            Conversation.id == conversation_id, Conversation.owner_id == owner_id
+        stmt = sa.select(col(Conversation.id), _last_id(col(Conversation.id))).where(
+            col(Conversation.id) == conversation_id, col(Conversation.owner_id) == owner_id
         )
         missing = (
             f"no conversation with id {conversation_id}; get_client lists a client's conversations"
