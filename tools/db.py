@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import asyncio
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 from dataclasses import dataclass
@@ -130,11 +129,6 @@ class Database:
                 lambda c: MigrationContext.configure(c).get_current_revision()
             )
 
-    async def ensure_schema(self) -> None:
-        """Upgrade to head when the database is behind (used on first use)."""
-        if await self.current_revision() != head_revision():
-            await self.upgrade()
-
 
 def _alembic_config(connection: sa.Connection | None = None) -> Any:
     from alembic.config import Config
@@ -152,8 +146,3 @@ def head_revision() -> str:
     head = ScriptDirectory.from_config(_alembic_config()).get_current_head()
     assert head is not None
     return head
-
-
-def run(coro: Any) -> Any:
-    """Run a coroutine from synchronous code (the CLI)."""
-    return asyncio.run(coro)

@@ -69,6 +69,8 @@ class Owner(SQLModel, table=True):
     email: str = Field(max_length=320, unique=True)
     name: str = Field(default="", max_length=200)
     created_at: datetime = Field(default_factory=utcnow, sa_type=UTCDateTime)
+    # Bumped in every write's own transaction; part of every cache key (no stale answers).
+    data_version: int = Field(default=0, sa_type=sa.BigInteger)
 
 
 class Client(SQLModel, table=True):
@@ -141,6 +143,7 @@ class Message(SQLModel, table=True):
     sent_at: datetime = Field(sa_type=UTCDateTime)
     text: str = Field(default="")
     external_id: str = Field(max_length=200)
+    attachments: list[str] | None = Field(default=None, sa_type=sa.JSON)
     sentiment_label: str | None = Field(default=None, max_length=8)
     sentiment_score: float | None = Field(default=None)
 

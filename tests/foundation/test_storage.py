@@ -7,6 +7,7 @@ from pathlib import Path
 
 import pytest
 import sqlalchemy as sa
+from pydantic import ValidationError
 
 from tools.context import open_database
 from tools.db import Database, head_revision, to_async_url
@@ -111,9 +112,15 @@ async def test_models_round_trip_with_utc_times_tags_and_unicode(db: Database) -
 
 
 async def test_naive_datetimes_are_refused(db: Database) -> None:
+    # By the ingest record, before anything is written...
+    with pytest.raises(ValidationError, match="timezone"):
+        _message("A", "x", datetime(2026, 11, 20, 10))
+    # ...and by the column type, for any other write.
     owner = await ensure_owner(db, "laura@example.es")
-    with pytest.raises(Exception, match="naive datetime"):
-        await ingest(db, owner, [_message("A", "x", datetime(2026, 11, 20, 10))])
+    async with db.session() as session:
+        session.add(Client(owner_id=owner, name="A", created_at=datetime(2026, 11, 20, 10)))
+        with pytest.raises(Exception, match="naive datetime"):
+            await session.commit()
 
 
 async def test_owners_never_see_each_others_rows(db: Database) -> None:
