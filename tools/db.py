@@ -84,6 +84,14 @@ class Database:
         return self.engine.dialect.name
 
     @property
+    def sqlite_path(self) -> str | None:
+        """The SQLite file, or None for PostgreSQL and in-memory databases."""
+        parsed = make_url(self.url)
+        if parsed.get_backend_name() != "sqlite" or parsed.database in (None, "", ":memory:"):
+            return None
+        return str(Path(parsed.database).expanduser())
+
+    @property
     def display_url(self) -> str:
         """The URL with any password hidden, for messages."""
         return make_url(self.url).render_as_string(hide_password=True)

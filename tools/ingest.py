@@ -32,10 +32,19 @@ from pydantic import (
 )
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.ext.asyncio import AsyncConnection
-from sqlmodel import SQLModel
 
 from tools.db import Database
-from tools.models import Channel, Direction, Outcome, client_search_fields, utcnow
+from tools.models import (
+    Channel,
+    Direction,
+    Outcome,
+    client_search_fields,
+    client_table,
+    conversation_table,
+    message_table,
+    owner_table,
+    utcnow,
+)
 from tools.text import phone_digits
 
 log = logging.getLogger("wallie.ingest")
@@ -518,7 +527,7 @@ class _Writer:
 
 
 _SEARCHED = {"name", "email", "company", "industry", "tags"}
-_CLIENT: sa.Table = SQLModel.metadata.tables["client"]
-_CONVERSATION: sa.Table = SQLModel.metadata.tables["conversation"]
-_MESSAGE: sa.Table = SQLModel.metadata.tables["message"]
-_OWNER: sa.Table = SQLModel.metadata.tables["owner"]
+_CLIENT = client_table
+_CONVERSATION = conversation_table
+_MESSAGE = message_table
+_OWNER = owner_table

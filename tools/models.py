@@ -175,3 +175,10 @@ class ApiKey(SQLModel, table=True):
     created_at: datetime = Field(default_factory=utcnow, sa_type=UTCDateTime)
     last_used_at: datetime | None = Field(default=None, sa_type=UTCDateTime)
     revoked_at: datetime | None = Field(default=None, sa_type=UTCDateTime)
+
+
+# Core handles on the tables, typed for statements that need no ORM objects.
+owner_table: sa.Table = SQLModel.metadata.tables["owner"]
+client_table: sa.Table = SQLModel.metadata.tables["client"]
+conversation_table: sa.Table = SQLModel.metadata.tables["conversation"]
+message_table: sa.Table = SQLModel.metadata.tables["message"]

@@ -11,6 +11,8 @@ from typing import Any
 from pydantic import BaseModel, Field
 
 Compute = Callable[[], Awaitable[Any]]
+# The owner's data version as the database knows it (see `tools.owners.data_versions`).
+VersionSource = Callable[[str], Awaitable[str]]
 ENVELOPE = "wallie-cache/1"
 
 
@@ -51,7 +53,7 @@ def args_hash(args: Mapping[str, Any]) -> str:
     return hashlib.sha256(canonical.encode()).hexdigest()[:24]
 
 
-def entry_key(owner: str, tool: str, version: int, digest: str) -> str:
+def entry_key(owner: str, tool: str, version: int | str, digest: str) -> str:
     """`wallie:{owner}:{tool}:v{version}:{hash}`."""
     return f"wallie:{owner}:{tool}:v{version}:{digest}"
 
