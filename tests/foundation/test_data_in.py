@@ -269,3 +269,101 @@ async def test_a_failing_hook_never_undoes_a_commit(db: Database) -> None:
     assert report.messages_added == 1
     async with db.connect() as conn:
         assert await conn.scalar(sa.select(Conversation.external_id)) == "c:email"
+
+
+def _overlapping_files(tmp_path: Path) -> tuple[Path, Path]:
+    """Two files sharing half their clients, conversations and messages."""
+
+    def lines(clients: range) -> str:
+        return "\n".join(
+            _line(
+                client__id=f"crm-{c}",
+                client__name=f"Cliente {c}",
+                client__phone=f"+34 600 000 {c:03d}",
+                conversation__id=f"wa-{c}",
+                message__id=f"m{c}-{k}",
+                message__text=f"mensaje {k} de {c}",
+            )
+            for c in clients
+            for k in range(3)
+        )
+
+    first, second = tmp_path / "a.jsonl", tmp_path / "b.jsonl"
+    first.write_text(lines(range(0, 400)) + "\n")
+    second.write_text(lines(range(200, 600)) + "\n")
+    return first, second
+
+
+async def _counts(db: Database) -> tuple[int, int, int, int]:
+    async with db.connect() as conn:
+        return (
+            int(await conn.scalar(sa.select(sa.func.count()).select_from(Client)) or 0),
+            int(await conn.scalar(sa.select(sa.func.count()).select_from(Conversation)) or 0),
+            int(await conn.scalar(sa.select(sa.func.count()).select_from(Message)) or 0),
+            int(await conn.scalar(sa.select(sa.func.count(sa.distinct(Client.external_id)))) or 0),
+        )
+
+
+async def test_concurrent_ingests_of_overlapping_files_both_succeed(
+    db: Database, database_url: str, tmp_path: Path
+) -> None:
+    import asyncio
+
+    first, second = _overlapping_files(tmp_path)
+    owner = await ensure_owner(db, "laura@example.es")
+    # Separate engines, as two processes would have; small batches interleave the writes.
+    engines = [Database.from_url(database_url), Database.from_url(database_url)]
+    reports = await asyncio.gather(
+        *(
+            ingest(engine, owner, parse_file(file).messages, batch_size=20)
+            for engine, file in zip(engines, (first, second), strict=True)
+        )
+    )
+    for engine in engines:
+        await engine.dispose()
+    assert await _counts(db) == (600, 600, 1800, 600)
+    assert sum(r.clients_added for r in reports) == 600
+    assert sum(r.messages_added for r in reports) == 1800
+    assert sum(r.messages_skipped for r in reports) == 600
+
+
+def test_two_import_processes_of_overlapping_files_both_exit_0(
+    database_url: str, tmp_path: Path
+) -> None:
+    import asyncio
+    import os
+    import subprocess
+    import sys
+
+    first, second = _overlapping_files(tmp_path)
+    setup = Database.from_url(database_url)
+    asyncio.run(setup.upgrade())
+    env = {k: v for k, v in os.environ.items() if k != "REDIS_URL"}
+    # Redis unreachable: the rows are committed, so that is no failure.
+    env.update(
+        DATABASE_URL=database_url, WALLIE_HOME=str(tmp_path), REDIS_URL="redis://127.0.0.1:1/0"
+    )
+    wallie = str(Path(sys.executable).with_name("wallie"))
+    procs = [
+        subprocess.Popen(
+            [wallie, "import", "jsonl", str(f), "--owner", "laura@example.es", "--json"],
+            env=env,
+            stdout=subprocess.PIPE,
+            stderr=subprocess.PIPE,
+            text=True,
+        )
+        for f in (first, second)
+    ]
+    outputs = [p.communicate(timeout=180) for p in procs]
+    assert [p.returncode for p in procs] == [0, 0], [err for _, err in outputs]
+    added = [json.loads(out)["messages_added"] for out, _ in outputs]
+    assert sum(added) == 1800
+
+    async def check() -> tuple[int, int, int, int]:
+        db = Database.from_url(database_url)
+        try:
+            return await _counts(db)
+        finally:
+            await db.dispose()
+
+    assert asyncio.run(check()) == (600, 600, 1800, 600)
