@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import logging
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 from dataclasses import dataclass
@@ -15,6 +16,7 @@ from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine, AsyncSession, c
 
 from tools.errors import ConfigError
 from tools.settings import Settings
+from tools.text import mask_password
 
 MIGRATIONS = Path(__file__).parent / "migrations"
 
@@ -29,14 +31,21 @@ def to_async_url(url: str) -> str:
     """`url` as people write it, with the async driver Wallie uses for its database."""
     try:
         parsed = make_url(url)
-    except ArgumentError as exc:
-        raise ConfigError(f"DATABASE_URL is not a database URL: {url!r}") from exc
+    except (ArgumentError, ValueError):
+        raise ConfigError(f"DATABASE_URL is not a database URL: {mask_password(url)!r}") from None
     backend = parsed.get_backend_name()
     if backend not in _ASYNC_DRIVERS:
         raise ConfigError(
             f"DATABASE_URL uses {backend!r}; Wallie supports postgresql:// and sqlite:// URLs"
         )
     return parsed.set(drivername=_ASYNC_DRIVERS[backend]).render_as_string(hide_password=False)
+
+
+def _quiet_sql_logs(log_sql: bool) -> None:
+    """Statements and their parameters are logged only when asked for (WALLIE_LOG_SQL=1)."""
+    # aiosqlite's DEBUG lines print each call with its arguments, parameters included.
+    logging.getLogger("aiosqlite").setLevel(logging.DEBUG if log_sql else logging.INFO)
+    logging.getLogger("sqlalchemy.engine").setLevel(logging.INFO if log_sql else logging.WARNING)
 
 
 def _sqlite_pragmas(dbapi_conn: Any, _record: Any) -> None:
@@ -59,11 +68,16 @@ class Database:
     url: str
 
     @classmethod
-    def from_url(cls, url: str) -> Database:
-        """Open (lazily) the database at `url`; the async driver is chosen here."""
+    def from_url(cls, url: str, *, log_sql: bool = False) -> Database:
+        """Open (lazily) the database at `url`; the async driver is chosen here.
+
+        SQL parameters (searched names, emails) stay out of logs and error messages
+        unless `log_sql` (WALLIE_LOG_SQL=1) asks for them.
+        """
         async_url = to_async_url(url)
         parsed = make_url(async_url)
-        kwargs: dict[str, Any] = {}
+        _quiet_sql_logs(log_sql)
+        kwargs: dict[str, Any] = {"hide_parameters": not log_sql}
         if parsed.get_backend_name() == "sqlite":
             if parsed.database and parsed.database != ":memory:":
                 Path(parsed.database).expanduser().parent.mkdir(parents=True, exist_ok=True)
@@ -77,7 +91,7 @@ class Database:
     @classmethod
     def from_settings(cls, settings: Settings) -> Database:
         """Open the database the settings point at (embedded SQLite when unset)."""
-        return cls.from_url(settings.async_database_url)
+        return cls.from_url(settings.async_database_url, log_sql=settings.log_sql)
 
     @property
     def dialect(self) -> str:

@@ -52,3 +52,17 @@ def query_digits(query: str) -> str | None:
 def words(text: str) -> list[str]:
     """Folded word tokens of `text` (letters and digits; '_' splits words)."""
     return _WORD.findall(fold(text))
+
+
+# `scheme://user:password@` anywhere in a text: the password is masked before it is shown.
+_CREDENTIALS = (
+    re.compile(r"(?P<head>[\w+.-]+://[^:/?#@\s]*:)[^@\s]*@"),
+    re.compile(r"(?P<head>(?:^|[\s'\"=])[^:/?#@\s'\"]+:)[^@\s/'\"]+@"),  # no scheme
+)
+
+
+def mask_password(text: str) -> str:
+    """`text` with the password of every URL in it replaced by `***`."""
+    for pattern in _CREDENTIALS:
+        text = pattern.sub(r"\g<head>***@", text)
+    return text

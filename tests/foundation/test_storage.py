@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import logging
+import os
 from datetime import UTC, datetime, timedelta, timezone
 from pathlib import Path
 
@@ -147,3 +149,112 @@ def test_text_folding_and_phones() -> None:
     assert query_digits("600 12 34") == "6001234"
     assert query_digits("Ana 600123456") is None
     assert query_digits("123") is None
+
+
+_FOREIGN = {
+    "HOME": None,  # set per test
+    "OWNER": "intruso@example.com",
+    "MODEL": "openai/gpt-evil",
+    "LOG_LEVEL": "DEBUG",
+    "SENTIMENT": "llm",
+    "CACHE_TTL": "1",
+    "RATE_LIMIT": "1",
+    "DEFAULT_REGION": "US",
+    "LOG_SQL": "1",
+}
+
+
+@pytest.fixture
+def clean_env(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> Path:
+    """No Wallie variables, a fake home, and unrelated variables that share field names."""
+    for name in list(os.environ):
+        if name.startswith("WALLIE_") or name in {"DATABASE_URL", "REDIS_URL", "XDG_DATA_HOME"}:
+            monkeypatch.delenv(name)
+    for name, value in _FOREIGN.items():
+        monkeypatch.setenv(name, value or str(tmp_path))
+    return tmp_path
+
+
+def test_only_documented_variables_are_read(clean_env: Path) -> None:
+    settings = Settings()
+    assert settings.sqlite_path == clean_env / ".local" / "share" / "wallie" / "wallie.db"
+    assert (settings.owner, settings.model, settings.log_level) == (
+        "demo@wallie.local",
+        None,
+        "WARNING",
+    )
+    assert (settings.sentiment_mode, settings.cache_ttl, settings.rate_limit_per_minute) == (
+        "lexicon",
+        300,
+        120,
+    )
+    assert (settings.default_region, settings.log_sql) == ("ES", False)
+
+
+def test_xdg_data_home_and_wallie_home_place_the_database(
+    clean_env: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setenv("XDG_DATA_HOME", str(clean_env / "xdg"))
+    assert Settings().sqlite_path == clean_env / "xdg" / "wallie" / "wallie.db"
+    monkeypatch.setenv("WALLIE_HOME", str(clean_env / "mine"))
+    assert Settings().sqlite_path == clean_env / "mine" / "wallie.db"
+
+
+def test_the_cli_creates_the_default_database_under_the_data_home(clean_env: Path) -> None:
+    import subprocess
+    import sys
+
+    wallie = str(Path(sys.executable).with_name("wallie"))
+    done = subprocess.run(
+        [wallie, "db", "status", "--json"], capture_output=True, text=True, timeout=120
+    )
+    assert done.returncode == 0, done.stderr
+    expected = clean_env / ".local" / "share" / "wallie" / "wallie.db"
+    assert expected.is_file()
+    assert not (clean_env / "wallie.db").exists()
+
+
+def test_a_malformed_setting_is_a_config_error_naming_it(clean_env: Path) -> None:
+    import subprocess
+    import sys
+
+    wallie = str(Path(sys.executable).with_name("wallie"))
+    env = {**os.environ, "WALLIE_LOG_LEVEL": "chatty"}
+    done = subprocess.run(
+        [wallie, "db", "status"], capture_output=True, text=True, timeout=120, env=env
+    )
+    assert done.returncode == 2
+    assert "WALLIE_LOG_LEVEL" in done.stderr and "Traceback" not in done.stderr
+
+
+@pytest.mark.parametrize(
+    "url",
+    [
+        "postgresql://bob:s3cret-pw@db.example:port/wallie",
+        "bob:s3cret-pw@db.example/wallie",
+        "postgresql://bob:s3cret-pw@127.0.0.1:1/wallie",  # well formed, nobody answers
+    ],
+)
+async def test_a_database_url_password_is_never_shown(url: str) -> None:
+    with pytest.raises(ConfigError) as caught:
+        await open_database(Settings(DATABASE_URL=url))
+    assert "s3cret-pw" not in str(caught.value)
+    assert "bob" in str(caught.value) or "not a database URL" in str(caught.value)
+
+
+async def test_debug_logs_keep_sql_parameters_out_unless_asked(
+    db: Database, database_url: str, caplog: pytest.LogCaptureFixture
+) -> None:
+    from tools import queries
+
+    owner = await ensure_owner(db, "laura@example.es")
+    await ingest(
+        db, owner, [_message("Zacarías Secreto", "hola", datetime(2026, 11, 20, tzinfo=UTC))]
+    )
+    for log_sql in (True, False):  # quiet last: logger levels are process-wide
+        caplog.clear()
+        quiet = Database.from_url(database_url, log_sql=log_sql)
+        with caplog.at_level(logging.DEBUG):
+            await queries.search_clients(quiet, owner, "zacarias")
+        await quiet.dispose()
+        assert ("zacarias" in caplog.text.lower()) is log_sql, caplog.text[-500:]
