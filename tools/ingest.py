@@ -45,7 +45,7 @@ from tools.models import (
     owner_table,
     utcnow,
 )
-from tools.text import phone_digits
+from tools.text import default_region, phone_digits
 
 log = logging.getLogger("wallie.ingest")
 
@@ -271,17 +271,21 @@ async def ingest(
     scorer: Scorer | None = None,
     progress: Callable[[int], None] | None = None,
     after_commit: Sequence[AfterCommit] = (),
+    region: str | None = None,
 ) -> IngestReport:
     """Store `messages` for one owner in one transaction; already-stored ones are skipped.
 
     A conflict with a concurrent writer is retried when `messages` is a sequence (an
-    iterator can be read only once). After the commit, `after_commit` hooks and those
+    iterator can be read only once). Phones without a country code are read as numbers of
+    `region` (default WALLIE_DEFAULT_REGION). After the commit, `after_commit` hooks and those
     registered with `on_commit` receive the committed `Changes`.
     """
     attempts = RETRIES if isinstance(messages, Sequence) else 1
     for attempt in range(1, attempts + 1):
         try:
-            report = await _ingest_once(db, owner_id, messages, batch_size, scorer, progress)
+            report = await _ingest_once(
+                db, owner_id, messages, batch_size, scorer, progress, region or default_region()
+            )
             break
         except sa.exc.DBAPIError as exc:
             if attempt == attempts or not _retryable(exc):
@@ -317,6 +321,7 @@ async def _ingest_once(
     batch_size: int,
     scorer: Scorer | None,
     progress: Callable[[int], None] | None,
+    region: str,
 ) -> IngestReport:
     report = IngestReport()
     async with db.engine.begin() as conn:
@@ -328,7 +333,7 @@ async def _ingest_once(
             .where(_OWNER.c.id == owner_id)
             .values(data_version=_OWNER.c.data_version)
         )
-        writer = _Writer(conn, owner_id, report, scorer)
+        writer = _Writer(conn, owner_id, report, scorer, region)
         for batch in _batches(messages, batch_size):
             await writer.write(batch)
             if progress:
@@ -356,8 +361,14 @@ class _Writer:
     """Writes batches on one connection, remembering the ids it has already resolved."""
 
     def __init__(
-        self, conn: AsyncConnection, owner_id: int, report: IngestReport, scorer: Scorer | None
+        self,
+        conn: AsyncConnection,
+        owner_id: int,
+        report: IngestReport,
+        scorer: Scorer | None,
+        region: str,
     ) -> None:
+        self.region = region
         self.conn = conn
         self.owner_id = owner_id
         self.report = report
@@ -446,7 +457,7 @@ class _Writer:
                 "name": c.name,
                 "email": c.email,
                 "phone": c.phone,
-                "phone_digits": phone_digits(c.phone),
+                "phone_digits": phone_digits(c.phone, self.region),
                 "company": c.company,
                 "industry": c.industry,
                 "tags": c.tags,

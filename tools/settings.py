@@ -61,6 +61,15 @@ class Settings(BaseSettings):
         value = value.strip()
         return value.lower() if info.field_name == "sentiment_mode" else value.upper()
 
+    @field_validator("default_region")
+    @classmethod
+    def _known_region(cls, value: str) -> str:
+        import phonenumbers
+
+        if value not in phonenumbers.SUPPORTED_REGIONS:
+            raise ValueError(f"{value!r} is not a region code such as ES, GB, US or MX")
+        return value
+
     @property
     def sqlite_path(self) -> Path:
         """The embedded database file used when DATABASE_URL is unset."""

@@ -15,10 +15,10 @@ from tools.context import open_database
 from tools.db import Database, head_revision, to_async_url
 from tools.errors import ConfigError
 from tools.ingest import ClientIn, ConversationIn, MessageIn, ingest
-from tools.models import Client, Message
+from tools.models import Client, Message, Owner
 from tools.owners import ensure_owner
 from tools.settings import Settings
-from tools.text import fold, phone_digits, query_digits
+from tools.text import fold, normalise_phone, phone_digits, query_digits
 
 pytestmark = pytest.mark.anyio
 
@@ -149,6 +149,87 @@ def test_text_folding_and_phones() -> None:
     assert query_digits("600 12 34") == "6001234"
     assert query_digits("Ana 600123456") is None
     assert query_digits("123") is None
+
+
+@pytest.mark.parametrize(
+    ("raw", "region", "e164"),
+    [
+        ("600 12 34 56", "ES", "+34600123456"),
+        ("07700 900123", "GB", "+447700900123"),
+        ("(415) 555-2671", "US", "+14155552671"),
+        ("55 1234 5678", "MX", "+525512345678"),
+        ("0044 7700 900123", "ES", "+447700900123"),  # international: the region is moot
+        ("+1 415-555-2671", "GB", "+14155552671"),
+        ("07700 900123", "ES", None),  # not a Spanish number
+        ("12345", "ES", None),
+        ("llámame", "ES", None),
+    ],
+)
+def test_phones_are_normalised_by_region(raw: str, region: str, e164: str | None) -> None:
+    assert normalise_phone(raw, region) == e164
+
+
+_WORLD = {
+    "uk": ("Harriet Jones", "07700 900123", "GB"),
+    "us": ("Bob Miller", "(415) 555-2671", "US"),
+    "mx": ("Lupita Ramírez", "55 1234 5678", "MX"),
+    "es": ("Ana García", "600 12 34 56", "ES"),
+}
+
+
+async def test_clients_of_any_region_are_stored_in_e164_and_found_by_any_format(
+    db: Database,
+) -> None:
+    from tools import queries
+
+    owner = await ensure_owner(db, "laura@example.es")
+    at = datetime(2026, 11, 20, tzinfo=UTC)
+    for key, (name, phone, region) in _WORLD.items():
+        message = _message(key, "hola", at)
+        message.client.name, message.client.phone = name, phone
+        await ingest(db, owner, [message], region=region)
+    async with db.connect() as conn:
+        stored = dict(
+            (await conn.execute(sa.select(Client.external_id, Client.phone_digits))).all()
+        )
+    assert stored == {
+        "uk": "447700900123",
+        "us": "14155552671",
+        "mx": "525512345678",
+        "es": "34600123456",
+    }
+    searches = {
+        "07700 900123": "Harriet Jones",  # national, another region than the default
+        "+44 7700 900123": "Harriet Jones",
+        "0044 7700 900 123": "Harriet Jones",
+        "(415) 555-2671": "Bob Miller",
+        "+1 415 555 2671": "Bob Miller",
+        "55 1234 5678": "Lupita Ramírez",
+        "+52 55 1234 5678": "Lupita Ramírez",
+        "600123456": "Ana García",
+        "+34 600 12 34 56": "Ana García",
+    }
+    for query, name in searches.items():
+        page = await queries.search_clients(db, owner, query)
+        assert [c.name for c in page.clients][:1] == [name], query
+
+
+async def test_stored_phones_are_normalised_again_when_the_form_changes(db: Database) -> None:
+    from tools.writes import renormalise_stored_phones
+
+    owner = await ensure_owner(db, "laura@example.es")
+    await ingest(db, owner, [_message("uk", "hi", datetime(2026, 11, 20, tzinfo=UTC))])
+    async with db.engine.begin() as conn:
+        # As an older version stored a British national number: its bare digits.
+        await conn.execute(
+            sa.update(Client).values(phone="07700 900123", phone_digits="07700900123")
+        )
+        before = await conn.scalar(sa.select(Owner.data_version))
+    assert await renormalise_stored_phones(db, "GB") == 1
+    assert await renormalise_stored_phones(db, "GB") == 0
+    async with db.connect() as conn:
+        assert await conn.scalar(sa.select(Client.phone_digits)) == "447700900123"
+        assert await conn.scalar(sa.select(Owner.data_version)) == before + 1
 
 
 _FOREIGN = {

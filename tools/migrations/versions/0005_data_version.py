@@ -1,4 +1,4 @@
-"""Owner data versions (the cache's freshness token) and message attachments.
+"""Owner data versions (the cache's freshness token), message attachments, phones via phonenumbers.
 
 Revision ID: 0005
 Revises: 0004
@@ -22,6 +22,11 @@ def upgrade() -> None:
         sa.Column("data_version", sa.BigInteger(), nullable=False, server_default="0"),
     )
     op.add_column("message", sa.Column("attachments", sa.JSON(), nullable=True))
+    # Stored phones were normalised as Spanish numbers; phonenumbers and
+    # WALLIE_DEFAULT_REGION now decide, so their matching form is computed again.
+    from tools.writes import renormalise_phones
+
+    renormalise_phones(op.get_bind())
 
 
 def downgrade() -> None:
