@@ -126,6 +126,10 @@ class MemoryCache:
         self._versions[owner] = self._versions.get(owner, 0) + 1
         return self._versions[owner]
 
+    async def ping(self) -> str | None:
+        """Always None: this process's memory always answers."""
+        return None
+
     async def stats(self) -> CacheStats:
         """Hits, misses and errors per tool in this process."""
         return CacheStats.from_counts(self.backend, self._counts)

@@ -246,6 +246,14 @@ class RedisCache:
         """Invalidate every cached answer of `owner` (old entries expire unread)."""
         return int(await self.redis.incr(f"wallie:{owner}:version"))
 
+    async def ping(self) -> str | None:
+        """None when Redis answers, else why it does not."""
+        try:
+            await self.redis.ping()
+        except (RedisError, OSError) as exc:
+            return str(exc) or type(exc).__name__
+        return None
+
     async def stats(self) -> CacheStats:
         """Hits, misses and errors per tool, as every process sees them."""
         counts: dict[str, dict[str, int]] = {}
