@@ -13,6 +13,15 @@ from pydantic import BaseModel, Field
 Compute = Callable[[], Awaitable[Any]]
 # The owner's data version as the database knows it (see `tools.owners.data_versions`).
 VersionSource = Callable[[str], Awaitable[str]]
+
+
+async def close_versions(versions: VersionSource | None) -> None:
+    """Release what a version source holds (connections), when it has an `aclose`."""
+    close = getattr(versions, "aclose", None)
+    if close is not None:
+        await close()
+
+
 ENVELOPE = "wallie-cache/1"
 
 

@@ -12,6 +12,7 @@ from tools.cache._base import (
     SingleFlight,
     VersionSource,
     args_hash,
+    close_versions,
     decode,
     encode,
     entry_key,
@@ -158,4 +159,5 @@ class MemoryCache:
             raise RateLimited(rate_message(tool, limit, period, wait), wait)
 
     async def aclose(self) -> None:
-        """Nothing to close."""
+        """Close the version source, if it holds connections."""
+        await close_versions(self.versions)

@@ -20,6 +20,7 @@ from tools.cache._base import (
     SingleFlight,
     VersionSource,
     args_hash,
+    close_versions,
     decode,
     encode,
     entry_key,
@@ -302,8 +303,9 @@ class RedisCache:
             raise RateLimited(rate_message(tool, limit, period, wait), wait)
 
     async def aclose(self) -> None:
-        """Close the connection pool."""
+        """Close the connection pool (and the version source's)."""
         await self.redis.aclose()
+        await close_versions(self.versions)
 
 
 def _glob_escape(text: str) -> str:
