@@ -115,29 +115,23 @@ async def test_a_write_between_two_calls_is_never_served_stale(
     await db.dispose()
 
 
-async def test_an_import_in_another_process_without_redis_is_seen_at_once(
-    tmp_path: Path, database_url: str
+@pytest.mark.parametrize(
+    "server_uses_redis",
+    [False, True],
+    ids=["no REDIS_URL anywhere", "Redis unreachable from the import"],
+)
+async def test_an_import_in_another_process_is_seen_at_once_and_exits_0(
+    tmp_path: Path, database_url: str, server_uses_redis: bool, request: pytest.FixtureRequest
 ) -> None:
     db, owner, _ = await _seeded(database_url)
     await db.dispose()
-    settings = Settings(DATABASE_URL=database_url, WALLIE_OWNER=owner, WALLIE_CACHE_TTL=3600)
-    async with Client(build_server(settings)) as client:
-        assert await _names(client) == ["Lucía Pérez"]
-        done = _import(tmp_path, database_url, owner, redis=None)
-        assert done.returncode == 0, done.stderr
-        assert await _names(client) == ["Lucía Gómez", "Lucía Pérez"]
-
-
-async def test_an_import_while_redis_is_unreachable_is_seen_and_exits_0(
-    tmp_path: Path, redis_url: str
-) -> None:
-    url = f"sqlite:///{tmp_path / 'w.db'}"
-    db, owner, _ = await _seeded(url)
-    await db.dispose()
-    settings = Settings(DATABASE_URL=url, WALLIE_OWNER=owner, REDIS_URL=redis_url)
+    redis = request.getfixturevalue("redis_url") if server_uses_redis else None
+    settings = Settings(
+        DATABASE_URL=database_url, WALLIE_OWNER=owner, WALLIE_CACHE_TTL=3600, REDIS_URL=redis
+    )
     async with Client(build_server(settings)) as client:
         assert await _names(client) == await _names(client) == ["Lucía Pérez"]
-        done = _import(tmp_path, url, owner, redis="redis://127.0.0.1:1/0")
+        done = _import(tmp_path, database_url, owner, "redis://127.0.0.1:1/0" if redis else None)
         assert done.returncode == 0, done.stderr
         assert json.loads(done.stdout)["messages_added"] == 1
         assert await _names(client) == ["Lucía Gómez", "Lucía Pérez"]
