@@ -10,7 +10,7 @@ from typing import Any
 
 from pydantic import ValidationError
 
-from tools.ingest import MAX_TEXT, MessageIn
+from tools.records import MAX_TEXT, MessageIn
 
 __all__ = ["MAX_TEXT", "LineError", "ParseResult", "parse_file", "parse_record"]
 
