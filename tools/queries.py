@@ -27,7 +27,10 @@ from tools.schemas import (
 )
 from tools.text import fold, phone_digits, query_digits, words
 
-MAX_QUERY = 200
+MAX_QUERY = 200  # search_clients
+MAX_MESSAGE_QUERY = 500  # search_messages
+MAX_ID = 2**31 - 1  # the largest id either database can hold (PostgreSQL's integer)
+MAX_OFFSET = 100_000  # how deep a cursor may page
 CHANNELS = tuple(c.value for c in Channel)
 
 # Words that carry no topic: left out of message-search queries so OR-ranking stays sharp.
@@ -65,11 +68,42 @@ def decode_cursor(cursor: str, kind: str) -> dict[str, Any]:
         if not isinstance(payload, dict) or payload.get("k") != kind:
             raise ValueError(kind)
         return payload
-    except (ValueError, binascii.Error, UnicodeDecodeError):
-        raise InvalidArgument(
-            f"cursor {cursor[:40]!r} is not one returned by this tool; "
-            "pass the `next_cursor` of a previous page, or omit it for the first page"
-        ) from None
+    except (ValueError, binascii.Error, UnicodeDecodeError, RecursionError):
+        raise _bad_cursor(cursor) from None
+
+
+def _bad_cursor(cursor: str) -> InvalidArgument:
+    return InvalidArgument(
+        f"cursor {cursor[:40]!r} is not one returned by this tool; "
+        "pass the `next_cursor` of a previous page, or omit it for the first page"
+    )
+
+
+def offset_cursor(kind: str, offset: int) -> str:
+    """The cursor of the page of `kind` that starts at `offset`."""
+    return encode_cursor({"k": kind, "o": offset})
+
+
+def page_offset(cursor: str | None, kind: str) -> int:
+    """Where the page a cursor of `kind` points at starts (0 without a cursor)."""
+    if not cursor:
+        return 0
+    offset = decode_cursor(cursor, kind).get("o")
+    if type(offset) is not int or not 0 <= offset <= MAX_OFFSET:
+        raise _bad_cursor(cursor)
+    return offset
+
+
+def history_cursor(sent_at: datetime, message_id: int) -> str:
+    """The cursor of the history page just older than (sent_at, message_id)."""
+    return encode_cursor({"k": "history", "t": sent_at.isoformat(), "id": message_id})
+
+
+def check_id(value: int, name: str) -> int:
+    """`value` when it can be a stored id, else InvalidArgument."""
+    if not 1 <= value <= MAX_ID:
+        raise InvalidArgument(f"{name} must be between 1 and {MAX_ID}, got {str(value)[:20]}")
+    return value
 
 
 def _check_limit(limit: int, high: int) -> None:
@@ -91,12 +125,20 @@ def parse_when(value: str, name: str, *, end_of_day: bool = False) -> datetime:
             moment = datetime.combine(day, time.min, tzinfo=UTC)
             return moment + timedelta(days=1) if end_of_day else moment
         parsed = datetime.fromisoformat(text.replace("Z", "+00:00"))
+        return parsed.replace(tzinfo=UTC) if parsed.tzinfo is None else parsed.astimezone(UTC)
     except ValueError:
         raise InvalidArgument(
             f"{name} must be an ISO-8601 date or time (2026-11-01 or 2026-11-01T09:30:00Z), "
-            f"got {value!r}"
+            f"got {value[:40]!r}"
         ) from None
-    return parsed.replace(tzinfo=UTC) if parsed.tzinfo is None else parsed.astimezone(UTC)
+    except OverflowError:
+        # Beyond the calendar's edge in UTC (9999-12-31 end of day, 0001-01-01 east of
+        # UTC): the edge itself means "no bound" on that side.
+        return _LATEST if text.startswith("9999") else _EARLIEST
+
+
+_EARLIEST = datetime.min.replace(tzinfo=UTC)
+_LATEST = datetime.max.replace(tzinfo=UTC)
 
 
 def _like_escape(text: str) -> str:
@@ -116,7 +158,7 @@ async def search_clients(
     if len(query) > MAX_QUERY:
         raise InvalidArgument(f"query is longer than {MAX_QUERY} characters")
     _check_limit(limit, 50)
-    offset = int(decode_cursor(cursor, "clients")["o"]) if cursor else 0
+    offset = page_offset(cursor, "clients")
 
     terms = words(query)
     digits = query_digits(query)
@@ -208,7 +250,7 @@ async def search_clients(
         )
         for r in rows
     ]
-    next_cursor = encode_cursor({"k": "clients", "o": offset + limit}) if more else None
+    next_cursor = offset_cursor("clients", offset + limit) if more else None
     return ClientPage(query=query, clients=hits, next_cursor=next_cursor)
 
 
@@ -227,7 +269,8 @@ async def _channels(conn: Any, client_ids: list[int]) -> dict[int, dict[str, int
     return found
 
 
-async def _client_row(conn: Any, owner_id: int, client_id: int) -> Any:
+async def client_row(conn: Any, owner_id: int, client_id: int) -> Any:
+    """The owner's client row `client_id`, or NotFound."""
     row = (
         await conn.execute(
             sa.select(Client).where(Client.id == client_id, Client.owner_id == owner_id)
@@ -241,8 +284,8 @@ async def _client_row(conn: Any, owner_id: int, client_id: int) -> Any:
 async def get_client(db: Database, owner_id: int, client_id: int) -> ClientProfile:
     """A client's profile with counts, channels, contact times and open conversations."""
     async with db.connect() as conn:
-        client = await _client_row(conn, owner_id, client_id)
-        conversations = await _conversation_summaries(conn, owner_id, client_id=client_id)
+        client = await client_row(conn, owner_id, client_id)
+        conversations = await conversation_summaries(conn, owner_id, client_id=client_id)
         by_direction = (
             await conn.execute(
                 sa.select(
@@ -305,9 +348,10 @@ async def get_client(db: Database, owner_id: int, client_id: int) -> ClientProfi
     )
 
 
-async def _conversation_summaries(
+async def conversation_summaries(
     conn: Any, owner_id: int, *, client_id: int | None = None, conversation_id: int | None = None
 ) -> list[ConversationSummary]:
+    """Summaries (with message counts) of the owner's conversations, newest first."""
     counts = (
         sa.select(Message.conversation_id, sa.func.count().label("n"))
         .where(Message.owner_id == owner_id)
@@ -338,7 +382,7 @@ async def get_conversation(
 ) -> ConversationSummary:
     """One conversation's summary, or NotFound."""
     async with db.connect() as conn:
-        found = await _conversation_summaries(conn, owner_id, conversation_id=conversation_id)
+        found = await conversation_summaries(conn, owner_id, conversation_id=conversation_id)
     if not found:
         raise NotFound(
             f"no conversation with id {conversation_id}; get_client lists a client's conversations"
@@ -386,7 +430,7 @@ async def conversation_history(
     stmt = sa.select(m).where(m.c.owner_id == owner_id)
     async with db.connect() as conn:
         if client_id is not None:
-            await _client_row(conn, owner_id, client_id)
+            await client_row(conn, owner_id, client_id)
             stmt = stmt.where(m.c.client_id == client_id)
         else:
             exists = await conn.scalar(
@@ -414,9 +458,7 @@ async def conversation_history(
     next_cursor = None
     if more and page:
         oldest = page[0]
-        next_cursor = encode_cursor(
-            {"k": "history", "t": oldest.sent_at.isoformat(), "id": oldest.id}
-        )
+        next_cursor = history_cursor(oldest.sent_at, oldest.id)
     return HistoryPage(
         client_id=client_id,
         conversation_id=conversation_id,
@@ -431,10 +473,16 @@ def _before(before: str) -> tuple[datetime, int]:
         # A plain time: strictly earlier messages (no id at that instant is below 0).
         return parse_when(before, "before"), 0
     payload = decode_cursor(before, "history")
+    at, last_id = payload.get("t"), payload.get("id")
     try:
-        return datetime.fromisoformat(payload["t"]), int(payload["id"])
-    except (KeyError, ValueError, TypeError):
-        raise InvalidArgument("before is not a cursor returned by this tool") from None
+        if not isinstance(at, str) or type(last_id) is not int or not 0 <= last_id <= MAX_ID:
+            raise ValueError(before)
+        moment = datetime.fromisoformat(at)
+        return (moment.replace(tzinfo=UTC) if moment.tzinfo is None else moment), last_id
+    except (ValueError, OverflowError):
+        raise InvalidArgument(
+            "before is not a cursor returned by this tool nor an ISO-8601 time"
+        ) from None
 
 
 # -- message search ------------------------------------------------------------
@@ -484,15 +532,15 @@ async def search_messages(
     query = (query or "").strip()
     if not query:
         raise InvalidArgument("query must not be empty: give the words to look for")
-    if len(query) > 500:
-        raise InvalidArgument("query is longer than 500 characters")
+    if len(query) > MAX_MESSAGE_QUERY:
+        raise InvalidArgument(f"query is longer than {MAX_MESSAGE_QUERY} characters")
     _check_limit(limit, 50)
     _check_channel(channel)
     start = parse_when(since, "since") if since else None
     end = parse_when(until, "until", end_of_day=True) if until else None
     if start and end and start >= end:
         raise InvalidArgument(f"since ({since}) must be before until ({until})")
-    offset = int(decode_cursor(cursor, "messages")["o"]) if cursor else 0
+    offset = page_offset(cursor, "messages")
     terms = _search_terms(query)
     if not terms:
         raise InvalidArgument(
@@ -553,7 +601,7 @@ async def search_messages(
     )
     async with db.connect() as conn:
         if client_id is not None:
-            await _client_row(conn, owner_id, client_id)
+            await client_row(conn, owner_id, client_id)
         rows = (await conn.execute(stmt, params)).all()
     more = len(rows) > limit
     hits = [
@@ -570,5 +618,28 @@ async def search_messages(
         )
         for r in rows[:limit]
     ]
-    next_cursor = encode_cursor({"k": "messages", "o": offset + limit}) if more else None
+    next_cursor = offset_cursor("messages", offset + limit) if more else None
     return MessageSearchResult(query=query, hits=hits, next_cursor=next_cursor)
+
+
+# -- completions ---------------------------------------------------------------
+
+
+async def id_completions(
+    db: Database, owner_id: int, kind: str, prefix: str, limit: int = 20
+) -> list[str]:
+    """The owner's client or conversation ids that start with `prefix`, most recent first."""
+    table, recent = (
+        (Client.__table__, Client.__table__.c.last_contact_at)
+        if kind == "client"
+        else (Conversation.__table__, Conversation.__table__.c.last_message_at)
+    )
+    stmt = (
+        sa.select(table.c.id)
+        .where(table.c.owner_id == owner_id)
+        .where(sa.cast(table.c.id, sa.String).like(_like_escape(prefix) + "%", escape="\\"))
+        .order_by(recent.desc().nulls_last(), table.c.id.desc())
+        .limit(limit)
+    )
+    async with db.connect() as conn:
+        return [str(i) for i in (await conn.scalars(stmt)).all()]

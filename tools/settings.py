@@ -5,6 +5,7 @@ from __future__ import annotations
 import os
 from functools import lru_cache
 from pathlib import Path
+from typing import Literal
 
 from pydantic import Field, field_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
@@ -27,20 +28,28 @@ class Settings(BaseSettings):
     redis_url: str | None = Field(default=None, alias="REDIS_URL")
     home: Path = Field(default_factory=_default_home, alias="WALLIE_HOME")
     owner: str = Field(default=DEMO_OWNER, alias="WALLIE_OWNER")
-    log_level: str = Field(default="WARNING", alias="WALLIE_LOG_LEVEL")
+    log_level: Literal["DEBUG", "INFO", "WARNING", "ERROR", "CRITICAL"] = Field(
+        default="WARNING", alias="WALLIE_LOG_LEVEL"
+    )
     cache_ttl: int = Field(default=300, ge=0, alias="WALLIE_CACHE_TTL")
     rate_limit_per_minute: int = Field(default=120, ge=0, alias="WALLIE_RATE_LIMIT")
-    sentiment_mode: str = Field(default="lexicon", alias="WALLIE_SENTIMENT")
+    sentiment_mode: Literal["lexicon", "llm"] = Field(default="lexicon", alias="WALLIE_SENTIMENT")
     sentiment_model: str | None = Field(default=None, alias="WALLIE_SENTIMENT_MODEL")
     model: str | None = Field(default=None, alias="WALLIE_MODEL")
     litellm_config: Path | None = Field(default=None, alias="WALLIE_LITELLM_CONFIG")
     litellm_url: str | None = Field(default=None, alias="LITELLM_URL")
     litellm_api_key: str | None = Field(default=None, alias="LITELLM_API_KEY")
+    # The MCP server (see docs/mcp.md).
+    output_budget: int = Field(default=40_000, ge=1_000, alias="WALLIE_OUTPUT_BUDGET")
+    public_url: str | None = Field(default=None, alias="WALLIE_PUBLIC_URL")
+    key_cache_ttl: float = Field(default=30.0, ge=0, alias="WALLIE_KEY_CACHE_TTL")
+    max_sessions_per_key: int = Field(default=20, ge=1, alias="WALLIE_MAX_SESSIONS_PER_KEY")
+    session_idle_timeout: float = Field(default=1800.0, gt=0, alias="WALLIE_SESSION_IDLE_TIMEOUT")
 
-    @field_validator("log_level")
+    @field_validator("log_level", mode="before")
     @classmethod
-    def _upper(cls, value: str) -> str:
-        return value.upper()
+    def _upper(cls, value: object) -> object:
+        return value.upper() if isinstance(value, str) else value
 
     @property
     def sqlite_path(self) -> Path:

@@ -359,7 +359,7 @@ async def test_resources(client: Client) -> None:
     transcript = (
         (await client.read_resource(f"wallie://conversations/{conversation_id}")).contents[0].text
     )
-    assert transcript.startswith(f"Conversation {conversation_id} with José García on whatsapp")
+    assert transcript.startswith(f'Conversation {conversation_id} with "José García" on whatsapp')
     assert "> El precio es demasiado caro" in transcript
     with pytest.raises(Exception, match="no client with id 999999"):
         await client.read_resource("wallie://clients/999999")
