@@ -7,7 +7,7 @@ what still does not fit is cut with a visible marker, so nothing is silently los
 from __future__ import annotations
 
 from collections.abc import Callable, Sequence
-from typing import Any
+from typing import Any, TypeVar, cast
 
 from pydantic import BaseModel
 
@@ -15,6 +15,7 @@ from tools import queries
 from tools.schemas import ClientPage, ConversationMood, HistoryPage, MessageSearchResult
 
 Render = Callable[[Any], str]
+M = TypeVar("M", bound=BaseModel)
 
 
 def size(result: BaseModel, render: Render) -> int:
@@ -30,25 +31,25 @@ def cut(text: str, budget: int) -> str:
     return text[: max(0, budget - len(marker))] + marker
 
 
-def fit(result: BaseModel, render: Render, budget: int, arguments: dict[str, Any]) -> BaseModel:
+def fit(result: M, render: Render, budget: int, arguments: dict[str, Any]) -> M:
     """`result` with as many items as fit in `budget`, and a cursor to the rest."""
     if size(result, render) <= budget:
         return result
     if isinstance(result, HistoryPage) and len(result.messages) > 1:
         # The page is oldest first; the newest messages stay, the cursor pages back.
-        keep = _most(result.messages, lambda k: _history(result, k), render, budget, newest=True)
-        return _history(result, keep)
+        keep = _most(result.messages, lambda k: _history(result, k), render, budget)
+        return cast(M, _history(result, keep))
     if isinstance(result, MessageSearchResult) and len(result.hits) > 1:
         start = queries.page_offset(arguments.get("cursor"), "messages")
         keep = _most(result.hits, lambda k: _hits(result, k, start), render, budget)
-        return _hits(result, keep, start)
+        return cast(M, _hits(result, keep, start))
     if isinstance(result, ClientPage) and len(result.clients) > 1:
         start = queries.page_offset(arguments.get("cursor"), "clients")
         keep = _most(result.clients, lambda k: _clients(result, k, start), render, budget)
-        return _clients(result, keep, start)
+        return cast(M, _clients(result, keep, start))
     if isinstance(result, ConversationMood) and len(result.messages) > 1:
-        keep = _most(result.messages, lambda k: _mood(result, k), render, budget, newest=True)
-        return _mood(result, keep)
+        keep = _most(result.messages, lambda k: _mood(result, k), render, budget)
+        return cast(M, _mood(result, keep))
     return result
 
 
@@ -57,8 +58,6 @@ def _most(
     shrink: Callable[[int], BaseModel],
     render: Render,
     budget: int,
-    *,
-    newest: bool = False,
 ) -> int:
     """The largest count of items (at least one) whose result fits the budget."""
     low, high = 1, len(items)

@@ -61,7 +61,7 @@ def register(app: MCPServer[ServerState], state: ServerState) -> None:
             "list the messages you relied on as [msg:ID]. Do not send anything."
         )
 
-    @app.completion()
+    @app.completion()  # type: ignore[no-untyped-call, untyped-decorator]
     async def complete(
         ref: PromptReference | ResourceTemplateReference,
         argument: CompletionArgument,

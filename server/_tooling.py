@@ -106,4 +106,9 @@ async def _answer(
         log.warning("%s: %s", name, exc.cause)
         raise ToolError(str(exc)) from None
     except WallieError as exc:
-        raise ToolError(str(exc)) from exc
+        raise ToolError(_short(str(exc))) from exc
+
+
+def _short(message: str, limit: int = 300) -> str:
+    """An error message cut so that it never echoes more than an excerpt of the input."""
+    return message if len(message) <= limit else message[: limit - 1] + "…"

@@ -20,11 +20,11 @@ if TYPE_CHECKING:
 def register(app: MCPServer[Any], state: ServerState) -> None:
     """Register /healthz, /readyz and /metrics on the server's HTTP app."""
 
-    @app.custom_route("/healthz", methods=["GET"], include_in_schema=False)
+    @app.custom_route("/healthz", methods=["GET"], include_in_schema=False)  # type: ignore[untyped-decorator]
     async def healthz(_request: Request) -> Response:
         return PlainTextResponse("ok\n")
 
-    @app.custom_route("/readyz", methods=["GET"], include_in_schema=False)
+    @app.custom_route("/readyz", methods=["GET"], include_in_schema=False)  # type: ignore[untyped-decorator]
     async def readyz(_request: Request) -> Response:
         checks: dict[str, str] = {}
         ready = True
@@ -40,7 +40,7 @@ def register(app: MCPServer[Any], state: ServerState) -> None:
             checks["cache"] = stats.backend
         return JSONResponse({"ready": ready, "checks": checks}, status_code=200 if ready else 503)
 
-    @app.custom_route("/metrics", methods=["GET"], include_in_schema=False)
+    @app.custom_route("/metrics", methods=["GET"], include_in_schema=False)  # type: ignore[untyped-decorator]
     async def metrics(_request: Request) -> Response:
         return Response(await prometheus_text(state), media_type=CONTENT_TYPE_LATEST)
 

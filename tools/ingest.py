@@ -14,6 +14,7 @@ from sqlalchemy.ext.asyncio import AsyncConnection
 
 from tools.db import Database
 from tools.models import Client, Conversation, Message, client_search_fields, utcnow
+from tools.queries import CLIENTS, CONVERSATIONS, MESSAGES
 from tools.text import phone_digits
 
 ANALYZE_AFTER = 10_000
@@ -170,7 +171,7 @@ class _Writer:
         stmt = (
             self._insert(Message)
             .on_conflict_do_nothing(index_elements=["conversation_id", "external_id"])
-            .returning(Message.conversation_id, Message.client_id)
+            .returning(MESSAGES.c.conversation_id, MESSAGES.c.client_id)
         )
         result = await self.conn.execute(stmt, rows)
         added = result.all()
@@ -190,8 +191,8 @@ class _Writer:
         keys = list(wanted)
         for chunk in _chunks(keys):
             found = await self.conn.execute(
-                sa.select(Client.external_id, Client.id).where(
-                    Client.owner_id == self.owner_id, Client.external_id.in_(chunk)
+                sa.select(CLIENTS.c.external_id, CLIENTS.c.id).where(
+                    CLIENTS.c.owner_id == self.owner_id, CLIENTS.c.external_id.in_(chunk)
                 )
             )
             self.client_ids.update({k: i for k, i in found.all()})
@@ -226,7 +227,7 @@ class _Writer:
             for c in missing
         ]
         stmt = sa.insert(Client).returning(
-            Client.external_id, Client.id, sort_by_parameter_order=True
+            CLIENTS.c.external_id, CLIENTS.c.id, sort_by_parameter_order=True
         )
         result = await self.conn.execute(stmt, rows)
         self.client_ids.update({k: i for k, i in result.all()})
@@ -242,8 +243,9 @@ class _Writer:
         keys = list(wanted)
         for chunk in _chunks(keys):
             found = await self.conn.execute(
-                sa.select(Conversation.external_id, Conversation.id).where(
-                    Conversation.owner_id == self.owner_id, Conversation.external_id.in_(chunk)
+                sa.select(CONVERSATIONS.c.external_id, CONVERSATIONS.c.id).where(
+                    CONVERSATIONS.c.owner_id == self.owner_id,
+                    CONVERSATIONS.c.external_id.in_(chunk),
                 )
             )
             self.conversation_ids.update({k: i for k, i in found.all()})
@@ -264,7 +266,7 @@ class _Writer:
             for m in missing
         ]
         stmt = sa.insert(Conversation).returning(
-            Conversation.external_id, Conversation.id, sort_by_parameter_order=True
+            CONVERSATIONS.c.external_id, CONVERSATIONS.c.id, sort_by_parameter_order=True
         )
         result = await self.conn.execute(stmt, rows)
         self.conversation_ids.update({k: i for k, i in result.all()})
@@ -272,31 +274,31 @@ class _Writer:
 
     async def finish(self) -> None:
         """Refresh first/last message times of what this ingest touched."""
-        m = Message.__table__
+        m = MESSAGES
         for chunk in _chunks(sorted(self.touched_conversations)):
             first = (
                 sa.select(sa.func.min(m.c.sent_at))
-                .where(m.c.conversation_id == Conversation.id)
+                .where(m.c.conversation_id == CONVERSATIONS.c.id)
                 .scalar_subquery()
             )
             last = (
                 sa.select(sa.func.max(m.c.sent_at))
-                .where(m.c.conversation_id == Conversation.id)
+                .where(m.c.conversation_id == CONVERSATIONS.c.id)
                 .scalar_subquery()
             )
             await self.conn.execute(
                 sa.update(Conversation)
-                .where(Conversation.id.in_(chunk))
+                .where(CONVERSATIONS.c.id.in_(chunk))
                 .values(first_message_at=first, last_message_at=last)
             )
         for chunk in _chunks(sorted(self.touched_clients)):
             last = (
                 sa.select(sa.func.max(m.c.sent_at))
-                .where(m.c.client_id == Client.id)
+                .where(m.c.client_id == CLIENTS.c.id)
                 .scalar_subquery()
             )
             await self.conn.execute(
                 sa.update(Client)
-                .where(Client.id.in_(chunk))
+                .where(CLIENTS.c.id.in_(chunk))
                 .values(last_contact_at=last, updated_at=utcnow())
             )

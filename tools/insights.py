@@ -12,8 +12,8 @@ import sqlalchemy as sa
 
 from tools.db import Database
 from tools.errors import InvalidArgument, NotFound
-from tools.models import Message, utcnow
-from tools.queries import client_row, conversation_summaries
+from tools.models import utcnow
+from tools.queries import MESSAGES, client_row, conversation_summaries
 from tools.schemas import (
     ClientInsights,
     ConversationMood,
@@ -88,7 +88,9 @@ async def message_text(db: Database, owner_id: int, message_id: int) -> str:
     """The text of one of the owner's messages (cut to what the analyser takes)."""
     async with db.connect() as conn:
         text = await conn.scalar(
-            sa.select(Message.text).where(Message.id == message_id, Message.owner_id == owner_id)
+            sa.select(MESSAGES.c.text).where(
+                MESSAGES.c.id == message_id, MESSAGES.c.owner_id == owner_id
+            )
         )
     if text is None:
         raise NotFound(f"no message with id {message_id}; search_messages returns message ids")
@@ -104,7 +106,7 @@ async def message_sentiment(
 
 
 async def _rows(conn: Any, owner_id: int, **where: int) -> list[Any]:
-    m = Message.__table__
+    m = MESSAGES
     stmt = sa.select(
         m.c.id,
         m.c.conversation_id,
@@ -205,7 +207,9 @@ async def conversation_mood(db: Database, owner_id: int, conversation_id: int) -
                     "get_client lists a client's conversations"
                 )
         client_id = await conn.scalar(
-            sa.select(Message.client_id).where(Message.conversation_id == conversation_id).limit(1)
+            sa.select(MESSAGES.c.client_id)
+            .where(MESSAGES.c.conversation_id == conversation_id)
+            .limit(1)
         )
     moods, turns, trend, latest = mood_series(rows)
     return ConversationMood(

@@ -127,7 +127,7 @@ def parse_record(record: Any) -> MessageIn:
     if len(text) > MAX_TEXT:
         raise LineError(f"message.text is longer than {MAX_TEXT} characters")
     sender = _str(message, "sender", "message", max_len=200) or (
-        name if direction == "inbound" else ""
+        (name or "") if direction == "inbound" else ""
     )
     external_id = _str(message, "id", "message", max_len=200)
     if external_id is None:

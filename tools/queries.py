@@ -9,6 +9,7 @@ from datetime import UTC, datetime, time, timedelta
 from typing import Any
 
 import sqlalchemy as sa
+from sqlmodel import SQLModel
 
 from tools.db import Database
 from tools.errors import InvalidArgument, NotFound
@@ -27,6 +28,13 @@ from tools.schemas import (
 )
 from tools.text import fold, phone_digits, query_digits, words
 
+
+def _table(model: type[SQLModel]) -> sa.Table:
+    table: sa.Table = model.__table__  # type: ignore[attr-defined]  # set by SQLModel
+    return table
+
+
+CLIENTS, CONVERSATIONS, MESSAGES = _table(Client), _table(Conversation), _table(Message)
 MAX_QUERY = 200  # search_clients
 MAX_MESSAGE_QUERY = 500  # search_messages
 MAX_ID = 2**31 - 1  # the largest id either database can hold (PostgreSQL's integer)
@@ -259,9 +267,9 @@ async def _channels(conn: Any, client_ids: list[int]) -> dict[int, dict[str, int
     if not client_ids:
         return {}
     rows = await conn.execute(
-        sa.select(Conversation.client_id, Conversation.channel, sa.func.count())
-        .where(Conversation.client_id.in_(client_ids))
-        .group_by(Conversation.client_id, Conversation.channel)
+        sa.select(CONVERSATIONS.c.client_id, CONVERSATIONS.c.channel, sa.func.count())
+        .where(CONVERSATIONS.c.client_id.in_(client_ids))
+        .group_by(CONVERSATIONS.c.client_id, CONVERSATIONS.c.channel)
     )
     found: dict[int, dict[str, int]] = {}
     for client_id, channel, count in rows.all():
@@ -273,7 +281,7 @@ async def client_row(conn: Any, owner_id: int, client_id: int) -> Any:
     """The owner's client row `client_id`, or NotFound."""
     row = (
         await conn.execute(
-            sa.select(Client).where(Client.id == client_id, Client.owner_id == owner_id)
+            sa.select(CLIENTS).where(CLIENTS.c.id == client_id, CLIENTS.c.owner_id == owner_id)
         )
     ).first()
     if row is None:
@@ -289,27 +297,30 @@ async def get_client(db: Database, owner_id: int, client_id: int) -> ClientProfi
         by_direction = (
             await conn.execute(
                 sa.select(
-                    Message.direction,
+                    MESSAGES.c.direction,
                     sa.func.count(),
-                    sa.func.min(Message.sent_at),
-                    sa.func.max(Message.sent_at),
+                    sa.func.min(MESSAGES.c.sent_at),
+                    sa.func.max(MESSAGES.c.sent_at),
                 )
-                .where(Message.client_id == client_id, Message.owner_id == owner_id)
-                .group_by(Message.direction)
+                .where(MESSAGES.c.client_id == client_id, MESSAGES.c.owner_id == owner_id)
+                .group_by(MESSAGES.c.direction)
             )
         ).all()
         mood_row = (
             await conn.execute(
                 sa.select(
-                    Message.id, Message.sentiment_label, Message.sentiment_score, Message.sent_at
+                    MESSAGES.c.id,
+                    MESSAGES.c.sentiment_label,
+                    MESSAGES.c.sentiment_score,
+                    MESSAGES.c.sent_at,
                 )
                 .where(
-                    Message.client_id == client_id,
-                    Message.owner_id == owner_id,
-                    Message.direction == "inbound",
-                    Message.sentiment_label.is_not(None),
+                    MESSAGES.c.client_id == client_id,
+                    MESSAGES.c.owner_id == owner_id,
+                    MESSAGES.c.direction == "inbound",
+                    MESSAGES.c.sentiment_label.is_not(None),
                 )
-                .order_by(Message.sent_at.desc(), Message.id.desc())
+                .order_by(MESSAGES.c.sent_at.desc(), MESSAGES.c.id.desc())
                 .limit(1)
             )
         ).first()
@@ -353,16 +364,16 @@ async def conversation_summaries(
 ) -> list[ConversationSummary]:
     """Summaries (with message counts) of the owner's conversations, newest first."""
     counts = (
-        sa.select(Message.conversation_id, sa.func.count().label("n"))
-        .where(Message.owner_id == owner_id)
-        .group_by(Message.conversation_id)
+        sa.select(MESSAGES.c.conversation_id, sa.func.count().label("n"))
+        .where(MESSAGES.c.owner_id == owner_id)
+        .group_by(MESSAGES.c.conversation_id)
     )
     if client_id is not None:
-        counts = counts.where(Message.client_id == client_id)
+        counts = counts.where(MESSAGES.c.client_id == client_id)
     if conversation_id is not None:
-        counts = counts.where(Message.conversation_id == conversation_id)
+        counts = counts.where(MESSAGES.c.conversation_id == conversation_id)
     sub = counts.subquery()
-    conv = Conversation.__table__
+    conv = CONVERSATIONS
     stmt = (
         sa.select(conv, sa.func.coalesce(sub.c.n, 0).label("message_count"))
         .outerjoin(sub, sub.c.conversation_id == conv.c.id)
@@ -426,7 +437,7 @@ async def conversation_history(
         )
     _check_limit(limit, 200)
     _check_channel(channel)
-    m = Message.__table__
+    m = MESSAGES
     stmt = sa.select(m).where(m.c.owner_id == owner_id)
     async with db.connect() as conn:
         if client_id is not None:
@@ -434,8 +445,8 @@ async def conversation_history(
             stmt = stmt.where(m.c.client_id == client_id)
         else:
             exists = await conn.scalar(
-                sa.select(Conversation.id).where(
-                    Conversation.id == conversation_id, Conversation.owner_id == owner_id
+                sa.select(CONVERSATIONS.c.id).where(
+                    CONVERSATIONS.c.id == conversation_id, CONVERSATIONS.c.owner_id == owner_id
                 )
             )
             if exists is None:
@@ -630,9 +641,9 @@ async def id_completions(
 ) -> list[str]:
     """The owner's client or conversation ids that start with `prefix`, most recent first."""
     table, recent = (
-        (Client.__table__, Client.__table__.c.last_contact_at)
+        (CLIENTS, CLIENTS.c.last_contact_at)
         if kind == "client"
-        else (Conversation.__table__, Conversation.__table__.c.last_message_at)
+        else (CONVERSATIONS, CONVERSATIONS.c.last_message_at)
     )
     stmt = (
         sa.select(table.c.id)

@@ -243,7 +243,8 @@ class RedisCache:
         except RedisError:
             raw = {}
         for field, value in raw.items():
-            tool, _, what = field.decode().rpartition("|")
+            name = field.decode() if isinstance(field, bytes) else field
+            tool, _, what = name.rpartition("|")
             counts.setdefault(tool, {})[what] = int(value)
         for tool, n in self._unflushed_errors.items():
             counts.setdefault(tool, {})["errors"] = counts.get(tool, {}).get("errors", 0) + n
