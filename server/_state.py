@@ -54,6 +54,13 @@ class ServerState:
     cache: Cache | None = None
     owner_ids: dict[str, int] = field(default_factory=dict)
     metrics: ToolMetrics = field(default_factory=ToolMetrics)
+    # Cache hits and misses per owner and tool in this process: what a key's caller may see.
+    owner_counts: dict[str, dict[str, dict[str, int]]] = field(default_factory=dict)
+
+    def count(self, owner: str, tool: str, what: str) -> None:
+        """Count a cache hit or miss of `owner`'s call to `tool`."""
+        figures = self.owner_counts.setdefault(owner, {}).setdefault(tool, {})
+        figures[what] = figures.get(what, 0) + 1
 
     def owner_email(self) -> str:
         """The owner this request acts for: the API key's owner over HTTP, else WALLIE_OWNER."""

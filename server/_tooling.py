@@ -88,8 +88,10 @@ async def _answer(
 ) -> dict[str, Any]:
     owner = state.owner_email()
     budget = state.settings.output_budget
+    computed: list[bool] = []  # fresh() ran: a miss (the cache may share another's fill)
 
     async def fresh() -> dict[str, Any]:
+        computed.append(True)
         result = _budget.fit(await fn(**arguments), render, budget, arguments)
         data = result.model_dump(mode="json")
         return {"data": {"result": data} if wrap else data, "text": render(result)}
@@ -101,6 +103,7 @@ async def _answer(
             if rate_limited:
                 await state.cache.check_rate(owner, name)
             value: dict[str, Any] = await state.cache.cached(owner, name, arguments, fresh)
+            state.count(owner, name, "misses" if computed else "hits")
             return value
     except DatabaseUnavailable as exc:
         log.warning("%s: %s", name, exc.cause)

@@ -209,10 +209,17 @@ def register(app: MCPServer[ServerState], state: ServerState) -> None:
         return await insights.client_insights(state.database, await state.owner_id(), client_id)
 
     async def cache_stats() -> CacheStats:
-        """Cache hits, misses, errors and hit rate per tool, shared by every server process."""
+        """Cache hits, misses, errors and hit rate per tool, shared by every server process.
+
+        Over HTTP with an API key, only the key owner's calls to this process."""
         if state.cache is None:
             return CacheStats(backend="disabled (WALLIE_CACHE_TTL=0)")
-        return await state.cache.stats()
+        stats = await state.cache.stats()
+        if state.over_http_key():
+            # A key's caller sees only their own owner's calls (to this server process).
+            own = state.owner_counts.get(state.owner_email(), {})
+            return CacheStats.from_counts(f"{stats.backend} (your calls to this process)", own)
+        return stats
 
     app.tool(title="Cache statistics", description=description(cache_stats), annotations=READ_ONLY)(
         cache_stats
