@@ -90,13 +90,6 @@ class ServerState:
                 ) from None
         return self.owner_ids[email]
 
-    async def owner_id_or_none(self) -> int | None:
-        """The acting owner's id, or None when they have stored nothing yet."""
-        try:
-            return await self.owner_id()
-        except NotFound:
-            return None
-
     @property
     def database(self) -> Database:
         """The open database (inside the server's lifespan)."""

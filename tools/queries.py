@@ -107,13 +107,6 @@ def history_cursor(sent_at: datetime, message_id: int) -> str:
     return encode_cursor({"k": "history", "t": sent_at.isoformat(), "id": message_id})
 
 
-def check_id(value: int, name: str) -> int:
-    """`value` when it can be a stored id, else InvalidArgument."""
-    if not 1 <= value <= MAX_ID:
-        raise InvalidArgument(f"{name} must be between 1 and {MAX_ID}, got {str(value)[:20]}")
-    return value
-
-
 def _check_limit(limit: int, high: int) -> None:
     if not 1 <= limit <= high:
         raise InvalidArgument(f"limit must be between 1 and {high}, got {limit}")
