@@ -7,51 +7,22 @@ import base64
 import json
 import logging
 import re
-from collections.abc import AsyncIterator
 from datetime import UTC, datetime
 from typing import Any
 
-import jsonschema
 import pytest
 from mcp import Client
 from mcp.shared.exceptions import MCPError
 from mcp_types import PromptReference, ResourceTemplateReference
 
 from server.app import build_server
-from tests.server.conftest import OTHER, OWNER, Dataset
+from tests.server.conftest import OTHER, OWNER, Dataset, call, client_id, error
 from tools.db import Database
 from tools.ingest import ClientIn, ConversationIn, MessageIn, default_scorer, ingest
 from tools.owners import ensure_owner
 from tools.settings import Settings
 
 pytestmark = pytest.mark.anyio
-
-
-@pytest.fixture
-async def client(dataset: Dataset) -> AsyncIterator[Client]:
-    """An MCP client session with the server, acting as Laura."""
-    async with Client(build_server(dataset.settings())) as session:
-        yield session
-
-
-async def ok(client: Client, tool: str, **args: Any) -> dict[str, Any]:
-    """A successful call's structured content, checked against the published schema."""
-    result = await client.call_tool(tool, args)
-    assert not result.is_error, result.content[0].text
-    schemas = {t.name: t.output_schema for t in (await client.list_tools()).tools}
-    jsonschema.validate(result.structured_content, schemas[tool])
-    return result.structured_content
-
-
-async def error(client: Client, tool: str, **args: Any) -> str:
-    """The text of a tool error, which must be short and carry no traceback."""
-    result = await client.call_tool(tool, args)
-    assert result.is_error, f"{tool}({args}) should fail"
-    text = result.content[0].text
-    # A deliberate error says what is wrong after the SDK's prefix; a crash says nothing.
-    assert "Traceback" not in text and text.strip() != f"Error executing tool {tool}"
-    assert len(text) < 600, text
-    return text
 
 
 async def _seed(url: str, messages: list[MessageIn]) -> None:
@@ -81,18 +52,13 @@ def cursor(payload: Any) -> str:
     return base64.urlsafe_b64encode(raw).decode().rstrip("=")
 
 
-async def jose(client: Client) -> int:
-    page = await ok(client, "search_clients", query="José García", limit=50)
-    return next(c["id"] for c in page["clients"] if c["name"] == "José García")
-
-
 # -- item 5 ------------------------------------------------------------------------
 
 
 async def test_analyzing_a_text_needs_no_stored_data(dataset: Dataset) -> None:
     settings = dataset.settings(owner="nadie-todavia@example.es")
     async with Client(build_server(settings)) as client:
-        out = await ok(client, "analyze_sentiment", text="Gracias, todo perfecto")
+        out = await call(client, "analyze_sentiment", text="Gracias, todo perfecto")
         assert out["result"]["label"] == "positive"
         # Stored ids still need the owner's data, and say so.
         assert "no data for nadie-todavia@example.es" in await error(
@@ -104,19 +70,22 @@ async def test_analyzing_a_text_needs_no_stored_data(dataset: Dataset) -> None:
 
 
 async def test_dates_at_the_calendar_edges_are_open_bounds(client: Client) -> None:
-    everything = await ok(client, "search_messages", query="precio", limit=50)
+    everything = await call(client, "search_messages", query="precio", limit=50)
     for since, until in [
         (None, "9999-12-31"),
         ("0001-01-01T00:00:00+01:00", None),
         ("0001-01-01", "9999-12-31T23:59:59-05:00"),
     ]:
         args = {k: v for k, v in (("since", since), ("until", until)) if v}
-        page = await ok(client, "search_messages", query="precio", limit=50, **args)
+        page = await call(client, "search_messages", query="precio", limit=50, **args)
         assert [h["message_id"] for h in page["hits"]] == [
             h["message_id"] for h in everything["hits"]
         ]
-    history = await ok(
-        client, "get_conversation_history", client_id=await jose(client), before="9999-12-31"
+    history = await call(
+        client,
+        "get_conversation_history",
+        client_id=await client_id(client, "José García"),
+        before="9999-12-31",
     )
     assert history["messages"]
 
@@ -147,7 +116,7 @@ async def test_tampered_cursors_are_argument_errors(client: Client) -> None:
     assert "is not one returned" in await error(
         client, "search_clients", query="jose", cursor=client_cursor
     )
-    cid = await jose(client)
+    cid = await client_id(client, "José García")
     for payload in [
         {"k": "history"},
         {"k": "history", "t": 5, "id": 1},
@@ -236,7 +205,7 @@ async def test_a_database_outage_is_a_retry_error_with_one_log_line(
     url = re.sub(r"@[^/]+/", f"@127.0.0.1:{port}/", postgres_url)
     settings = Settings(DATABASE_URL=url, WALLIE_OWNER=OWNER, WALLIE_CACHE_TTL=0)
     async with Client(build_server(settings)) as client:
-        await ok(client, "search_clients", query="jose")
+        await call(client, "search_clients", query="jose")
         await proxy.cut()
         caplog.clear()
         with caplog.at_level(logging.INFO):
@@ -305,7 +274,7 @@ async def test_every_third_party_field_is_rendered_as_quoted_data(database_url: 
 async def test_outputs_fit_the_budget_and_paging_reaches_everything(dataset: Dataset) -> None:
     settings = dataset.settings().model_copy(update={"output_budget": 2500})
     async with Client(build_server(settings)) as client:
-        cid = await jose(client)
+        cid = await client_id(client, "José García")
         seen: list[int] = []
         before = None
         pages = 0
@@ -344,10 +313,10 @@ async def test_outputs_fit_the_budget_and_paging_reaches_everything(dataset: Dat
         finally:
             await unbounded.__aexit__(None, None, None)
         assert hits == [h["message_id"] for h in everything.structured_content["hits"]]
-        conversation = (await ok(client, "get_client", client_id=cid))["open_conversations"][0]
+        conversation = (await call(client, "get_client", client_id=cid))["open_conversations"][0]
         transcript = await client.read_resource(f"wallie://conversations/{conversation['id']}")
         assert len(transcript.contents[0].text) <= 2500
-        mood = await ok(client, "analyze_sentiment", conversation_id=conversation["id"])
+        mood = await call(client, "analyze_sentiment", conversation_id=conversation["id"])
         assert mood["result"]["messages"]
 
 
@@ -370,13 +339,15 @@ async def test_completions_offer_the_owners_client_names_and_ids(client: Client)
         PromptReference(name="draft_follow_up"), {"name": "client", "value": "mar"}
     )
     assert "María Núñez" in follow.completion.values
-    cid = await jose(client)
+    cid = await client_id(client, "José García")
     ids = await client.complete(
         ResourceTemplateReference(uri="wallie://clients/{client_id}"),
         {"name": "client_id", "value": str(cid)[0]},
     )
     assert str(cid) in ids.completion.values
-    own = {c["id"] for c in (await ok(client, "search_clients", query="jose", limit=50))["clients"]}
+    own = {
+        c["id"] for c in (await call(client, "search_clients", query="jose", limit=50))["clients"]
+    }
     by_name = await client.complete(
         ResourceTemplateReference(uri="wallie://clients/{client_id}"),
         {"name": "client_id", "value": "jose"},
