@@ -256,7 +256,7 @@ async def stdio_latency(
         return await timed([lambda t=t, a=a: call(t, a) for t, a in calls])
 
 
-def output_schemas(url: str) -> dict[str, tuple[dict[str, Any], dict[str, Any]]]:
+async def output_schemas(url: str) -> dict[str, tuple[dict[str, Any], dict[str, Any]]]:
     """Per tool: (the schema Wallie publishes, the schema pydantic derives before compaction)."""
     from pydantic import TypeAdapter
 
@@ -264,12 +264,14 @@ def output_schemas(url: str) -> dict[str, tuple[dict[str, Any], dict[str, Any]]]
     from tools.settings import Settings
 
     server = build_server(Settings(DATABASE_URL=url, WALLIE_OWNER=OWNER))
+    published = {t.name: t.output_schema for t in await server.list_tools()}
     out = {}
     for tool in server._tool_manager.list_tools():
         meta = tool.fn_metadata
-        if meta.output_schema is not None and meta.output_model is not None:
+        schema = published.get(tool.name)
+        if schema is not None and meta.output_model is not None:
             original = TypeAdapter(meta.output_model).json_schema(mode="serialization")
-            out[tool.name] = (meta.output_schema, original)
+            out[tool.name] = (schema, original)
     return out
 
 
@@ -497,7 +499,7 @@ async def measure(
         report.add(
             db=db, size=size, what=f"{tool}: database floor (in-process)", **percentiles(samples)
         )
-    schemas = output_schemas(url)
+    schemas = await output_schemas(url)
     for cached in (False, True):
         env = _env(url, cached, redis)
         params = StdioServerParameters(command=WALLIE, args=["serve"], env=env)
