@@ -92,7 +92,7 @@ def _serve(
         stderr=subprocess.PIPE,
     )
     url = f"http://127.0.0.1:{port}"
-    deadline = time.monotonic() + 20
+    deadline = time.monotonic() + 60  # a loaded CI machine starts slowly
     while time.monotonic() < deadline:
         try:
             if httpx2.get(url + "/healthz").status_code == 200:
