@@ -11,7 +11,7 @@ from typing import Any, TypeVar, cast
 
 from pydantic import BaseModel
 
-from tools import queries
+from tools import cursors
 from tools.schemas import ClientPage, ConversationMood, HistoryPage, MessageSearchResult
 
 Render = Callable[[Any], str]
@@ -40,11 +40,11 @@ def fit(result: M, render: Render, budget: int, arguments: dict[str, Any]) -> M:
         keep = _most(result.messages, lambda k: _history(result, k), render, budget)
         return cast(M, _history(result, keep))
     if isinstance(result, MessageSearchResult) and len(result.hits) > 1:
-        start = queries.page_offset(arguments.get("cursor"), "messages")
+        start = cursors.page_offset(arguments.get("cursor"), "messages")
         keep = _most(result.hits, lambda k: _hits(result, k, start), render, budget)
         return cast(M, _hits(result, keep, start))
     if isinstance(result, ClientPage) and len(result.clients) > 1:
-        start = queries.page_offset(arguments.get("cursor"), "clients")
+        start = cursors.page_offset(arguments.get("cursor"), "clients")
         keep = _most(result.clients, lambda k: _clients(result, k, start), render, budget)
         return cast(M, _clients(result, keep, start))
     if isinstance(result, ConversationMood) and len(result.messages) > 1:
@@ -75,7 +75,7 @@ def _history(page: HistoryPage, keep: int) -> HistoryPage:
     return page.model_copy(
         update={
             "messages": kept,
-            "next_cursor": queries.history_cursor(kept[0].sent_at, kept[0].id),
+            "next_cursor": cursors.history_cursor(kept[0].sent_at, kept[0].id),
         }
     )
 
@@ -84,7 +84,7 @@ def _hits(result: MessageSearchResult, keep: int, start: int) -> MessageSearchRe
     return result.model_copy(
         update={
             "hits": result.hits[:keep],
-            "next_cursor": queries.offset_cursor("messages", start + keep),
+            "next_cursor": cursors.offset_cursor("messages", start + keep),
         }
     )
 
@@ -93,7 +93,7 @@ def _clients(page: ClientPage, keep: int, start: int) -> ClientPage:
     return page.model_copy(
         update={
             "clients": page.clients[:keep],
-            "next_cursor": queries.offset_cursor("clients", start + keep),
+            "next_cursor": cursors.offset_cursor("clients", start + keep),
         }
     )
 

@@ -9,7 +9,7 @@ from mcp.server.mcpserver.exceptions import ResourceError, ResourceNotFoundError
 
 from server import _budget, _render
 from server._state import ServerState
-from tools import queries
+from tools import cursors, history
 from tools.errors import DatabaseUnavailable, NotFound, database_unavailable
 from tools.schemas import HistoryPage
 
@@ -18,9 +18,9 @@ _ID = re.compile(r"[0-9]{1,10}")
 
 def resource_id(value: str, what: str) -> int:
     """A URI's id part as a stored id, or a clear ResourceNotFoundError."""
-    if not _ID.fullmatch(value) or not 1 <= int(value) <= queries.MAX_ID:
+    if not _ID.fullmatch(value) or not 1 <= int(value) <= cursors.MAX_ID:
         raise ResourceNotFoundError(
-            f"{what} id must be a number from 1 to {queries.MAX_ID}, got {value[:20]!r}"
+            f"{what} id must be a number from 1 to {cursors.MAX_ID}, got {value[:20]!r}"
         )
     return int(value)
 
@@ -40,7 +40,7 @@ def register(app: MCPServer[ServerState], state: ServerState) -> None:
         number = resource_id(client_id, "client")
         try:
             with database_unavailable():
-                profile = await queries.get_client(state.database, await state.owner_id(), number)
+                profile = await history.get_client(state.database, await state.owner_id(), number)
         except NotFound as exc:
             raise ResourceNotFoundError(str(exc)) from exc
         except DatabaseUnavailable as exc:
@@ -69,13 +69,13 @@ def register(app: MCPServer[ServerState], state: ServerState) -> None:
 
 async def _transcript(state: ServerState, conversation_id: int) -> str:
     owner = await state.owner_id()
-    summary = await queries.get_conversation(state.database, owner, conversation_id)
-    page = await queries.conversation_history(
+    summary = await history.get_conversation(state.database, owner, conversation_id)
+    page = await history.conversation_history(
         state.database, owner, conversation_id=conversation_id, limit=200
     )
     client_id = page.messages[0].client_id if page.messages else None
     name = (
-        (await queries.get_client(state.database, owner, client_id)).name
+        (await history.get_client(state.database, owner, client_id)).name
         if client_id
         else "unknown client"
     )

@@ -9,7 +9,7 @@ from sqlmodel import col
 
 from tools.db import Database
 from tools.models import Message
-from tools.queries import MESSAGES
+from tools.tables import MESSAGES
 
 
 async def pending_count(db: Database, owner_id: int | None = None) -> int:

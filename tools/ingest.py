@@ -14,7 +14,7 @@ from sqlalchemy.ext.asyncio import AsyncConnection
 
 from tools.db import Database
 from tools.models import Client, Conversation, Message, client_search_fields, utcnow
-from tools.queries import CLIENTS, CONVERSATIONS, MESSAGES
+from tools.tables import CLIENTS, CONVERSATIONS, MESSAGES
 from tools.text import phone_digits
 
 ANALYZE_AFTER = 10_000

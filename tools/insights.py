@@ -12,8 +12,8 @@ import sqlalchemy as sa
 
 from tools.db import Database
 from tools.errors import InvalidArgument, NotFound
+from tools.history import client_row, conversation_summaries
 from tools.models import utcnow
-from tools.queries import MESSAGES, client_row, conversation_summaries
 from tools.schemas import (
     ClientInsights,
     ConversationMood,
@@ -24,6 +24,7 @@ from tools.schemas import (
     TurningPoint,
 )
 from tools.settings import Settings
+from tools.tables import MESSAGES
 from tools.text import fold
 
 MAX_TEXT = 5000
