@@ -346,8 +346,9 @@ def read_findings(messages: list[ModelMessage]) -> tuple[str, int, Findings]:
         for request_part in message.parts:
             if isinstance(request_part, UserPromptPart) and isinstance(request_part.content, str):
                 question, turns, findings = request_part.content, 0, Findings()
-            elif isinstance(part, ToolReturnPart):
-                _record(findings, _base(part.tool_name), calls.get(part.tool_call_id, {}), part)
+            elif isinstance(request_part, ToolReturnPart):
+                call_args = calls.get(request_part.tool_call_id, {})
+                _record(findings, _base(request_part.tool_name), call_args, request_part)
     return question, turns, findings
 
 
