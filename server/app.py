@@ -22,6 +22,8 @@ from server._sessions import SessionCap
 from server._state import ServerState
 from tools.cache import Cache, make_cache
 from tools.context import open_database
+from tools.db import Database
+from tools.owners import data_versions
 from tools.settings import Settings, get_settings
 
 INSTRUCTIONS = """\
@@ -67,11 +69,12 @@ class WallieServer(MCPServer[ServerState]):
         return app
 
 
-def _make_cache(settings: Settings) -> Cache | None:
+def _make_cache(settings: Settings, db: Database) -> Cache | None:
     """The tool cache, or None when WALLIE_CACHE_TTL=0 turns caching off."""
     if settings.cache_ttl == 0:
         return None
-    return make_cache(settings)
+    # Keys carry the owner's data version from the database: never a stale answer.
+    return make_cache(settings, versions=data_versions(db))
 
 
 def _auth(state: ServerState, auth_url: str) -> dict[str, Any]:
@@ -103,7 +106,7 @@ def build_server(settings: Settings | None = None, *, auth_url: str | None = Non
     @asynccontextmanager
     async def lifespan(_server: MCPServer[ServerState]) -> AsyncIterator[ServerState]:
         state.db = await open_database(state.settings)
-        state.cache = _make_cache(state.settings)
+        state.cache = _make_cache(state.settings, state.db)
         try:
             yield state
         finally:
