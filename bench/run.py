@@ -175,7 +175,7 @@ async def workload(url: str, n: int, seed: int = 1) -> dict[str, list[dict[str, 
 
 async def database_floor(url: str, args: dict[str, list[dict[str, Any]]]) -> dict[str, list[float]]:
     """The same queries called in-process, no MCP: the database floor."""
-    from tools import queries
+    from tools import history, queries
     from tools.db import Database
     from tools.owners import owner_id
 
@@ -184,8 +184,8 @@ async def database_floor(url: str, args: dict[str, list[dict[str, Any]]]) -> dic
     fns: dict[str, Callable[..., Awaitable[Any]]] = {
         "search_clients": lambda a: queries.search_clients(db, owner, **a),
         "search_messages": lambda a: queries.search_messages(db, owner, **a),
-        "get_conversation_history": lambda a: queries.conversation_history(db, owner, **a),
-        "get_client": lambda a: queries.get_client(db, owner, **a),
+        "get_conversation_history": lambda a: history.conversation_history(db, owner, **a),
+        "get_client": lambda a: history.get_client(db, owner, **a),
     }
     out = {}
     for tool, fn in fns.items():
