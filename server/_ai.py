@@ -22,6 +22,7 @@ from mcp_types import (
     TextContent,
     ToolAnnotations,
 )
+from prometheus_client import CollectorRegistry, Counter
 from pydantic import BaseModel, Field
 
 from tools.ai import (
@@ -44,13 +45,14 @@ from tools.ai.schemas import (
     MessageAnalysis,
     ReplySuggestions,
 )
+from tools.cache import CacheStats
 from tools.errors import RateLimited, WallieError
 from tools.runs import RunRecord, record_runs
 
 if TYPE_CHECKING:
     from mcp.server.mcpserver import MCPServer
 
-    from server.app import ServerState
+    from server._state import ServerState
 
 log = logging.getLogger("wallie.server.ai")
 
@@ -69,36 +71,30 @@ def ai_service(state: ServerState) -> AiService:
     return service
 
 
-async def cache_report(state: ServerState) -> CacheReport:
-    """The tool cache's figures with the AI features' calls, tokens and cost saved."""
-    ai = await ai_service(state).stats()
-    if state.cache is None:
-        return CacheReport(backend="disabled (WALLIE_CACHE_TTL=0)", ai=ai)
-    stats = await state.cache.stats()
-    return CacheReport(backend=stats.backend, tools=stats.tools, ai=ai)
+async def with_ai(state: ServerState, stats: CacheStats) -> CacheReport:
+    """The tool cache's figures with the AI features' calls, tokens and cost saved (those are
+    across owners: a caller acting through an API key gets the tool figures only)."""
+    ai = {} if state.over_http_key() else await ai_service(state).stats()
+    return CacheReport(**stats.model_dump(), ai=ai)
 
 
-def prometheus_lines(report: CacheReport) -> list[str]:
-    """AI cache figures in the Prometheus text format."""
-    lines: list[str] = []
+async def ai_registry(state: ServerState) -> CollectorRegistry:
+    """The AI cache's figures per feature as Prometheus counters."""
+    report = await ai_service(state).stats()
+    registry = CollectorRegistry()
     figures = [
-        ("hits", "hits", "AI answers served from the cache"),
-        ("misses", "misses", "AI cache misses"),
-        ("model_calls", "model_calls", "model calls made for AI answers"),
-        ("calls_saved", "calls_saved", "model calls the AI cache saved"),
-        ("tokens_saved", "tokens_saved", "tokens the AI cache saved"),
-        ("cost_saved_usd", "cost_saved_usd", "USD the AI cache saved"),
+        ("hits", "AI answers served from the cache"),
+        ("misses", "AI cache misses"),
+        ("model_calls", "model calls made for AI answers"),
+        ("calls_saved", "model calls the AI cache saved"),
+        ("tokens_saved", "tokens the AI cache saved"),
+        ("cost_saved_usd", "USD the AI cache saved"),
     ]
-    for field, name, text in figures:
-        lines += [
-            f"# HELP wallie_ai_{name}_total {text}.",
-            f"# TYPE wallie_ai_{name}_total counter",
-        ]
-        lines += [
-            f'wallie_ai_{name}_total{{feature="{feature}"}} {getattr(stats, field)}'
-            for feature, stats in sorted(report.ai.items())
-        ]
-    return lines
+    for name, text in figures:
+        counter = Counter(f"wallie_ai_{name}", text + ".", ["feature"], registry=registry)
+        for feature, stats in sorted(report.items()):
+            counter.labels(feature).inc(getattr(stats, name))
+    return registry
 
 
 def _render(result: BaseModel) -> str:
@@ -187,7 +183,7 @@ async def _analysis_host(ctx: Context[Any, Any], message_id: int) -> Sample | di
     return await _sampled(ctx, ANALYZE, {"message_id": message_id})  # type: ignore[no-any-return]
 
 
-def register_ai_tools(app: MCPServer[ServerState], state: ServerState) -> None:
+def register(app: MCPServer[ServerState], state: ServerState) -> None:
     """Add suggest_reply, summarize_conversation and analyze_message to `app`."""
 
     async def run(prompt: Prompt, args: dict[str, Any], host: Any) -> CallToolResult:

@@ -38,7 +38,7 @@ def build_http_app(
     app = server.streamable_http_app(
         streamable_http_path="/mcp", stateless_http=stateless, host=host
     )
-    state = server.state  # type: ignore[attr-defined]
+    state = server.state
     loopback = "127.0.0.1" if host in _ANY_HOST else host
     mcp_url = f"http://{'[' + loopback + ']' if ':' in loopback else loopback}:{port}/mcp"
 
@@ -74,7 +74,8 @@ def build_http_app(
 
             web = WebAgent(settings, authenticate, toolsets_for, on_run, model=model)
         handler = web.chat if request.url.path == "/api/chat" else web.agui
-        return await handler(request)  # type: ignore[no-any-return]
+        response: Response = await handler(request)
+        return response
 
     app.router.routes.extend(
         Route(path, agent_endpoint, methods=["POST"]) for path in ("/api/chat", "/api/agui")

@@ -64,7 +64,7 @@ async def test_identical_call_hits_and_a_new_message_makes_a_fresh_answer(
     assert figures["hits"] == 2 and figures["misses"] == 2
     assert figures["model_calls"] == 2 and figures["calls_saved"] == 2
     assert figures["tokens_saved"] > 0 and figures["cost_saved_usd"] > 0
-    assert 'wallie_ai_calls_saved_total{feature="summarize_conversation"} 2' in metrics
+    assert 'wallie_ai_calls_saved_total{feature="summarize_conversation"} 2.0' in metrics.decode()
     if "REDIS_URL" in cache_env:  # every process sees the same figures, the CLI too
         done = await asyncio.to_thread(
             subprocess.run,

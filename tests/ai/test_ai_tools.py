@@ -12,7 +12,7 @@ from mcp_types import CreateMessageRequestParams, CreateMessageResult, TextConte
 
 from server.app import build_server
 from tests.ai.conftest import AiData
-from tests.server.test_tools import call
+from tests.server.conftest import call
 
 pytestmark = pytest.mark.anyio
 

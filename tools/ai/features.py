@@ -26,7 +26,11 @@ async def load(prompt: Prompt, db: Database, owner_id: int, args: dict[str, Any]
     """The conversation slice a feature reads, or NotFound."""
     if prompt is ANALYZE:
         ctx = await message_context(db, owner_id, int(args["message_id"]))
-        sentiment = await insights.analyze_message(db, owner_id, int(args["message_id"]))
+        from tools.sentiment import analyze  # the offline analyser: fast, no model call
+
+        message_id = int(args["message_id"])
+        text = await insights.message_text(db, owner_id, message_id)
+        sentiment = insights.sentiment_out(analyze(text), message_id)
         ctx.extra["sentiment"] = sentiment.model_dump(mode="json")
         return ctx
     ctx = await conversation_context(db, owner_id, int(args["conversation_id"]))

@@ -56,8 +56,9 @@ def serve(
     from wallie._web import build_http_app
 
     http_app = build_http_app(settings, host=host, port=port, stateless=stateless, no_auth=no_auth)
+    public = (settings.public_url or f"http://{host}:{port}").rstrip("/")
     err.print(
-        f"Wallie MCP server on http://{host}:{port}/mcp "
+        f"Wallie MCP server on {public}/mcp "
         f"({'stateless' if stateless else 'stateful'}, "
         f"{'NO AUTH, acting as ' + settings.owner if no_auth else 'API key required'}); "
         "health at /healthz, metrics at /metrics; agent at POST /api/chat and /api/agui",
