@@ -25,6 +25,7 @@ from mcp_types import (
 from prometheus_client import CollectorRegistry, Counter
 from pydantic import BaseModel, Field
 
+from server._tooling import description
 from tools.ai import (
     ANALYZE,
     NO_MODEL,
@@ -46,6 +47,7 @@ from tools.ai.schemas import (
     ReplySuggestions,
 )
 from tools.cache import CacheStats
+from tools.cursors import MAX_ID
 from tools.errors import RateLimited, WallieError
 from tools.runs import RunRecord, record_runs
 
@@ -249,9 +251,10 @@ def register(app: MCPServer[ServerState], state: ServerState) -> None:
             content=[TextContent(text=text)], structured_content=result.model_dump(mode="json")
         )
 
-    @app.tool(title="Suggest a reply", annotations=AI_TOOL)
     async def suggest_reply(
-        conversation_id: Annotated[int, Field(ge=1, description="The conversation to answer.")],
+        conversation_id: Annotated[
+            int, Field(ge=1, le=MAX_ID, description="The conversation to answer.")
+        ],
         goal: Annotated[
             str | None,
             Field(max_length=300, description="What the reply should achieve, e.g. 'book a demo'."),
@@ -267,9 +270,10 @@ def register(app: MCPServer[ServerState], state: ServerState) -> None:
         args = {"conversation_id": conversation_id, "goal": goal, "tone": tone}
         return await run(SUGGEST_REPLY, args, host)
 
-    @app.tool(title="Summarize a conversation", annotations=AI_TOOL)
     async def summarize_conversation(
-        conversation_id: Annotated[int, Field(ge=1, description="The conversation to read.")],
+        conversation_id: Annotated[
+            int, Field(ge=1, le=MAX_ID, description="The conversation to read.")
+        ],
         host: Annotated[Any, Resolve(_summary_host)] = None,
     ) -> Annotated[CallToolResult, ConversationConclusions]:
         """Conclusions of a conversation: what the client wants, what was agreed, open
@@ -277,15 +281,21 @@ def register(app: MCPServer[ServerState], state: ServerState) -> None:
         citing its messages as [msg:ID]."""
         return await run(SUMMARIZE, {"conversation_id": conversation_id}, host)
 
-    @app.tool(title="Analyze a message", annotations=AI_TOOL)
     async def analyze_message(
-        message_id: Annotated[int, Field(ge=1, description="A message id to analyse.")],
+        message_id: Annotated[int, Field(ge=1, le=MAX_ID, description="A message id to analyse.")],
         host: Annotated[Any, Resolve(_analysis_host)] = None,
     ) -> Annotated[CallToolResult, MessageAnalysis]:
         """Read an incoming message: its intent (question, objection, buying signal,
         complaint, churn signal...), urgency and what the reply must address, beside the
         offline sentiment; cites the messages it relied on as [msg:ID]."""
         return await run(ANALYZE, {"message_id": message_id}, host)
+
+    for title, fn in (
+        ("Suggest a reply", suggest_reply),
+        ("Summarize a conversation", summarize_conversation),
+        ("Analyze a message", analyze_message),
+    ):
+        app.tool(title=title, description=description(fn), annotations=AI_TOOL)(fn)
 
 
 def _args(args: dict[str, Any]) -> str:
