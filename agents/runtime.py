@@ -25,10 +25,32 @@ from pydantic_ai.run import AgentRunResultEvent
 from pydantic_ai.toolsets import AbstractToolset
 
 from agents.citations import Evidence, evidence_from
+from agents.events import (
+    Error,
+    Event,
+    Final,
+    Found,
+    Notice,
+    Retry,
+    SourceRef,
+    Text,
+    ToolCall,
+    ToolResult,
+    Usage,
+)
 from agents.prompt import SYSTEM_PROMPT
+from agents.results import parse_result
+from tools.schemas import (
+    ClientInsights,
+    ClientPage,
+    ClientProfile,
+    ConversationMood,
+    HistoryPage,
+    MessageSearchResult,
+    SentimentOut,
+)
 from tools.settings import Settings, get_settings
 
-Event = dict[str, Any]
 PROVIDER_KEYS = ("OPENAI_API_KEY", "ANTHROPIC_API_KEY", "GEMINI_API_KEY", "MISTRAL_API_KEY")
 
 
@@ -83,25 +105,25 @@ def summarize(tool: str, content: Any, ok: bool) -> str:
     """A one-line summary of a tool result for the stream."""
     if not ok:
         return str(content).strip().splitlines()[0][:200] if content else "failed"
-    if not isinstance(content, dict):
-        return str(content).strip().replace("\n", " ")[:120]
-    data = content.get("result", content) if isinstance(content.get("result"), dict) else content
-    if "clients" in data:
-        names = ", ".join(c["name"] for c in data["clients"][:3])
-        return f"{len(data['clients'])} client(s)" + (f": {names}" if names else "")
-    if "hits" in data:
-        return f"{len(data['hits'])} message(s) found"
-    if "messages" in data and "trend" in data:
-        return f"{len(data['messages'])} message(s) scored; trend {data['trend']}"
-    if "messages" in data:
-        return f"{len(data['messages'])} message(s)"
-    if "churn_risk" in data:
-        return f"{data['name']}: trend {data['mood_trend']}, churn risk {data['churn_risk']}"
-    if "conversation_count" in data:
-        return f"{data['name']}: {data['conversation_count']} conversation(s)"
-    if "label" in data:
-        return f"{data['label']} ({data['score']:+.2f})"
-    return ", ".join(list(data)[:5])
+    match parse_result(tool, content):
+        case ClientPage(clients=clients):
+            names = ", ".join(c.name for c in clients[:3])
+            return f"{len(clients)} client(s)" + (f": {names}" if names else "")
+        case MessageSearchResult(hits=hits):
+            return f"{len(hits)} message(s) found"
+        case ConversationMood(messages=messages, trend=trend):
+            return f"{len(messages)} message(s) scored; trend {trend}"
+        case HistoryPage(messages=messages):
+            return f"{len(messages)} message(s)"
+        case ClientInsights() as insights:
+            return f"{insights.name}: trend {insights.mood_trend}, churn risk {insights.churn_risk}"
+        case ClientProfile() as profile:
+            return f"{profile.name}: {profile.conversation_count} conversation(s)"
+        case SentimentOut(label=label, score=score):
+            return f"{label} ({score:+.2f})"
+    if isinstance(content, dict):
+        return ", ".join(list(content)[:5])
+    return str(content).strip().replace("\n", " ")[:120]
 
 
 def _partial(evidence: Evidence) -> str:
@@ -120,7 +142,7 @@ async def ask(
     settings = settings or get_settings()
     question = question.strip()
     if not question:
-        yield {"type": "error", "message": "the question is empty"}
+        yield Error(message="the question is empty")
         return
     try:
         model, retrieval_only = choose_model(options, settings)
@@ -135,10 +157,10 @@ async def ask(
                 mcp_config=options.mcp_config,
             )
     except Exception as exc:  # configuration problems: one clear line
-        yield {"type": "error", "message": str(exc)}
+        yield Error(message=str(exc))
         return
 
-    pending: list[Event] = []
+    pending: list[Retry] = []
     agent: Agent[None, str] = Agent(
         model,
         instructions=SYSTEM_PROMPT.format(today=datetime.now(UTC).date().isoformat()),
@@ -153,7 +175,7 @@ async def ask(
         evidence = evidence_from(ctx.messages)
         _, invalid = evidence.check(output)
         if invalid:
-            pending.append({"type": "retry", "invalid_citations": invalid})
+            pending.append(Retry(invalid_citations=invalid))
             raise ModelRetry(
                 "These citations were not returned by any tool in this conversation: "
                 + ", ".join(invalid)
@@ -165,7 +187,7 @@ async def ask(
     limits = UsageLimits(request_limit=options.max_steps, tool_calls_limit=options.max_tool_calls)
     history = conversation.messages if conversation else None
     if retrieval_only:
-        yield {"type": "notice", "message": "no LLM configured: retrieval-only mode"}
+        yield Notice(message="no LLM configured: retrieval-only mode")
     try:
         async with agent.run_stream_events(
             question, message_history=history, usage_limits=limits
@@ -174,27 +196,19 @@ async def ask(
                 while pending:
                     yield pending.pop(0)
                 if isinstance(event, FunctionToolCallEvent):
-                    yield {
-                        "type": "tool_call",
-                        "tool": event.part.tool_name,
-                        "args": event.part.args_as_dict(),
-                    }
+                    yield ToolCall(tool=event.part.tool_name, args=event.part.args_as_dict())
                 elif isinstance(event, FunctionToolResultEvent):
                     ok = event.part.outcome == "success"
                     if ok:
-                        seen.add_result(event.part.content)
-                    yield {
-                        "type": "tool_result",
-                        "tool": event.part.tool_name,
-                        "ok": ok,
-                        "summary": summarize(event.part.tool_name, event.part.content, ok),
-                    }
+                        seen.add_result(event.part.tool_name, event.part.content)
+                    summary = summarize(event.part.tool_name, event.part.content, ok)
+                    yield ToolResult(tool=event.part.tool_name, ok=ok, summary=summary)
                 elif isinstance(event, PartStartEvent) and isinstance(event.part, TextPart):
                     if event.part.content:
-                        yield {"type": "text", "delta": event.part.content}
+                        yield Text(delta=event.part.content)
                 elif isinstance(event, PartDeltaEvent) and isinstance(event.delta, TextPartDelta):
                     if event.delta.content_delta:
-                        yield {"type": "text", "delta": event.delta.content_delta}
+                        yield Text(delta=event.delta.content_delta)
                 elif isinstance(event, AgentRunResultEvent):
                     result = event.result
                     evidence = evidence_from(result.all_messages())
@@ -202,37 +216,34 @@ async def ask(
                     if conversation is not None:
                         conversation.messages = result.all_messages()
                     usage = result.usage
-                    yield {
-                        "type": "final",
-                        "answer": result.output,
-                        "sources": [
-                            {"ref": s.ref, "kind": s.kind, "id": s.id, "label": s.label}
-                            for s in valid
+                    yield Final(
+                        answer=result.output,
+                        sources=[
+                            SourceRef(ref=s.ref, kind=s.kind, id=s.id, label=s.label) for s in valid
                         ],
-                        "usage": {
-                            "requests": usage.requests,
-                            "tool_calls": usage.tool_calls,
+                        usage=Usage(
+                            requests=usage.requests,
+                            tool_calls=usage.tool_calls,
                             # The retrieval-only model spends no tokens; don't report estimates.
-                            "input_tokens": 0 if retrieval_only else usage.input_tokens,
-                            "output_tokens": 0 if retrieval_only else usage.output_tokens,
-                            **_cost(model),
-                        },
-                        "model": "retrieval-only (no LLM)"
+                            input_tokens=0 if retrieval_only else usage.input_tokens,
+                            output_tokens=0 if retrieval_only else usage.output_tokens,
+                            cost_usd=_cost(model),
+                        ),
+                        model="retrieval-only (no LLM)"
                         if retrieval_only
                         else str(getattr(model, "model_name", model)),
-                    }
+                    )
     except UsageLimitExceeded as exc:
-        yield {
-            "type": "error",
-            "message": f"stopped at the step cap ({exc}); raise --max-steps or --max-tool-calls. "
+        yield Error(
+            message=f"stopped at the step cap ({exc}); raise --max-steps or --max-tool-calls. "
             f"Partial findings: {_partial(seen)}",
-            "partial": [{"ref": s.ref, "label": s.label} for s in list(seen.sources.values())[:20]],
-        }
+            partial=[Found(ref=s.ref, label=s.label) for s in list(seen.sources.values())[:20]],
+        )
     except Exception as exc:
         message = str(exc).strip().splitlines()[0] if str(exc).strip() else type(exc).__name__
-        yield {"type": "error", "message": f"{type(exc).__name__}: {message}"[:500]}
+        yield Error(message=f"{type(exc).__name__}: {message}"[:500])
 
 
-def _cost(model: Any) -> dict[str, Any]:
+def _cost(model: Any) -> float | None:
     cost = getattr(model, "total_cost", None)
-    return {"cost_usd": round(cost, 6)} if cost is not None else {}
+    return round(cost, 6) if cost is not None else None

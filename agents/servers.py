@@ -38,7 +38,10 @@ def local_server(env: dict[str, str] | None = None) -> MCPToolset[Any]:
     transport = StdioTransport(
         command=sys.executable, args=["-m", "wallie", "serve"], env=child_env, keep_alive=False
     )
-    return MCPToolset(transport, id="wallie", tool_error_behavior="failed", read_timeout=60)
+    # A cold start (imports, migrations check) can exceed pydantic-ai's 5 s default on a busy host.
+    return MCPToolset(
+        transport, id="wallie", tool_error_behavior="failed", init_timeout=30, read_timeout=60
+    )
 
 
 def remote_server(url: str, api_key: str | None = None) -> MCPToolset[Any]:

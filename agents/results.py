@@ -1,0 +1,55 @@
+"""Tool results read back into the published result models of `tools/schemas.py`."""
+
+from __future__ import annotations
+
+import json
+from typing import Any
+
+from pydantic import BaseModel, TypeAdapter, ValidationError
+
+from tools.schemas import (
+    ClientInsights,
+    ClientPage,
+    ClientProfile,
+    ConversationMood,
+    HistoryPage,
+    MessageSearchResult,
+    SentimentOut,
+)
+
+# One adapter per Wallie tool: its result model (or union of models, as the server publishes).
+ADAPTERS: dict[str, TypeAdapter[Any]] = {
+    "search_clients": TypeAdapter(ClientPage),
+    "get_client": TypeAdapter(ClientProfile),
+    "get_client_insights": TypeAdapter(ClientInsights),
+    "get_conversation_history": TypeAdapter(HistoryPage),
+    "search_messages": TypeAdapter(MessageSearchResult),
+    "analyze_sentiment": TypeAdapter(ConversationMood | SentimentOut),
+}
+
+
+def base_name(tool: str) -> str:
+    """A Wallie tool's own name without a server prefix ("wallie_search_clients" -> ...)."""
+    for known in sorted(ADAPTERS, key=len, reverse=True):
+        if tool == known or tool.endswith("_" + known):
+            return known
+    return tool
+
+
+def parse_result(tool: str, content: Any) -> BaseModel | None:
+    """The result model of a Wallie tool's structured content; None for other tools or shapes."""
+    adapter = ADAPTERS.get(base_name(tool))
+    if adapter is None:
+        return None
+    if isinstance(content, str):
+        try:
+            content = json.loads(content)
+        except ValueError:
+            return None
+    if isinstance(content, dict) and set(content) == {"result"}:
+        content = content["result"]  # a union output is wrapped by the server
+    try:
+        parsed: BaseModel = adapter.validate_python(content)
+    except ValidationError:
+        return None
+    return parsed
