@@ -14,8 +14,8 @@ from typing import Any
 import pytest
 from pydantic_ai.models.function import AgentInfo, FunctionModel
 
-from agents.retrieval import plan_question
 from agents.events import EVENT, Event
+from agents.retrieval import plan_question
 from agents.runtime import AskOptions, ask
 
 WALLIE = str(Path(sys.executable).with_name("wallie"))
