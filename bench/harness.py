@@ -189,6 +189,7 @@ async def database_floor(url: str, args: dict[str, list[dict[str, Any]]]) -> dic
 
 
 def free_port() -> int:
+    """A TCP port on 127.0.0.1 that nothing listens on right now."""
     with socket.socket() as s:
         s.bind(("127.0.0.1", 0))
         return int(s.getsockname()[1])

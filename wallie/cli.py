@@ -5,15 +5,33 @@ from __future__ import annotations
 import os
 import sys
 
+import click
 import typer
+from typer.core import TyperGroup
 
 from tools.errors import WallieError
 from wallie import __version__
 from wallie._console import err
 from wallie.commands import agent, cache, data, db, keys, sentiment, serve
 
+
+class _Wallie(TyperGroup):
+    """The root command: a domain error anywhere becomes one line and exit code 2."""
+
+    def invoke(self, ctx: click.Context) -> object:
+        """Run the command; print a WallieError as one line and exit 2."""
+        try:
+            return super().invoke(ctx)
+        except Exception as exc:
+            if not (found := _domain_error(exc)):
+                raise
+            err.print(f"[bold red]error:[/] {found}", highlight=False)
+            raise typer.Exit(code=2) from None
+
+
 app = typer.Typer(
     name="wallie",
+    cls=_Wallie,
     help="Client-conversation intelligence for AI assistants: an MCP server and an agent "
     "over your clients' WhatsApp and email conversations.",
     no_args_is_help=True,
@@ -67,11 +85,8 @@ def main() -> None:
     try:
         app()
     except BaseException as exc:
-        if isinstance(exc, SystemExit | KeyboardInterrupt) or not (found := _domain_error(exc)):
-            _unexpected(exc)
-            raise
-        err.print(f"[bold red]error:[/] {found}", highlight=False)
-        sys.exit(2)
+        _unexpected(exc)
+        raise
 
 
 def _unexpected(exc: BaseException) -> None:
