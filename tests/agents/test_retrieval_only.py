@@ -13,10 +13,12 @@ from typing import Any
 
 import pytest
 from pydantic_ai.models.function import AgentInfo, FunctionModel
+from typer.testing import CliRunner
 
-from agents.events import EVENT, Event
+from agents.events import EVENT, Error, Event
 from agents.retrieval import plan_question
 from agents.runtime import AskOptions, ask
+from wallie.cli import app
 
 WALLIE = str(Path(sys.executable).with_name("wallie"))
 CONFIG = Path(__file__).resolve().parents[2] / "claude_desktop_config.json"
@@ -67,7 +69,14 @@ async def test_price_complaints_this_month_with_outcomes(demo_env: Path) -> None
 async def test_an_english_question_about_mood(demo_env: Path) -> None:
     events = await _answer("How is Ana García feeling about us?")
     tools = [e.tool for e in events if e.type == "tool_call"]
-    assert "analyze_sentiment" in tools or "get_client_insights" in tools
+    # A mood question about a named client: find, read, then score the open conversation.
+    assert tools == [
+        "search_clients",
+        "get_client_insights",
+        "get_client",
+        "get_conversation_history",
+        "analyze_sentiment",
+    ]
     final = events[-1]
     _assert_cited(final, sum(e.type == "tool_result" for e in events))
     assert "no LLM was used" in final.answer
@@ -110,14 +119,18 @@ def test_ask_json_cli_end_to_end(demo_env: Path) -> None:
     assert "Traceback" not in done.stderr
 
 
-def test_ask_reports_errors_as_json_and_exit_2(demo_env: Path) -> None:
-    env = {**os.environ, "WALLIE_MODEL": "not-a-model"}
-    done = subprocess.run(
-        [WALLIE, "ask", "--json", "hola"], env=env, capture_output=True, text=True, timeout=120
+def test_ask_reports_errors_as_json_and_exit_2(demo_env: Path, tmp_path: Path) -> None:
+    config = tmp_path / "litellm.yaml"
+    config.write_text("model_list:\n  - model_name: fast\n    litellm_params: {model: openai/x}\n")
+    env = {"WALLIE_MODEL": "not-a-model", "WALLIE_LITELLM_CONFIG": str(config)}
+    done = CliRunner().invoke(app, ["ask", "--json", "hola"], env=env)
+    assert (done.exit_code, done.stderr) == (2, "")
+    error = EVENT.validate_json(done.stdout)
+    assert error == Error(
+        message=f"model 'not-a-model' is neither a group of {config} (fast) nor a "
+        "LiteLLM model string such as openai/gpt-4o-mini"
     )
-    assert done.returncode == 2
-    last = EVENT.validate_json(done.stdout.splitlines()[-1])
-    assert last.type == "error" and "not-a-model" in last.message
+    assert done.stdout == error.to_json() + "\n"
 
 
 @pytest.mark.anyio
