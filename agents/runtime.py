@@ -152,6 +152,7 @@ async def ask(
             from agents.servers import toolsets as make_toolsets
 
             toolsets = make_toolsets(
+                settings,
                 server_url=options.server_url,
                 api_key=options.api_key,
                 mcp_config=options.mcp_config,

@@ -5,38 +5,51 @@ from __future__ import annotations
 import json
 import os
 import sys
+from collections.abc import Mapping
 from pathlib import Path
 from typing import Any
 
+from pydantic import SecretStr
 from pydantic_ai.mcp import MCPToolset, load_mcp_toolsets
 from pydantic_ai.toolsets import AbstractToolset
 
 from tools.errors import ConfigError
+from tools.settings import Settings
 
-# Settings the local `wallie serve` subprocess must share with the CLI that starts it.
-_PASS_ENV = (
-    "DATABASE_URL",
-    "WALLIE_HOME",
-    "WALLIE_OWNER",
-    "REDIS_URL",
-    "WALLIE_CACHE_TTL",
-    "WALLIE_RATE_LIMIT",
-    "WALLIE_LOG_LEVEL",
-    "WALLIE_SENTIMENT",
-    "HOME",
-    "PATH",
-    "XDG_DATA_HOME",
-)
+# Outside Wallie's own settings, what a `wallie serve` child needs from this environment.
+_SYSTEM = ("PATH", "HOME", "XDG_DATA_HOME", "LANG", "LC_ALL", "TZ", "SSL_CERT_FILE", "TMPDIR")
+_PREFIXES = ("WALLIE_", "LITELLM_")
+# LiteLLM providers read their credentials and endpoints from variables named like these.
+_PROVIDER_SUFFIXES = ("_API_KEY", "_API_BASE", "_API_VERSION", "_BASE_URL")
 
 
-def local_server(env: dict[str, str] | None = None) -> MCPToolset[Any]:
+def child_env(settings: Settings, environ: Mapping[str, str] | None = None) -> dict[str, str]:
+    """The environment of a `wallie serve` child: every setting of `settings`, provider keys."""
+    environ = os.environ if environ is None else environ
+    names = {f.alias for f in Settings.model_fields.values() if f.alias}
+    env = {
+        k: v
+        for k, v in environ.items()
+        if k in names or k in _SYSTEM or k.startswith(_PREFIXES) or k.endswith(_PROVIDER_SUFFIXES)
+    }
+    # The settings as this process resolved them win (defaults included, e.g. the data home).
+    for name, value in settings.model_dump(by_alias=True).items():
+        if isinstance(value, SecretStr):
+            value = value.get_secret_value()
+        if value is None:
+            continue
+        env[name] = str(value) if isinstance(value, str | Path | int | float) else json.dumps(value)
+    return env
+
+
+def local_server(settings: Settings, env: dict[str, str] | None = None) -> MCPToolset[Any]:
     """`wallie serve` started as a stdio subprocess with this process's settings."""
     from fastmcp.client.transports import StdioTransport
 
-    child_env = {k: v for k, v in os.environ.items() if k in _PASS_ENV}
-    child_env.update(env or {})
+    child = child_env(settings)
+    child.update(env or {})
     transport = StdioTransport(
-        command=sys.executable, args=["-m", "wallie", "serve"], env=child_env, keep_alive=False
+        command=sys.executable, args=["-m", "wallie", "serve"], env=child, keep_alive=False
     )
     # A cold start (imports, migrations check) can exceed pydantic-ai's 5 s default on a busy host.
     return MCPToolset(
@@ -67,11 +80,15 @@ def config_servers(path: Path) -> list[AbstractToolset[Any]]:
 
 
 def toolsets(
-    *, server_url: str | None = None, api_key: str | None = None, mcp_config: Path | None = None
+    settings: Settings,
+    *,
+    server_url: str | None = None,
+    api_key: str | None = None,
+    mcp_config: Path | None = None,
 ) -> list[AbstractToolset[Any]]:
     """The toolsets for a run: Wallie (local or remote) plus any configured servers."""
     found: list[AbstractToolset[Any]] = [
-        remote_server(server_url, api_key) if server_url else local_server()
+        remote_server(server_url, api_key) if server_url else local_server(settings)
     ]
     if mcp_config is not None:
         found.extend(config_servers(mcp_config))
