@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 import os
 from collections.abc import AsyncIterator, Sequence
 from dataclasses import dataclass, field
@@ -9,7 +10,7 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
-from pydantic_ai import Agent, ModelRetry, RunContext, UsageLimits
+from pydantic_ai import Agent, RunContext
 from pydantic_ai.exceptions import UsageLimitExceeded
 from pydantic_ai.messages import (
     FunctionToolCallEvent,
@@ -31,13 +32,14 @@ from agents.events import (
     Final,
     Found,
     Notice,
-    Retry,
     SourceRef,
     Text,
     ToolCall,
     ToolResult,
     Usage,
 )
+from agents.guards import AnswerCheck, CleanLines, model_settings, usage_limits
+from agents.markdown import note
 from agents.prompt import SYSTEM_PROMPT
 from agents.results import parse_result
 from tools.schemas import (
@@ -161,41 +163,37 @@ async def ask(
         yield Error(message=str(exc))
         return
 
-    pending: list[Retry] = []
+    check = AnswerCheck(language=_language(question), require_citation=not retrieval_only)
     agent: Agent[None, str] = Agent(
         model,
         instructions=SYSTEM_PROMPT.format(today=datetime.now(UTC).date().isoformat()),
         toolsets=toolsets,
         retries={"tools": 1, "output": options.citation_retries},
+        model_settings=model_settings(settings),
     )
 
     @agent.output_validator
-    def check_citations(ctx: RunContext[None], output: str) -> str:
-        if ctx.partial_output:
-            return output
-        evidence = evidence_from(ctx.messages)
-        _, invalid = evidence.check(output)
-        if invalid:
-            pending.append(Retry(invalid_citations=invalid))
-            raise ModelRetry(
-                "These citations were not returned by any tool in this conversation: "
-                + ", ".join(invalid)
-                + ". Cite only ids that appear in tool results, or drop the claim."
-            )
-        return output
+    def check_answer(ctx: RunContext[None], output: str) -> str:
+        return output if ctx.partial_output else check(output, ctx.messages)
 
     seen = Evidence()
-    limits = UsageLimits(request_limit=options.max_steps, tool_calls_limit=options.max_tool_calls)
+    limits = usage_limits(options.max_steps, options.max_tool_calls, settings, not retrieval_only)
     history = conversation.messages if conversation else None
+    lines = CleanLines()
     if retrieval_only:
         yield Notice(message="no LLM configured: retrieval-only mode")
     try:
-        async with agent.run_stream_events(
-            question, message_history=history, usage_limits=limits
-        ) as events:
+        async with (
+            asyncio.timeout(settings.run_timeout),
+            agent.run_stream_events(
+                question, message_history=history, usage_limits=limits
+            ) as events,
+        ):
             async for event in events:
-                while pending:
-                    yield pending.pop(0)
+                if check.retries and (rest := lines.flush()):
+                    yield Text(delta=rest)
+                while check.retries:
+                    yield check.retries.pop(0)
                 if isinstance(event, FunctionToolCallEvent):
                     yield ToolCall(tool=event.part.tool_name, args=event.part.args_as_dict())
                 elif isinstance(event, FunctionToolResultEvent):
@@ -204,45 +202,80 @@ async def ask(
                         seen.add_result(event.part.tool_name, event.part.content)
                     summary = summarize(event.part.tool_name, event.part.content, ok)
                     yield ToolResult(tool=event.part.tool_name, ok=ok, summary=summary)
-                elif isinstance(event, PartStartEvent) and isinstance(event.part, TextPart):
-                    if event.part.content:
-                        yield Text(delta=event.part.content)
-                elif isinstance(event, PartDeltaEvent) and isinstance(event.delta, TextPartDelta):
-                    if event.delta.content_delta:
-                        yield Text(delta=event.delta.content_delta)
+                elif delta := _text(event):
+                    if cleaned := lines.feed(delta):
+                        yield Text(delta=cleaned)
                 elif isinstance(event, AgentRunResultEvent):
-                    result = event.result
-                    evidence = evidence_from(result.all_messages())
-                    valid, _ = evidence.check(result.output)
-                    if conversation is not None:
-                        conversation.messages = result.all_messages()
-                    usage = result.usage
-                    yield Final(
-                        answer=result.output,
-                        sources=[
-                            SourceRef(ref=s.ref, kind=s.kind, id=s.id, label=s.label) for s in valid
-                        ],
-                        usage=Usage(
-                            requests=usage.requests,
-                            tool_calls=usage.tool_calls,
-                            # The retrieval-only model spends no tokens; don't report estimates.
-                            input_tokens=0 if retrieval_only else usage.input_tokens,
-                            output_tokens=0 if retrieval_only else usage.output_tokens,
-                            cost_usd=_cost(model),
-                        ),
-                        model="retrieval-only (no LLM)"
-                        if retrieval_only
-                        else str(getattr(model, "model_name", model)),
-                    )
+                    if rest := lines.flush():
+                        yield Text(delta=rest)
+                    if check.dropped:
+                        yield Text(delta="\n" + note(check.dropped, check.language) + "\n")
+                    yield _final(event, model, retrieval_only, conversation)
     except UsageLimitExceeded as exc:
-        yield Error(
-            message=f"stopped at the step cap ({exc}); raise --max-steps or --max-tool-calls. "
-            f"Partial findings: {_partial(seen)}",
-            partial=[Found(ref=s.ref, label=s.label) for s in list(seen.sources.values())[:20]],
+        budget = "tokens_limit" in str(exc)
+        what = "the token budget" if budget else "the step cap"
+        how = "raise WALLIE_RUN_TOKEN_BUDGET" if budget else "raise --max-steps or --max-tool-calls"
+        yield _stopped(f"stopped at {what} ({exc}); {how}.", seen)
+    except TimeoutError:
+        yield _stopped(
+            f"stopped at the time limit ({settings.run_timeout:g} s); raise WALLIE_RUN_TIMEOUT.",
+            seen,
         )
     except Exception as exc:
         message = str(exc).strip().splitlines()[0] if str(exc).strip() else type(exc).__name__
         yield Error(message=f"{type(exc).__name__}: {message}"[:500])
+
+
+def _text(event: object) -> str:
+    """The answer text an event carries, if any."""
+    if isinstance(event, PartStartEvent) and isinstance(event.part, TextPart):
+        return event.part.content
+    if isinstance(event, PartDeltaEvent) and isinstance(event.delta, TextPartDelta):
+        return event.delta.content_delta
+    return ""
+
+
+def _language(question: str) -> str:
+    from tools.sentiment import detect_language
+    from tools.text import words
+
+    return "en" if detect_language(words(question)) == "en" else "es"
+
+
+def _stopped(message: str, seen: Evidence) -> Error:
+    """The error that ends a run at a limit, with what the tools had found."""
+    return Error(
+        message=f"{message} Partial findings: {_partial(seen)}",
+        partial=[Found(ref=s.ref, label=s.label) for s in list(seen.sources.values())[:20]],
+    )
+
+
+def _final(
+    event: AgentRunResultEvent[str],
+    model: Model | str,
+    retrieval_only: bool,
+    conversation: Conversation | None,
+) -> Final:
+    result = event.result
+    valid, _ = evidence_from(result.all_messages()).check(result.output)
+    if conversation is not None:
+        conversation.messages = result.all_messages()
+    usage = result.usage
+    return Final(
+        answer=result.output,
+        sources=[SourceRef(ref=s.ref, kind=s.kind, id=s.id, label=s.label) for s in valid],
+        usage=Usage(
+            requests=usage.requests,
+            tool_calls=usage.tool_calls,
+            # The retrieval-only model spends no tokens; don't report estimates.
+            input_tokens=0 if retrieval_only else usage.input_tokens,
+            output_tokens=0 if retrieval_only else usage.output_tokens,
+            cost_usd=_cost(model),
+        ),
+        model="retrieval-only (no LLM)"
+        if retrieval_only
+        else str(getattr(model, "model_name", model)),
+    )
 
 
 def _cost(model: Any) -> float | None:

@@ -36,6 +36,10 @@ class Settings(BaseSettings):
     litellm_config: Path | None = Field(default=None, alias="WALLIE_LITELLM_CONFIG")
     litellm_url: str | None = Field(default=None, alias="LITELLM_URL")
     litellm_api_key: str | None = Field(default=None, alias="LITELLM_API_KEY")
+    # Bounds of one agent run on an LLM: output tokens per request, tokens per run, seconds.
+    max_output_tokens: int = Field(default=2048, ge=16, alias="WALLIE_MAX_OUTPUT_TOKENS")
+    run_token_budget: int = Field(default=200_000, ge=1, alias="WALLIE_RUN_TOKEN_BUDGET")
+    run_timeout: float = Field(default=120.0, gt=0, alias="WALLIE_RUN_TIMEOUT")
 
     @field_validator("log_level")
     @classmethod
