@@ -45,7 +45,8 @@ def _ids(home: Path, owner: str) -> tuple[int, int]:
     with sqlite3.connect(home / "wallie.db") as db:
         row = db.execute(
             "SELECT m.id, c.client_id FROM message m"
-            " JOIN conversation c ON c.id = m.conversation_id JOIN client k ON k.id = c.client_id JOIN owner o ON o.id = k.owner_id"
+            " JOIN conversation c ON c.id = m.conversation_id"
+            " JOIN client k ON k.id = c.client_id JOIN owner o ON o.id = k.owner_id"
             " WHERE o.email = ? ORDER BY m.id LIMIT 1",
             (owner,),
         ).fetchone()
