@@ -41,16 +41,7 @@ from agents.events import (
 from agents.guards import AnswerCheck, CleanLines, model_settings, usage_limits
 from agents.markdown import note
 from agents.prompt import SYSTEM_PROMPT
-from agents.results import parse_result
-from tools.schemas import (
-    ClientInsights,
-    ClientPage,
-    ClientProfile,
-    ConversationMood,
-    HistoryPage,
-    MessageSearchResult,
-    SentimentOut,
-)
+from agents.results import summarize
 from tools.settings import Settings, get_settings
 
 PROVIDER_KEYS = ("OPENAI_API_KEY", "ANTHROPIC_API_KEY", "GEMINI_API_KEY", "MISTRAL_API_KEY")
@@ -101,31 +92,6 @@ def choose_model(options: AskOptions, settings: Settings) -> tuple[Model | str, 
     from agents.retrieval import RetrievalModel
 
     return RetrievalModel(), True
-
-
-def summarize(tool: str, content: Any, ok: bool) -> str:
-    """A one-line summary of a tool result for the stream."""
-    if not ok:
-        return str(content).strip().splitlines()[0][:200] if content else "failed"
-    match parse_result(tool, content):
-        case ClientPage(clients=clients):
-            names = ", ".join(c.name for c in clients[:3])
-            return f"{len(clients)} client(s)" + (f": {names}" if names else "")
-        case MessageSearchResult(hits=hits):
-            return f"{len(hits)} message(s) found"
-        case ConversationMood(messages=messages, trend=trend):
-            return f"{len(messages)} message(s) scored; trend {trend}"
-        case HistoryPage(messages=messages):
-            return f"{len(messages)} message(s)"
-        case ClientInsights() as insights:
-            return f"{insights.name}: trend {insights.mood_trend}, churn risk {insights.churn_risk}"
-        case ClientProfile() as profile:
-            return f"{profile.name}: {profile.conversation_count} conversation(s)"
-        case SentimentOut(label=label, score=score):
-            return f"{label} ({score:+.2f})"
-    if isinstance(content, dict):
-        return ", ".join(list(content)[:5])
-    return str(content).strip().replace("\n", " ")[:120]
 
 
 def _partial(evidence: Evidence) -> str:

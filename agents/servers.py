@@ -4,15 +4,17 @@ from __future__ import annotations
 
 import json
 import os
+import re
 import sys
 from collections.abc import Mapping
 from pathlib import Path
 from typing import Any
 
+from mcp import StdioServerParameters
 from pydantic import SecretStr
-from pydantic_ai.mcp import MCPToolset, load_mcp_toolsets
 from pydantic_ai.toolsets import AbstractToolset
 
+from agents._stdio import StdioToolset
 from tools.errors import ConfigError
 from tools.settings import Settings
 
@@ -42,25 +44,24 @@ def child_env(settings: Settings, environ: Mapping[str, str] | None = None) -> d
     return env
 
 
-def local_server(settings: Settings, env: dict[str, str] | None = None) -> MCPToolset[Any]:
+def local_server(settings: Settings, env: dict[str, str] | None = None) -> StdioToolset:
     """`wallie serve` started as a stdio subprocess with this process's settings."""
-    from fastmcp.client.transports import StdioTransport
-
     child = child_env(settings)
     child.update(env or {})
-    transport = StdioTransport(
-        command=sys.executable, args=["-m", "wallie", "serve"], env=child, keep_alive=False
+    params = StdioServerParameters(
+        command=sys.executable, args=["-m", "wallie", "serve"], env=child
     )
-    # A cold start (imports, migrations check) can exceed pydantic-ai's 5 s default on a busy host.
-    return MCPToolset(
-        transport, id="wallie", tool_error_behavior="failed", init_timeout=30, read_timeout=60
-    )
+    return StdioToolset(params, read_timeout=60)
 
 
-def remote_server(url: str, api_key: str | None = None) -> MCPToolset[Any]:
+def remote_server(
+    url: str, api_key: str | None = None, headers: dict[str, str] | None = None, id: str = "wallie"
+) -> AbstractToolset[Any]:
     """A Wallie (or any) MCP server over streamable HTTP."""
-    headers = {"Authorization": f"Bearer {api_key}"} if api_key else None
-    return MCPToolset(url, id="wallie", headers=headers, tool_error_behavior="failed")
+    from pydantic_ai.mcp import MCPToolset
+
+    headers = {**(headers or {}), **({"Authorization": f"Bearer {api_key}"} if api_key else {})}
+    return MCPToolset(url, headers=headers or None, tool_error_behavior="failed", init_timeout=30)
 
 
 def config_servers(path: Path) -> list[AbstractToolset[Any]]:
@@ -73,10 +74,49 @@ def config_servers(path: Path) -> list[AbstractToolset[Any]]:
         raise ConfigError(f"{path} is not valid JSON: {exc}") from exc
     if not isinstance(data, dict) or not isinstance(data.get("mcpServers"), dict):
         raise ConfigError(f'{path} has no "mcpServers" object (Claude Desktop format)')
-    try:
-        return list(load_mcp_toolsets(path))
-    except ValueError as exc:
-        raise ConfigError(f"{path}: {exc}") from exc
+    found: list[AbstractToolset[Any]] = []
+    for name, entry in data["mcpServers"].items():
+        if not isinstance(entry, dict):
+            raise ConfigError(f"{path}: server {name!r} is not an object")
+        entry = _expand(entry, f"{path}: server {name!r}")
+        if "command" in entry:
+            params = StdioServerParameters(
+                command=entry["command"],
+                args=list(entry.get("args") or []),
+                env=entry.get("env"),  # on top of the SDK's safe defaults (PATH, HOME...)
+                cwd=entry.get("cwd"),
+            )
+            found.append(StdioToolset(params).prefixed(name))
+        elif "url" in entry:
+            found.append(
+                remote_server(entry["url"], headers=entry.get("headers"), id=name).prefixed(name)
+            )
+        else:
+            raise ConfigError(f"{path}: server {name!r} has neither `command` nor `url`")
+    return found
+
+
+_VARIABLE = re.compile(r"\$\{([A-Za-z_][A-Za-z0-9_]*)(?::-([^}]*))?\}")
+
+
+def _expand(value: Any, where: str) -> Any:
+    """`value` with `${VAR}` and `${VAR:-default}` replaced from the environment."""
+    if isinstance(value, dict):
+        return {k: _expand(v, where) for k, v in value.items()}
+    if isinstance(value, list):
+        return [_expand(v, where) for v in value]
+    if not isinstance(value, str):
+        return value
+
+    def variable(match: re.Match[str]) -> str:
+        name, default = match.group(1), match.group(2)
+        if name in os.environ:
+            return os.environ[name]
+        if default is None:
+            raise ConfigError(f"{where}: environment variable {name} is not set")
+        return default
+
+    return _VARIABLE.sub(variable, value)
 
 
 def toolsets(

