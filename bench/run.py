@@ -14,7 +14,8 @@ from datetime import UTC, datetime
 from pathlib import Path
 
 from bench.harness import LAST_RUN, ROOT, Report, database, percentiles
-from bench.measure import echo_floor, measure, peer_quality
+from bench.measure import echo_floor, measure
+from bench.peer import peer_quality
 from bench.report import rewrite, write_markdown
 from bench.targets import targets
 
