@@ -7,24 +7,16 @@ from typing import Any
 
 from pydantic import BaseModel, TypeAdapter, ValidationError
 
-from tools.schemas import (
-    ClientInsights,
-    ClientPage,
-    ClientProfile,
-    ConversationMood,
-    HistoryPage,
-    MessageSearchResult,
-    SentimentOut,
-)
+from tools import schemas as s
 
 # One adapter per Wallie tool: its result model (or union of models, as the server publishes).
 ADAPTERS: dict[str, TypeAdapter[Any]] = {
-    "search_clients": TypeAdapter(ClientPage),
-    "get_client": TypeAdapter(ClientProfile),
-    "get_client_insights": TypeAdapter(ClientInsights),
-    "get_conversation_history": TypeAdapter(HistoryPage),
-    "search_messages": TypeAdapter(MessageSearchResult),
-    "analyze_sentiment": TypeAdapter(ConversationMood | SentimentOut),
+    "search_clients": TypeAdapter(s.ClientPage),
+    "get_client": TypeAdapter(s.ClientProfile),
+    "get_client_insights": TypeAdapter(s.ClientInsights),
+    "get_conversation_history": TypeAdapter(s.HistoryPage),
+    "search_messages": TypeAdapter(s.MessageSearchResult),
+    "analyze_sentiment": TypeAdapter(s.ConversationMood | s.SentimentOut),
 }
 
 
@@ -60,20 +52,20 @@ def summarize(tool: str, content: Any, ok: bool) -> str:
     if not ok:
         return str(content).strip().splitlines()[0][:200] if content else "failed"
     match parse_result(tool, content):
-        case ClientPage(clients=clients):
+        case s.ClientPage(clients=clients):
             names = ", ".join(c.name for c in clients[:3])
             return f"{len(clients)} client(s)" + (f": {names}" if names else "")
-        case MessageSearchResult(hits=hits):
+        case s.MessageSearchResult(hits=hits):
             return f"{len(hits)} message(s) found"
-        case ConversationMood(messages=messages, trend=trend):
+        case s.ConversationMood(messages=messages, trend=trend):
             return f"{len(messages)} message(s) scored; trend {trend}"
-        case HistoryPage(messages=messages):
+        case s.HistoryPage(messages=messages):
             return f"{len(messages)} message(s)"
-        case ClientInsights() as insights:
+        case s.ClientInsights() as insights:
             return f"{insights.name}: trend {insights.mood_trend}, churn risk {insights.churn_risk}"
-        case ClientProfile() as profile:
+        case s.ClientProfile() as profile:
             return f"{profile.name}: {profile.conversation_count} conversation(s)"
-        case SentimentOut(label=label, score=score):
+        case s.SentimentOut(label=label, score=score):
             return f"{label} ({score:+.2f})"
     if isinstance(content, dict):
         return ", ".join(list(content)[:5])
