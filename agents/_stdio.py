@@ -7,11 +7,18 @@ Remote and configured servers keep `MCPToolset` (imported only when asked for).
 
 from __future__ import annotations
 
-from contextlib import AsyncExitStack
-from typing import Any
+import subprocess
+from collections.abc import AsyncIterator
+from contextlib import AsyncExitStack, asynccontextmanager
+from typing import IO, Any
 
+import anyio
+import anyio.to_thread
+import mcp_types
 import pydantic_core
 from mcp import Client, StdioServerParameters
+from mcp.client._transport import TransportStreams
+from mcp.shared.message import SessionMessage
 from mcp.types import TextContent
 from pydantic_ai import RunContext, ToolDefinition
 from pydantic_ai.exceptions import ToolFailed
@@ -24,11 +31,79 @@ _ARGS = pydantic_core.SchemaValidator(
 )
 
 
+def _parse(line: bytes) -> SessionMessage | Exception:
+    try:
+        return SessionMessage(mcp_types.jsonrpc_message_adapter.validate_json(line, by_name=False))
+    except ValueError as exc:
+        return exc
+
+
+def _write(pipe: IO[bytes], data: bytes) -> None:
+    pipe.write(data)
+    pipe.flush()
+
+
+def _stop(process: subprocess.Popen[bytes]) -> None:
+    """Let the server exit after its stdin closed; terminate it if it does not."""
+    try:
+        process.wait(2)
+    except subprocess.TimeoutExpired:
+        process.terminate()
+        try:
+            process.wait(5)
+        except subprocess.TimeoutExpired:
+            process.kill()
+            process.wait()
+
+
+@asynccontextmanager
+async def pipe_transport(process: subprocess.Popen[bytes]) -> AsyncIterator[TransportStreams]:
+    """An MCP transport over the stdin/stdout of a server process started earlier."""
+    assert process.stdin is not None and process.stdout is not None
+    stdin, stdout = process.stdin, process.stdout
+    incoming, read_stream = anyio.create_memory_object_stream[SessionMessage | Exception](0)
+    write_stream, outgoing = anyio.create_memory_object_stream[SessionMessage](0)
+
+    async def reader() -> None:
+        async with incoming:
+            while line := await anyio.to_thread.run_sync(stdout.readline):
+                try:
+                    await incoming.send(_parse(line))
+                except (anyio.ClosedResourceError, anyio.BrokenResourceError):
+                    return
+
+    async def writer() -> None:
+        async with outgoing:
+            async for message in outgoing:
+                data = message.message.model_dump_json(by_alias=True, exclude_unset=True)
+                await anyio.to_thread.run_sync(_write, stdin, (data + "\n").encode())
+
+    async with anyio.create_task_group() as tasks:
+        tasks.start_soon(reader)
+        tasks.start_soon(writer)
+        try:
+            yield read_stream, write_stream
+        finally:
+            with anyio.CancelScope(shield=True):
+                write_stream.close()
+                read_stream.close()
+                stdin.close()
+                await anyio.to_thread.run_sync(_stop, process)  # EOF ends the reader
+            tasks.cancel_scope.cancel()
+
+
 class StdioToolset(AbstractToolset[Any]):
     """The tools of an MCP server started as a subprocess; a failed call is a failed result."""
 
-    def __init__(self, params: StdioServerParameters, *, read_timeout: float = 60) -> None:
+    def __init__(
+        self,
+        params: StdioServerParameters,
+        *,
+        read_timeout: float = 60,
+        process: subprocess.Popen[bytes] | None = None,
+    ) -> None:
         self.params = params
+        self.process = process  # already started with `params`: used by the first connection
         self._read_timeout = read_timeout
         self._stack: AsyncExitStack | None = None
         self._client: Client | None = None
@@ -43,7 +118,10 @@ class StdioToolset(AbstractToolset[Any]):
         """Start the server (once, however often the toolset is entered)."""
         if self._entered == 0:
             stack = AsyncExitStack()
-            client = Client(self.params, read_timeout_seconds=self._read_timeout)
+            server: Any = self.params
+            if self.process is not None:
+                server, self.process = pipe_transport(self.process), None
+            client = Client(server, read_timeout_seconds=self._read_timeout)
             self._client = await stack.enter_async_context(client)
             self._stack = stack
         self._entered += 1

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import asyncio
 import os
+import subprocess
 from collections.abc import AsyncIterator, Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
@@ -59,6 +60,7 @@ class AskOptions:
     max_tool_calls: int = 40
     citation_retries: int = 2
     toolsets: Sequence[AbstractToolset[Any]] | None = None  # tests pass their own
+    local_process: subprocess.Popen[bytes] | None = None  # `wallie serve`, started early
 
 
 @dataclass
@@ -124,6 +126,7 @@ async def ask(
                 server_url=options.server_url,
                 api_key=options.api_key,
                 mcp_config=options.mcp_config,
+                local_process=options.local_process,
             )
     except Exception as exc:  # configuration problems: one clear line
         yield Error(message=str(exc))

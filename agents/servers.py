@@ -5,53 +5,32 @@ from __future__ import annotations
 import json
 import os
 import re
+import subprocess
 import sys
-from collections.abc import Mapping
 from pathlib import Path
 from typing import Any
 
 from mcp import StdioServerParameters
-from pydantic import SecretStr
 from pydantic_ai.toolsets import AbstractToolset
 
+from agents._spawn import child_env
 from agents._stdio import StdioToolset
 from tools.errors import ConfigError
 from tools.settings import Settings
 
-# Outside Wallie's own settings, what a `wallie serve` child needs from this environment.
-_SYSTEM = ("PATH", "HOME", "XDG_DATA_HOME", "LANG", "LC_ALL", "TZ", "SSL_CERT_FILE", "TMPDIR")
-_PREFIXES = ("WALLIE_", "LITELLM_")
-# LiteLLM providers read their credentials and endpoints from variables named like these.
-_PROVIDER_SUFFIXES = ("_API_KEY", "_API_BASE", "_API_VERSION", "_BASE_URL")
 
-
-def child_env(settings: Settings, environ: Mapping[str, str] | None = None) -> dict[str, str]:
-    """The environment of a `wallie serve` child: every setting of `settings`, provider keys."""
-    environ = os.environ if environ is None else environ
-    names = {f.alias for f in Settings.model_fields.values() if f.alias}
-    env = {
-        k: v
-        for k, v in environ.items()
-        if k in names or k in _SYSTEM or k.startswith(_PREFIXES) or k.endswith(_PROVIDER_SUFFIXES)
-    }
-    # The settings as this process resolved them win (defaults included, e.g. the data home).
-    for name, value in settings.model_dump(by_alias=True).items():
-        if isinstance(value, SecretStr):
-            value = value.get_secret_value()
-        if value is None:
-            continue
-        env[name] = str(value) if isinstance(value, str | Path | int | float) else json.dumps(value)
-    return env
-
-
-def local_server(settings: Settings, env: dict[str, str] | None = None) -> StdioToolset:
-    """`wallie serve` started as a stdio subprocess with this process's settings."""
+def local_server(
+    settings: Settings,
+    env: dict[str, str] | None = None,
+    process: subprocess.Popen[bytes] | None = None,
+) -> StdioToolset:
+    """`wallie serve` as a stdio subprocess with this process's settings (or `process`, started)."""
     child = child_env(settings)
     child.update(env or {})
     params = StdioServerParameters(
         command=sys.executable, args=["-m", "wallie", "serve"], env=child
     )
-    return StdioToolset(params, read_timeout=60)
+    return StdioToolset(params, read_timeout=60, process=process)
 
 
 def remote_server(
@@ -125,10 +104,13 @@ def toolsets(
     server_url: str | None = None,
     api_key: str | None = None,
     mcp_config: Path | None = None,
+    local_process: subprocess.Popen[bytes] | None = None,
 ) -> list[AbstractToolset[Any]]:
     """The toolsets for a run: Wallie (local or remote) plus any configured servers."""
     found: list[AbstractToolset[Any]] = [
-        remote_server(server_url, api_key) if server_url else local_server(settings)
+        remote_server(server_url, api_key)
+        if server_url
+        else local_server(settings, process=local_process)
     ]
     if mcp_config is not None:
         found.extend(config_servers(mcp_config))

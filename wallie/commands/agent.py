@@ -86,6 +86,7 @@ def _options(
     mcp_config: Path | None,
     max_steps: int,
     max_tool_calls: int,
+    local_process: Any = None,
 ) -> Any:
     from agents.runtime import AskOptions
 
@@ -96,6 +97,7 @@ def _options(
         mcp_config=mcp_config,
         max_steps=max_steps,
         max_tool_calls=max_tool_calls,
+        local_process=local_process,
     )
 
 
@@ -129,8 +131,21 @@ def ask(
 ) -> None:
     """Ask about your clients: the agent calls Wallie's tools and streams a cited answer."""
     printer = _Printer(json_)
-    options = _options(model, server_url, api_key, mcp_config, max_steps, max_tool_calls)
-    asyncio.run(_run(question, options, printer))
+    process = None
+    if server_url is None:  # start `wallie serve` now: its start-up overlaps the agent's imports
+        from agents._spawn import spawn_local_server
+        from tools.settings import get_settings
+
+        process = spawn_local_server(get_settings())
+    try:
+        options = _options(
+            model, server_url, api_key, mcp_config, max_steps, max_tool_calls, process
+        )
+        asyncio.run(_run(question, options, printer))
+    finally:
+        if process is not None and process.poll() is None:  # the run never connected to it
+            process.terminate()
+            process.wait(10)
     if printer.failed:
         raise typer.Exit(code=2)
 
