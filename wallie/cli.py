@@ -11,6 +11,7 @@ import typer
 from typer.core import TyperGroup
 
 from tools.errors import WallieError
+from tools.text import mask_password
 from wallie import __version__
 from wallie._console import err
 
@@ -61,7 +62,7 @@ class _Wallie(TyperGroup):
         except Exception as exc:
             if not (found := _domain_error(exc)):
                 raise
-            err.print(f"[bold red]error:[/] {found}", highlight=False)
+            err.print(f"[bold red]error:[/] {mask_password(str(found))}", highlight=False)
             raise typer.Exit(code=2) from None
 
 
@@ -123,7 +124,8 @@ def _unexpected(exc: BaseException) -> None:
         sys.exit(130)
     if os.environ.get("WALLIE_DEBUG"):
         return  # the caller re-raises: the full traceback
-    first_line = str(exc).strip().splitlines()[0][:300] if str(exc).strip() else ""
+    text = mask_password(str(exc)).strip()
+    first_line = text.splitlines()[0][:300] if text else ""
     err.print(
         f"[bold red]error:[/] unexpected {type(exc).__name__}: {first_line} "
         "(set WALLIE_DEBUG=1 for the traceback)",
