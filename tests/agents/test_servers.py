@@ -47,7 +47,7 @@ def test_the_child_reads_the_same_settings(tmp_path: Path) -> None:
         WALLIE_HOME=tmp_path, WALLIE_SENTIMENT_MODEL="openai/gpt-4o-mini", WALLIE_CACHE_TTL=7
     )
     env = child_env(settings, {"PATH": "/usr/bin"})
-    code = "from tools.settings import Settings; print(Settings().model_dump_json())"
+    code = "from tools.settings import Settings; print(Settings().model_dump_json(by_alias=True))"
     done = subprocess.run(
         [sys.executable, "-c", code], env=env, capture_output=True, text=True, check=True
     )
