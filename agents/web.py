@@ -34,7 +34,8 @@ from starlette.types import Receive, Scope, Send
 
 from agents.citations import evidence_from
 from agents.prompt import SYSTEM_PROMPT
-from agents.runtime import AskOptions, choose_model, summarize
+from agents.results import summarize
+from agents.runtime import AskOptions, choose_model
 from tools.settings import Settings
 
 Event = dict[str, Any]
