@@ -104,6 +104,8 @@ def _options(
 async def _run(
     question: str, options: Any, printer: _Printer, conversation: Any = None, kind: str = "ask"
 ) -> None:
+    from pydantic import BaseModel
+
     from agents.runtime import ask as ask_events
     from tools.runs import RunCollector
 
@@ -111,8 +113,9 @@ async def _run(
     error = None
     try:
         async for event in ask_events(question, options, conversation):
-            data = event.model_dump(mode="json") if hasattr(event, "model_dump") else event
-            collector.add(data)
+            collector.add(
+                event.model_dump(mode="json") if isinstance(event, BaseModel) else dict(event)
+            )
             printer(event)
     except BaseException as exc:
         error = f"interrupted: {type(exc).__name__}"
