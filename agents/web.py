@@ -16,7 +16,7 @@ from datetime import UTC, datetime
 from typing import Any
 
 import anyio
-from pydantic_ai import Agent, ModelRetry, RunContext, UsageLimits
+from pydantic_ai import Agent, RunContext
 from pydantic_ai.messages import (
     FunctionToolCallEvent,
     FunctionToolResultEvent,
@@ -33,6 +33,7 @@ from starlette.responses import JSONResponse, Response, StreamingResponse
 from starlette.types import Receive, Scope, Send
 
 from agents.citations import evidence_from
+from agents.guards import AnswerCheck, model_settings, usage_limits
 from agents.prompt import SYSTEM_PROMPT
 from agents.results import summarize
 from agents.runtime import AskOptions, choose_model
@@ -47,27 +48,28 @@ OnRun = Callable[[str, str, list[Event]], Awaitable[None]]
 """(owner, kind, events) after each run: the events the run produced, ending in final/error."""
 
 
-def build_agent(model: Model | str, toolsets: Sequence[AbstractToolset[Any]]) -> Agent[None, str]:
-    """The answering agent: Wallie's instructions, the toolsets, and the citation check."""
+def build_agent(
+    model: Model | str,
+    toolsets: Sequence[AbstractToolset[Any]],
+    settings: Settings,
+    *,
+    require_citation: bool,
+    language: str = "es",
+) -> Agent[None, str]:
+    """The answering agent with `wallie ask`'s guards: instructions, output-token limit per
+    request, and the answer check (citations verified, uncited answers sent back)."""
+    check = AnswerCheck(language=language, require_citation=require_citation)
     agent: Agent[None, str] = Agent(
         model,
         instructions=SYSTEM_PROMPT.format(today=datetime.now(UTC).date().isoformat()),
         toolsets=list(toolsets),
         retries={"tools": 1, "output": 2},
+        model_settings=model_settings(settings),
     )
 
     @agent.output_validator
-    def check_citations(ctx: RunContext[None], output: str) -> str:
-        if ctx.partial_output:
-            return output
-        _, invalid = evidence_from(ctx.messages).check(output)
-        if invalid:
-            raise ModelRetry(
-                "These citations were not returned by any tool in this conversation: "
-                + ", ".join(invalid)
-                + ". Cite only ids that appear in tool results, or drop the claim."
-            )
-        return output
+    def check_answer(ctx: RunContext[None], output: str) -> str:
+        return output if ctx.partial_output else check(output, ctx.messages)
 
     return agent
 
@@ -125,15 +127,19 @@ class WebAgent:
                 headers={"WWW-Authenticate": "Bearer"},
             )
         model, retrieval_only = choose_model(AskOptions(model=self.model), self.settings)
-        agent = build_agent(model, self.toolsets_for(token))
+        agent = build_agent(
+            model, self.toolsets_for(token), self.settings, require_citation=not retrieval_only
+        )
         try:
             adapter = await adapter_cls.from_request(request, agent=agent)
         except Exception as exc:  # a malformed body: say what, never a traceback
             message = str(exc).strip().splitlines()[0][:300] if str(exc).strip() else "bad body"
             return JSONResponse({"error": f"invalid request body: {message}"}, status_code=422)
         events: list[Event] = [{"type": "question", "text": last_user_text(adapter.messages)}]
-        limits = UsageLimits(request_limit=self.max_steps, tool_calls_limit=self.max_tool_calls)
-        native = adapter.run_stream_native(usage_limits=limits)
+        limits = usage_limits(
+            self.max_steps, self.max_tool_calls, self.settings, not retrieval_only
+        )
+        native = adapter.run_stream_native(usage_limits=limits, timeout=self.settings.run_timeout)
         observed = self._observe(native, events, owner, kind, model, retrieval_only)
         protocol = adapter.transform_stream(observed, on_complete=self._extras(adapter_cls, events))
         base = adapter.streaming_response(protocol)
