@@ -14,7 +14,7 @@ from sqlalchemy.ext.asyncio import AsyncConnection
 
 from tools.db import Database
 from tools.models import Client, Conversation, Message, client_search_fields, utcnow
-from tools.text import phone_digits
+from tools.text import phone_digits, search_text
 
 ANALYZE_AFTER = 10_000
 
@@ -68,6 +68,7 @@ class IngestReport:
     conversations_added: int = 0
     messages_added: int = 0
     messages_skipped: int = 0
+    clients_matched: int = 0
 
     def as_dict(self) -> dict[str, int]:
         """The counts as a plain dict."""
@@ -76,6 +77,7 @@ class IngestReport:
             "conversations_added": self.conversations_added,
             "messages_added": self.messages_added,
             "messages_skipped": self.messages_skipped,
+            "clients_matched": self.clients_matched,
         }
 
 
@@ -111,16 +113,27 @@ async def ingest(
     batch_size: int = 5000,
     scorer: Scorer | None = None,
     progress: Callable[[int], None] | None = None,
+    dry_run: bool = False,
+    match_clients: bool = False,
 ) -> IngestReport:
-    """Store `messages` for one owner in one transaction; already-stored ones are skipped."""
+    """Store `messages` for one owner in one transaction; already-stored ones are skipped.
+
+    `dry_run` counts what would be stored and rolls everything back; `match_clients` maps
+    unknown client keys to stored clients with the same phone, else email, else name.
+    """
     report = IngestReport()
-    async with db.engine.begin() as conn:
-        writer = _Writer(conn, owner_id, report, scorer)
-        for batch in _batches(messages, batch_size):
-            await writer.write(batch)
-            if progress:
-                progress(len(batch))
-        await writer.finish()
+    try:
+        async with db.engine.begin() as conn:
+            writer = _Writer(conn, owner_id, report, scorer, match_clients)
+            for batch in _batches(messages, batch_size):
+                await writer.write(batch)
+                if progress:
+                    progress(len(batch))
+            await writer.finish()
+            if dry_run:
+                raise _Rollback
+    except _Rollback:
+        return report
     if report.messages_added >= ANALYZE_AFTER:
         # Fresh statistics after a bulk load, or the planner may pick full scans.
         async with db.engine.begin() as conn:
@@ -128,12 +141,22 @@ async def ingest(
     return report
 
 
+class _Rollback(Exception):
+    """Raised inside a dry run's transaction to undo it."""
+
+
 class _Writer:
     """Writes batches on one connection, remembering the ids it has already resolved."""
 
     def __init__(
-        self, conn: AsyncConnection, owner_id: int, report: IngestReport, scorer: Scorer | None
+        self,
+        conn: AsyncConnection,
+        owner_id: int,
+        report: IngestReport,
+        scorer: Scorer | None,
+        match_clients: bool = False,
     ) -> None:
+        self.match_clients = match_clients
         self.conn = conn
         self.owner_id = owner_id
         self.report = report
@@ -196,6 +219,9 @@ class _Writer:
             )
             self.client_ids.update({k: i for k, i in found.all()})
         missing = [wanted[k] for k in keys if k not in self.client_ids]
+        if missing and self.match_clients:
+            await self._match_existing(missing)
+            missing = [c for c in missing if c.key not in self.client_ids]
         if not missing:
             return
         now = utcnow()
@@ -231,6 +257,26 @@ class _Writer:
         result = await self.conn.execute(stmt, rows)
         self.client_ids.update({k: i for k, i in result.all()})
         self.report.clients_added += len(rows)
+
+    async def _match_existing(self, clients: list[ClientIn]) -> None:
+        """Map new keys to clients already stored with the same phone, else email, else name."""
+        probes: list[tuple[Any, Callable[[ClientIn], str | None]]] = [
+            (Client.phone_digits, lambda c: phone_digits(c.phone)),
+            (Client.email, lambda c: c.email.lower() if c.email else None),
+            # A name alone only identifies clients that bring no phone or email of their own.
+            (Client.search_name, lambda c: None if c.phone or c.email else search_text(c.name)),
+        ]
+        for column, value_of in probes:
+            pending = {v: c for c in clients if c.key not in self.client_ids and (v := value_of(c))}
+            for chunk in _chunks(list(pending)):
+                found = await self.conn.execute(
+                    sa.select(column, sa.func.min(Client.id))
+                    .where(Client.owner_id == self.owner_id, column.in_(chunk))
+                    .group_by(column)
+                )
+                for value, client_id in found.all():
+                    self.client_ids[pending[value].key] = client_id
+                    self.report.clients_matched += 1
 
     async def _resolve_conversations(self, batch: list[MessageIn]) -> None:
         wanted: dict[str, MessageIn] = {}

@@ -1,0 +1,367 @@
+"""Email archives (mbox, .eml, Maildir) as conversations: threads, clean bodies, directions."""
+
+from __future__ import annotations
+
+import codecs
+import contextlib
+import email
+import re
+from collections.abc import Iterator, Sequence
+from dataclasses import dataclass, field
+from datetime import UTC, datetime
+from email.header import decode_header, make_header
+from email.message import Message as EmailMessage
+from email.utils import getaddresses, parseaddr, parsedate_to_datetime
+from pathlib import Path
+
+from tools.importers._common import (
+    FileStats,
+    NotAnExport,
+    ParsedFile,
+    RecordError,
+    attachment_marker,
+    sniff,
+    stable_id,
+)
+from tools.ingest import ClientIn, ConversationIn, MessageIn
+from tools.text import fold
+
+KIND = "an email archive (mbox, .eml or Maildir)"
+MAX_TEXT = 20_000
+
+_NO_REPLY = re.compile(
+    r"^(?:no-?reply|do-?not-?reply|donotreply|noreply|mailer-daemon|postmaster|bounces?|"
+    r"notifications?|newsletter)\b",
+    re.IGNORECASE,
+)
+_SUBJECT_PREFIX = re.compile(
+    r"^\s*(?:(?:re|fw|fwd|aw|wg|r|rv|enc|tr|sv|vs|antw|ref)\s*(?:\[\d+\])?\s*:\s*)+",
+    re.IGNORECASE,
+)
+_FROM_LINE = re.compile(rb"^From \S*.*\d{4}\s*$|^From \S+@?\S*\s")
+_HEADER_LINE = re.compile(rb"^[!-9;-~]+:[ \t]")
+
+
+@dataclass
+class Mail:
+    """One email as the importer needs it."""
+
+    number: int
+    message_id: str | None
+    parents: list[str]
+    subject: str
+    sender: tuple[str, str]
+    recipients: list[tuple[str, str]]
+    sent_at: datetime
+    text: str
+    attachments: list[str]
+    bulk: bool
+    replaced: int
+
+
+def _header(msg: EmailMessage, name: str) -> str:
+    value = msg.get(name)
+    if value is None:
+        return ""
+    try:
+        return str(make_header(decode_header(str(value)))).strip()
+    except (LookupError, UnicodeError, ValueError, email.errors.HeaderParseError):
+        return str(value).strip()
+
+
+def _decode(payload: bytes, charset: str | None) -> tuple[str, int]:
+    """Text of `payload`; undecodable bytes become U+FFFD and are counted."""
+    name = (charset or "utf-8").strip().strip('"').lower() or "utf-8"
+    try:
+        codecs.lookup(name)
+    except LookupError:
+        name = "utf-8"
+    try:
+        return payload.decode(name), 0
+    except UnicodeDecodeError:
+        text = payload.decode(name, errors="replace")
+        return text, text.count("\ufffd") - payload.count("\ufffd".encode())
+
+
+def _html_text(html: str) -> str:
+    import html2text
+
+    converter = html2text.HTML2Text()
+    converter.ignore_images = True
+    converter.ignore_emphasis = True
+    converter.ignore_links = True
+    converter.body_width = 0
+    return converter.handle(html)
+
+
+_reply_parser = None
+
+
+def _strip_quotes(text: str) -> str:
+    """The new part of a reply: quoted text, reply headers and signatures removed."""
+    global _reply_parser
+    if _reply_parser is None:
+        from mailparser_reply import EmailReplyParser
+
+        _reply_parser = EmailReplyParser(languages=["en", "es", "de", "fr", "it", "pt"])
+    replies = _reply_parser.read(text).replies
+    body = replies[0].body if replies else text
+    kept = [line for line in body.splitlines() if not line.lstrip().startswith(">")]
+    return "\n".join(kept).strip()
+
+
+def _body(msg: EmailMessage) -> tuple[str, list[str], int]:
+    plain: str | None = None
+    html: str | None = None
+    attachments: list[str] = []
+    replaced = 0
+    for part in msg.walk():
+        if part.is_multipart():
+            continue
+        filename = part.get_filename()
+        disposition = (part.get("Content-Disposition") or "").lower()
+        if filename or disposition.startswith("attachment"):
+            if filename:
+                with contextlib.suppress(LookupError, UnicodeError, ValueError):
+                    filename = str(make_header(decode_header(filename)))
+            attachments.append(filename or "attachment")
+            continue
+        ctype = part.get_content_type()
+        if ctype not in ("text/plain", "text/html"):
+            continue
+        payload = part.get_payload(decode=True)
+        if not isinstance(payload, bytes):
+            continue
+        text, bad = _decode(payload, part.get_content_charset())
+        replaced += bad
+        if ctype == "text/plain" and plain is None:
+            plain = text
+        elif ctype == "text/html" and html is None:
+            html = text
+    if plain is not None and plain.strip():
+        body = plain
+    elif html is not None:
+        body = _html_text(html)
+    else:
+        body = ""
+    return _strip_quotes(body.replace("\r\n", "\n")), attachments, replaced
+
+
+def _ids(value: str) -> list[str]:
+    return re.findall(r"<[^<>\s]+>", value)
+
+
+def _read(number: int, raw: bytes, where: str) -> Mail:
+    msg = email.message_from_bytes(raw)
+    if not msg.keys():
+        raise RecordError(where, "no email headers")
+    date = msg.get("Date")
+    try:
+        sent_at = parsedate_to_datetime(str(date)) if date else None
+    except (TypeError, ValueError, IndexError):
+        sent_at = None
+    if sent_at is None:
+        raise RecordError(where, f"no valid Date header ({str(date or '')[:60]!r})")
+    sent_at = sent_at.replace(tzinfo=UTC) if sent_at.tzinfo is None else sent_at.astimezone(UTC)
+    name, address = parseaddr(_header(msg, "From"))
+    if "@" not in address:
+        raise RecordError(where, "no sender address in From")
+    recipients = [
+        (n, a.lower())
+        for n, a in getaddresses([_header(msg, "To"), _header(msg, "Cc")])
+        if "@" in a
+    ]
+    precedence = _header(msg, "Precedence").lower()
+    auto = _header(msg, "Auto-Submitted").lower()
+    bulk = bool(
+        msg.get("List-Id")
+        or msg.get("List-Unsubscribe")
+        or precedence in {"bulk", "list", "junk"}
+        or (auto and auto != "no")
+        or _NO_REPLY.match(address.split("@")[0])
+    )
+    text, attachments, replaced = ("", [], 0) if bulk else _body(msg)
+    message_id = _ids(_header(msg, "Message-ID"))
+    references = _ids(_header(msg, "References"))
+    reply_to = _ids(_header(msg, "In-Reply-To"))
+    return Mail(
+        number=number,
+        message_id=message_id[0] if message_id else None,
+        parents=references + [r for r in reply_to if r not in references],
+        subject=_header(msg, "Subject"),
+        sender=(name.strip(), address.lower()),
+        recipients=recipients,
+        sent_at=sent_at,
+        text=text,
+        attachments=attachments,
+        bulk=bulk,
+        replaced=replaced,
+    )
+
+
+def _mbox_messages(path: Path) -> Iterator[bytes]:
+    """The raw messages of an mbox, one at a time (never the whole file in memory)."""
+    current: list[bytes] = []
+    blank = True
+    with path.open("rb") as fh:
+        for line in fh:
+            if blank and line.startswith(b"From ") and _FROM_LINE.match(line):
+                if current:
+                    yield b"".join(current)
+                current = []
+                blank = False
+                continue
+            blank = line in (b"\n", b"\r\n")
+            if line.startswith(b">") and line.lstrip(b">").startswith(b"From "):
+                line = line[1:]  # mboxrd quoting
+            current.append(line)
+    if current:
+        yield b"".join(current)
+
+
+@dataclass
+class _Unit:
+    """One input: an mbox, an .eml file or a Maildir folder."""
+
+    name: str
+    kind: str
+    paths: list[Path]
+
+
+def _units(paths: Sequence[Path]) -> list[_Unit]:
+    units: list[_Unit] = []
+    for path in paths:
+        if path.is_dir():
+            folders = sorted(
+                {p.parent for sub in ("cur", "new") for p in path.rglob(sub) if p.is_dir()}
+            )
+            if not folders:
+                raise NotAnExport(f"{path}: folder without cur/ or new/, not a Maildir")
+            for folder in folders:
+                files = sorted(
+                    f for sub in ("cur", "new") for f in (folder / sub).iterdir() if f.is_file()
+                )
+                units.append(_Unit(str(folder), "maildir", files))
+            continue
+        if not path.is_file():
+            raise NotAnExport(f"{path}: no such file or folder")
+        with path.open("rb") as fh:
+            head = fh.read(8192)
+        sniff(str(path), head, KIND)
+        first = head.lstrip(b"\r\n").split(b"\n", 1)[0]
+        if first.startswith(b"From ") and _FROM_LINE.match(first + b"\n"):
+            units.append(_Unit(str(path), "mbox", [path]))
+        elif _HEADER_LINE.match(first):
+            units.append(_Unit(str(path), "eml", [path]))
+        else:
+            raise NotAnExport(f"{path}: not {KIND} (no 'From ' line or email headers at the start)")
+    return units
+
+
+def _raw(unit: _Unit) -> Iterator[bytes]:
+    if unit.kind == "mbox":
+        yield from _mbox_messages(unit.paths[0])
+        return
+    for path in unit.paths:
+        yield path.read_bytes()
+
+
+def normalised_subject(subject: str) -> str:
+    """A subject without reply/forward prefixes, folded ("RE: Fwd: Oferta" -> "oferta")."""
+    return " ".join(fold(_SUBJECT_PREFIX.sub("", subject)).split())
+
+
+@dataclass
+class _Threads:
+    """Thread keys of the run: by Message-ID, then subject and counterpart."""
+
+    by_id: dict[str, str] = field(default_factory=dict)
+    by_subject: dict[str, str] = field(default_factory=dict)
+
+    def key(self, mail: Mail, counterpart: str) -> str:
+        subject_key = stable_id(counterpart, normalised_subject(mail.subject))
+        key = None
+        for parent in mail.parents:
+            key = self.by_id.get(stable_id(parent))
+            if key:
+                break
+        if key is None and mail.parents:
+            key = "email:" + stable_id(mail.parents[0])  # the thread's root, as the sender saw it
+        if key is None and _SUBJECT_PREFIX.match(mail.subject):
+            key = self.by_subject.get(subject_key)
+        if key is None:
+            key = "email:" + stable_id(mail.message_id or subject_key)
+        if mail.message_id:
+            self.by_id[stable_id(mail.message_id)] = key
+        self.by_subject.setdefault(subject_key, key)
+        return key
+
+
+def _records(
+    unit: _Unit, stats: FileStats, me: set[str], threads: _Threads, skip_invalid: bool
+) -> Iterator[MessageIn]:
+    clients: dict[str, ClientIn] = {}
+    for number, raw in enumerate(_raw(unit), start=1):
+        where = f"{unit.name}: message {number}"
+        try:
+            mail = _read(number, raw, where)
+        except RecordError as exc:
+            if not skip_invalid:
+                raise
+            stats.errors.append(str(exc))
+            stats.skipped += 1
+            continue
+        if mail.bulk:
+            stats.skipped_bulk += 1
+            continue
+        outbound = mail.sender[1] in me
+        if outbound:
+            others = [r for r in mail.recipients if r[1] not in me]
+            if not others:
+                stats.skipped += 1
+                continue
+            name, address = others[0]
+        else:
+            name, address = mail.sender
+        stats.replaced_chars += mail.replaced
+        stats.attachments += len(mail.attachments)
+        text = "\n".join([mail.text, *map(attachment_marker, mail.attachments)]).strip()
+        if not text:
+            text = mail.subject or "(no text)"
+        client = clients.get(address)
+        if client is None:
+            client = ClientIn(key=f"email:{address}", name=name or address, email=address)
+            clients[address] = client
+        key = threads.key(mail, address)
+        stats.clients.add(client.key)
+        stats.conversations.add(key)
+        stats.messages += 1
+        external = mail.message_id or f"{mail.sent_at.isoformat()}\x00{mail.sender[1]}\x00{text}"
+        yield MessageIn(
+            client=client,
+            conversation=ConversationIn(
+                key=key,
+                channel="email",
+                subject=_SUBJECT_PREFIX.sub("", mail.subject)[:300] or None,
+            ),
+            external_id="mail:" + stable_id(external),
+            direction="outbound" if outbound else "inbound",
+            sender=(mail.sender[0] or mail.sender[1])[:200],
+            sent_at=mail.sent_at,
+            text=text[:MAX_TEXT],
+        )
+
+
+def parse_archives(
+    paths: Sequence[Path], *, me: Sequence[str], skip_invalid: bool = False
+) -> list[ParsedFile]:
+    """Email inputs imported together: checked now, their messages read lazily."""
+    mine = {m.strip().lower() for m in me if m.strip()}
+    if not mine:
+        raise NotAnExport("no address of yours to tell sent from received; pass --me EMAIL")
+    threads = _Threads()
+    parsed = []
+    for unit in _units(paths):
+        stats = FileStats(unit.name)
+        parsed.append(ParsedFile(stats, _records(unit, stats, mine, threads, skip_invalid)))
+    return parsed
