@@ -9,7 +9,7 @@ import re
 from collections.abc import Iterator, Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
-from email.header import decode_header, make_header
+from email.header import Header, decode_header, make_header
 from email.message import Message as EmailMessage
 from email.utils import getaddresses, parseaddr, parsedate_to_datetime
 from pathlib import Path
@@ -38,6 +38,12 @@ _SUBJECT_PREFIX = re.compile(
     r"^\s*(?:(?:re|fw|fwd|aw|wg|r|rv|enc|tr|sv|vs|antw|ref)\s*(?:\[\d+\])?\s*:\s*)+",
     re.IGNORECASE,
 )
+# "On <date>, <name> wrote:" in the languages the reply parser may miss, over up to 3 lines.
+_QUOTE_HEADER = re.compile(
+    r"^[ \t]*(?:On|El|Em|Am|Le|Il)\s(?:[^\n]*\n?){0,2}?[^\n]*"
+    r"(?:wrote|escribió|escreveu|schrieb|a écrit|ha scritto)\s*:[ \t]*$",
+    re.MULTILINE,
+)
 _FROM_LINE = re.compile(rb"^From \S*.*\d{4}\s*$|^From \S+@?\S*\s")
 _HEADER_LINE = re.compile(rb"^[!-9;-~]+:[ \t]")
 
@@ -59,12 +65,25 @@ class Mail:
     replaced: int
 
 
+def _raw_8bit(raw: bytes) -> str:
+    """Raw 8-bit header bytes: UTF-8 when they are, else Windows-1252."""
+    try:
+        return raw.decode("utf-8")
+    except UnicodeDecodeError:
+        return raw.decode("cp1252", errors="replace")
+
+
 def _header(msg: EmailMessage, name: str) -> str:
     value = msg.get(name)
     if value is None:
         return ""
+    if isinstance(value, Header):  # raw 8-bit bytes in the header, no RFC 2047
+        return "".join(
+            _raw_8bit(chunk) if isinstance(chunk, bytes) else chunk
+            for chunk, _ in decode_header(value)
+        ).strip()
     try:
-        return str(make_header(decode_header(str(value)))).strip()
+        return str(make_header(decode_header(value))).strip()
     except (LookupError, UnicodeError, ValueError, email.errors.HeaderParseError):
         return str(value).strip()
 
@@ -106,6 +125,9 @@ def _strip_quotes(text: str) -> str:
         _reply_parser = EmailReplyParser(languages=["en", "es", "de", "fr", "it", "pt"])
     replies = _reply_parser.read(text).replies
     body = replies[0].body if replies else text
+    cut = _QUOTE_HEADER.search(body)
+    if cut:
+        body = body[: cut.start()]
     kept = [line for line in body.splitlines() if not line.lstrip().startswith(">")]
     return "\n".join(kept).strip()
 

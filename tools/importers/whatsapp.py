@@ -441,7 +441,7 @@ def _client_for(
         client = ClientIn(key=f"phone:{phone.lstrip('+')}", name=name, phone=phone)
     else:
         client = ClientIn(key=f"whatsapp:{fold(name)}", name=name)
-    return client, ConversationIn(key=f"whatsapp:{client.key}", channel="whatsapp")
+    return client, ConversationIn(key=f"chat:{client.key}", channel="whatsapp")
 
 
 def parse_chats(
