@@ -44,6 +44,11 @@ _QUOTE_HEADER = re.compile(
     r"(?:wrote|escribió|escreveu|schrieb|a écrit|ha scritto)\s*:[ \t]*$",
     re.MULTILINE,
 )
+_NEEDS_PARSER = re.compile(
+    r"^(?:--\s*$|-{4,}|_{8,}|(?:From|De|Von|Da|Van|Sent|Enviado|Gesendet|Envoyé|Inviato)\s?:|"
+    r".*(?:sent from my|enviado desde mi|enviado do meu|von meinem|envoyé de mon|inviato da))",
+    re.MULTILINE | re.IGNORECASE,
+)
 _FROM_LINE = re.compile(rb"^From \S*.*\d{4}\s*$|^From \S+@?\S*\s")
 _HEADER_LINE = re.compile(rb"^[!-9;-~]+:[ \t]")
 
@@ -82,6 +87,8 @@ def _header(msg: EmailMessage, name: str) -> str:
             _raw_8bit(chunk) if isinstance(chunk, bytes) else chunk
             for chunk, _ in decode_header(value)
         ).strip()
+    if "=?" not in value:
+        return value.strip()  # plain ASCII: nothing to decode (most headers)
     try:
         return str(make_header(decode_header(value))).strip()
     except (LookupError, UnicodeError, ValueError, email.errors.HeaderParseError):
@@ -119,17 +126,20 @@ _reply_parser = None
 def _strip_quotes(text: str) -> str:
     """The new part of a reply: quoted text, reply headers and signatures removed."""
     global _reply_parser
-    if _reply_parser is None:
-        from mailparser_reply import EmailReplyParser
-
-        _reply_parser = EmailReplyParser(languages=["en", "es", "de", "fr", "it", "pt"])
-    replies = _reply_parser.read(text).replies
-    body = replies[0].body if replies else text
-    cut = _QUOTE_HEADER.search(body)
+    cut = _QUOTE_HEADER.search(text)
     if cut:
-        body = body[: cut.start()]
-    kept = [line for line in body.splitlines() if not line.lstrip().startswith(">")]
-    return "\n".join(kept).strip()
+        text = text[: cut.start()]
+    text = "\n".join(line for line in text.splitlines() if not line.lstrip().startswith(">"))
+    if _NEEDS_PARSER.search(text):
+        # Signatures, sign-offs and Outlook-style headers: the reply parser knows them all.
+        if _reply_parser is None:
+            from mailparser_reply import EmailReplyParser
+
+            _reply_parser = EmailReplyParser(languages=["en", "es", "de", "fr", "it", "pt"])
+        replies = _reply_parser.read(text).replies
+        if replies:
+            text = replies[0].body
+    return text.strip()
 
 
 def _body(msg: EmailMessage) -> tuple[str, list[str], int]:

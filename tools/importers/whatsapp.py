@@ -39,9 +39,7 @@ _HEADER = re.compile(
 )
 _PM_WORDS = {"pm", "nachm", "nm", "午後", "오후"}
 # Invisible marks the apps insert; U+200E before a message's text flags an iOS system line.
-_INVISIBLE = dict.fromkeys(
-    map(ord, "\ufeff\u200e\u200f\u202a\u202b\u202c\u202d\u202e\u2066\u2067\u2068\u2069")
-)
+_INVISIBLE = re.compile("[\ufeff\u200e\u200f\u202a-\u202e\u2066-\u2069]")
 _SPACES = {0x202F: " ", 0x00A0: " ", 0x2009: " ", 0x2007: " "}
 _AUTHOR = re.compile(r"^(?P<author>[^:\"“„«]{1,120}?): (?P<text>.*)$", re.DOTALL)
 
@@ -100,11 +98,14 @@ _TITLE = re.compile(
 )
 
 
+_OTHER_DIGIT = re.compile(r"(?![0-9])\d")
+
+
 def _ascii_digits(text: str) -> str:
     """Non-ASCII decimal digits (Arabic-Indic, Devanagari...) as ASCII ones."""
-    if text.isascii():
+    if text.isascii() or not _OTHER_DIGIT.search(text):
         return text
-    return "".join(str(unicodedata.decimal(ch)) if ch.isdecimal() else ch for ch in text)
+    return _OTHER_DIGIT.sub(lambda m: str(unicodedata.decimal(m[0])), text)
 
 
 def _normalise(line: str) -> str:
@@ -127,13 +128,13 @@ def _split(rest: str) -> tuple[str | None, str, bool]:
     """(author or None for a system line, text, text began with an iOS system mark)."""
     match = _AUTHOR.match(rest)
     if not match:
-        return None, rest.translate(_INVISIBLE), False
-    author = match["author"].translate(_INVISIBLE).strip().lstrip("~").strip()
+        return None, _INVISIBLE.sub("", rest), False
+    author = _INVISIBLE.sub("", match["author"]).strip().lstrip("~").strip()
     raw = match["text"]
     if _GROUP_EVENT.search(author) and " " in author and not looks_like_phone(author):
         # "X changed the subject to "A: b"": a system line with a colon in it.
-        return None, rest.translate(_INVISIBLE), False
-    return author, raw.translate(_INVISIBLE), raw.startswith("\u200e")
+        return None, _INVISIBLE.sub("", rest), False
+    return author, _INVISIBLE.sub("", raw), raw.startswith("\u200e")
 
 
 class _Source:
@@ -217,7 +218,7 @@ def _entries(source: _Source) -> Iterator[_Entry | tuple[int, str]]:
                 marked,
             )
         elif current is not None:
-            current.text.append(line.translate(_INVISIBLE))
+            current.text.append(_INVISIBLE.sub("", line))
         elif line.strip(" \ufeff\u200e\u200f"):
             yield number, line
     if current is not None:
@@ -245,6 +246,7 @@ class _Scan:
     source: _Source
     authors: dict[str, str] = field(default_factory=dict)  # folded -> as written
     system_authors: dict[str, str] = field(default_factory=dict)
+    spellings: set[str] = field(default_factory=set)  # every author as written
     group_name: str | None = None
     group_events: bool = False
     messages: int = 0
@@ -258,6 +260,7 @@ class _Scan:
 def _scan(source: _Source) -> _Scan:
     scan = _Scan(source)
     headers = 0
+    written = scan.spellings
     for item in _entries(source):
         if isinstance(item, tuple):
             continue
@@ -290,7 +293,9 @@ def _scan(source: _Source) -> _Scan:
             continue
         scan.messages += 1
         assert item.author is not None
-        scan.authors.setdefault(fold(item.author), item.author)
+        if item.author not in written:
+            written.add(item.author)
+            scan.authors.setdefault(fold(item.author), item.author)
     if headers == 0:
         raise NotAnExport(f"{source.name}: not {KIND} (no line starts with a date and time)")
     return scan
@@ -356,6 +361,7 @@ def _records(
     media = set(chat.scan.source.media)
     last_time: datetime | None = None
     seen: dict[tuple[str, str], int] = {}
+    outbound = {a for a in chat.scan.spellings if fold(a) in chat.me}
     for item in _entries(chat.scan.source):
         if isinstance(item, tuple):
             error = RecordError(
@@ -398,7 +404,7 @@ def _records(
             client=chat.client,
             conversation=chat.conversation,
             external_id="wa:" + stable_id(sent_at.isoformat(), author, text, n),
-            direction="outbound" if fold(author) in chat.me else "inbound",
+            direction="outbound" if author in outbound else "inbound",
             sender=author,
             sent_at=sent_at,
             text=text,
