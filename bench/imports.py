@@ -102,6 +102,8 @@ def _child(task: str, path: Path) -> dict[str, float]:
             for part in msg.walk():
                 if part.get_content_type() == "text/plain":
                     part.get_payload(decode=True)
+    elif task.endswith("-parse"):
+        messages = _parse_only(task.removesuffix("-parse"), path)
     else:
         messages = asyncio.run(_import(task, path))
     seconds = time.perf_counter() - started
@@ -113,7 +115,7 @@ def _preload(task: str) -> None:
     """Import the task's modules before the clock starts: module load is not throughput."""
     if task == "whatstk":
         import whatstk  # noqa: F401
-    elif task in ("whatsapp", "email"):
+    elif task.removesuffix("-parse") in ("whatsapp", "email"):
         import mailparser_reply  # noqa: F401
 
         import tools.importers.email
@@ -123,6 +125,21 @@ def _preload(task: str) -> None:
         scorer = default_scorer()
         if scorer:
             scorer(["warm up"])
+
+
+def _parse_only(task: str, path: Path) -> int:
+    """Our parser alone (no database, no sentiment): where the import's time goes."""
+    from zoneinfo import ZoneInfo
+
+    if task == "whatsapp":
+        from tools.importers.whatsapp import parse_chats
+
+        files = parse_chats([path], me=["Laura Gómez"], tz=ZoneInfo("Europe/Madrid"))
+    else:
+        from tools.importers.email import parse_archives
+
+        files = parse_archives([path], me=["laura@example.es"])
+    return sum(1 for f in files for _ in f.records)
 
 
 async def _import(task: str, path: Path) -> int:
@@ -189,12 +206,16 @@ def main() -> None:
             size = path.stat().st_size / 2**20
             floor, run = _measure("whatstk", path), _measure("whatsapp", path)
             print(_row(f"whatsapp {lines:,} lines ({size:.0f} MiB)", floor, run), flush=True)
+            ours = _measure("whatsapp-parse", path)
+            print(_row("  of which our parser alone", floor, ours), flush=True)
         for count in mail_sizes:
             path = Path(tmp) / f"mail-{count}.mbox"
             make_mbox(path, count)
             size = path.stat().st_size / 2**20
             floor, run = _measure("mailbox", path), _measure("email", path)
             print(_row(f"mbox {count:,} messages ({size:.0f} MiB)", floor, run), flush=True)
+            ours = _measure("email-parse", path)
+            print(_row("  of which our parser alone", floor, ours), flush=True)
 
 
 if __name__ == "__main__":
