@@ -223,3 +223,39 @@ def test_ids_never_depend_on_the_file_name(tmp_path: Path) -> None:
     original, _ = parse("WhatsApp Chat with Ana Ruiz.txt")
     [renamed] = parse_chats([copy], me=[ME], tz=MADRID)
     assert [m.external_id for m in original] == [m.external_id for m in renamed.records]
+
+
+def test_zip_without_a_chat_and_text_before_the_first_message(tmp_path: Path) -> None:
+    empty_zip = tmp_path / "photos.zip"
+    with zipfile.ZipFile(empty_zip, "w") as zf:
+        zf.writestr("IMG-1.jpg", b"\xff\xd8")
+    with pytest.raises(NotAnExport, match=r"zip file without a chat \.txt"):
+        parse_chats([empty_zip], me=[ME])
+    chat = tmp_path / "WhatsApp Chat with Ana.txt"
+    chat.write_text(
+        "exported by a tool\n02/11/2026, 10:00 - Ana: hola\n14/11/2026, 10:01 - Laura Gómez: hola\n"
+    )
+    [parsed] = parse_chats([chat], me=[ME])
+    with pytest.raises(RecordError, match=r"Ana\.txt:1: not a message line"):
+        list(parsed.records)
+    [kept] = parse_chats([chat], me=[ME], skip_invalid=True)
+    assert [m.text for m in kept.records] == ["hola", "hola"] and kept.stats.skipped == 1
+
+
+def test_ios_group_named_by_its_system_author_and_a_renamed_me(tmp_path: Path) -> None:
+    lrm = "\u200e"
+    chat = tmp_path / "_chat.txt"
+    chat.write_text(
+        f"[02/11/2026, 10:00:00] Obra Calle Mayor: {lrm}Marta created this group\n"
+        f"[02/11/2026, 10:00:01] Obra Calle Mayor: {lrm}Marta added you\n"
+        "[02/11/2026, 10:01:00] Marta: ¿Cuándo llega el material?\n"
+        "[02/11/2026, 10:02:00] Laura: Mañana a las 9\n"
+        "[14/11/2026, 10:03:00] Laura Gómez: Ya está entregado\n"
+        "[14/11/2026, 10:04:00] Pedro: Gracias\n",
+        encoding="utf-8",
+    )
+    [parsed] = parse_chats([chat], me=["Laura", ME], tz=MADRID)
+    messages = list(parsed.records)
+    assert {m.client.name for m in messages} == {"Obra Calle Mayor"}
+    assert [m.direction for m in messages] == ["inbound", "outbound", "outbound", "inbound"]
+    assert parsed.stats.system_lines == 2

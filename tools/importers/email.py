@@ -35,7 +35,8 @@ _NO_REPLY = re.compile(
     re.IGNORECASE,
 )
 _SUBJECT_PREFIX = re.compile(
-    r"^\s*(?:(?:re|fw|fwd|aw|wg|r|rv|enc|tr|sv|vs|antw|ref)\s*(?:\[\d+\])?\s*:\s*)+",
+    r"^\s*(?:(?:re|fw|fwd|aw|wg|r|rv|enc|tr|sv|vs|antw|ref)\s*(?:\[\d+\])?\s*:\s*"
+    r"|\[\d+\]\s*)+",
     re.IGNORECASE,
 )
 # "On <date>, <name> wrote:" in the languages the reply parser may miss, over up to 3 lines.
