@@ -174,7 +174,8 @@ def _measure(task: str, path: Path) -> dict[str, float]:
         text=True,
         check=True,
     )
-    return json.loads(done.stdout.strip().splitlines()[-1])
+    result: dict[str, float] = json.loads(done.stdout.strip().splitlines()[-1])
+    return result
 
 
 def _row(label: str, floor: dict[str, float], run: dict[str, float]) -> str:

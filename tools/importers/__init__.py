@@ -82,6 +82,22 @@ def _summary(stats: FileStats) -> FileSummary:
     )
 
 
+def _distinct(scorer: Scorer | None) -> Scorer | None:
+    """Score each distinct text of a batch once: chats repeat "Ok", "Gracias", media markers."""
+    if scorer is None:
+        return None
+    score = scorer
+
+    def distinct(texts: Sequence[str]) -> list[tuple[str, float]]:
+        unique = list(dict.fromkeys(texts))
+        if len(unique) == len(texts):
+            return score(texts)
+        results = dict(zip(unique, score(unique), strict=True))
+        return [results[t] for t in texts]
+
+    return distinct
+
+
 async def run_import(
     db: Database,
     owner_id: int,
@@ -93,6 +109,7 @@ async def run_import(
 ) -> ImportSummary:
     """Ingest each parsed file in its own transaction: a file that fails stores nothing."""
     summaries = []
+    scorer = _distinct(scorer)
     for parsed in files:
         started = time.perf_counter()
         try:

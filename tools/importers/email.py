@@ -13,6 +13,7 @@ from email.header import Header, decode_header, make_header
 from email.message import Message as EmailMessage
 from email.utils import getaddresses, parseaddr, parsedate_to_datetime
 from pathlib import Path
+from typing import Any
 
 from tools.importers._common import (
     FileStats,
@@ -45,11 +46,16 @@ _QUOTE_HEADER = re.compile(
     r"(?:wrote|escribió|escreveu|schrieb|a écrit|ha scritto)\s*:[ \t]*$",
     re.MULTILINE,
 )
+_QUOTE_VERB = re.compile(r"wrote|escribió|escreveu|schrieb|a écrit|ha scritto")
 _NEEDS_PARSER = re.compile(
-    r"^(?:--\s*$|-{4,}|_{8,}|(?:From|De|Von|Da|Van|Sent|Enviado|Gesendet|Envoyé|Inviato)\s?:|"
-    r".*(?:sent from my|enviado desde mi|enviado do meu|von meinem|envoyé de mon|inviato da))",
-    re.MULTILINE | re.IGNORECASE,
+    r"^(?:--\s*$|-{4,}|_{8,}|(?:From|De|Von|Da|Van|Sent|Enviado|Gesendet|Envoyé|Inviato)\s?:)",
+    re.MULTILINE,
 )
+_SENT_FROM = re.compile(
+    r"sent from my|enviado desde mi|enviado do meu|von meinem|envoyé de mon|inviato da",
+    re.IGNORECASE,
+)
+_CHARSET = re.compile(r"charset\s*=\s*\"?([^\";\s]+)", re.IGNORECASE)
 _FROM_LINE = re.compile(rb"^From \S*.*\d{4}\s*$|^From \S+@?\S*\s")
 _HEADER_LINE = re.compile(rb"^[!-9;-~]+:[ \t]")
 
@@ -79,8 +85,8 @@ def _raw_8bit(raw: bytes) -> str:
         return raw.decode("cp1252", errors="replace")
 
 
-def _header(msg: EmailMessage, name: str) -> str:
-    value = msg.get(name)
+def _header(headers: dict[str, Any], name: str) -> str:
+    value = headers.get(name.lower())
     if value is None:
         return ""
     if isinstance(value, Header):  # raw 8-bit bytes in the header, no RFC 2047
@@ -88,6 +94,7 @@ def _header(msg: EmailMessage, name: str) -> str:
             _raw_8bit(chunk) if isinstance(chunk, bytes) else chunk
             for chunk, _ in decode_header(value)
         ).strip()
+    value = str(value)
     if "=?" not in value:
         return value.strip()  # plain ASCII: nothing to decode (most headers)
     try:
@@ -127,11 +134,11 @@ _reply_parser = None
 def _strip_quotes(text: str) -> str:
     """The new part of a reply: quoted text, reply headers and signatures removed."""
     global _reply_parser
-    cut = _QUOTE_HEADER.search(text)
+    cut = _QUOTE_HEADER.search(text) if _QUOTE_VERB.search(text) else None
     if cut:
         text = text[: cut.start()]
     text = "\n".join(line for line in text.splitlines() if not line.lstrip().startswith(">"))
-    if _NEEDS_PARSER.search(text):
+    if _NEEDS_PARSER.search(text) or _SENT_FROM.search(text):
         # Signatures, sign-offs and Outlook-style headers: the reply parser knows them all.
         if _reply_parser is None:
             from mailparser_reply import EmailReplyParser
@@ -151,8 +158,10 @@ def _body(msg: EmailMessage) -> tuple[str, list[str], int]:
     for part in msg.walk():
         if part.is_multipart():
             continue
-        filename = part.get_filename()
         disposition = (part.get("Content-Disposition") or "").lower()
+        # get_filename parses every parameter: only ask when a name can be there.
+        named = disposition or "name" in (part.get("Content-Type") or "")
+        filename = part.get_filename() if named else None
         if filename or disposition.startswith("attachment"):
             if filename:
                 with contextlib.suppress(LookupError, UnicodeError, ValueError):
@@ -165,7 +174,8 @@ def _body(msg: EmailMessage) -> tuple[str, list[str], int]:
         payload = part.get_payload(decode=True)
         if not isinstance(payload, bytes):
             continue
-        text, bad = _decode(payload, part.get_content_charset())
+        charset = _CHARSET.search(part.get("Content-Type") or "")
+        text, bad = _decode(payload, charset[1] if charset else None)
         replaced += bad
         if ctype == "text/plain" and plain is None:
             plain = text
@@ -188,7 +198,10 @@ def _read(number: int, raw: bytes, where: str) -> Mail:
     msg = email.message_from_bytes(raw)
     if not msg.keys():
         raise RecordError(where, "no email headers")
-    date = msg.get("Date")
+    headers: dict[str, Any] = {}
+    for key, value in msg.items():  # one pass; `msg.get` scans every header each call
+        headers.setdefault(key.lower(), value)
+    date = headers.get("date")
     try:
         sent_at = parsedate_to_datetime(str(date)) if date else None
     except (TypeError, ValueError, IndexError):
@@ -196,32 +209,32 @@ def _read(number: int, raw: bytes, where: str) -> Mail:
     if sent_at is None:
         raise RecordError(where, f"no valid Date header ({str(date or '')[:60]!r})")
     sent_at = sent_at.replace(tzinfo=UTC) if sent_at.tzinfo is None else sent_at.astimezone(UTC)
-    name, address = parseaddr(_header(msg, "From"))
+    name, address = parseaddr(_header(headers, "From"))
     if "@" not in address:
         raise RecordError(where, "no sender address in From")
     recipients = [
         (n, a.lower())
-        for n, a in getaddresses([_header(msg, "To"), _header(msg, "Cc")])
+        for n, a in getaddresses([_header(headers, "To"), _header(headers, "Cc")])
         if "@" in a
     ]
-    precedence = _header(msg, "Precedence").lower()
-    auto = _header(msg, "Auto-Submitted").lower()
+    precedence = _header(headers, "Precedence").lower()
+    auto = _header(headers, "Auto-Submitted").lower()
     bulk = bool(
-        msg.get("List-Id")
-        or msg.get("List-Unsubscribe")
+        "list-id" in headers
+        or "list-unsubscribe" in headers
         or precedence in {"bulk", "list", "junk"}
         or (auto and auto != "no")
         or _NO_REPLY.match(address.split("@")[0])
     )
     text, attachments, replaced = ("", [], 0) if bulk else _body(msg)
-    message_id = _ids(_header(msg, "Message-ID"))
-    references = _ids(_header(msg, "References"))
-    reply_to = _ids(_header(msg, "In-Reply-To"))
+    message_id = _ids(_header(headers, "Message-ID"))
+    references = _ids(_header(headers, "References"))
+    reply_to = _ids(_header(headers, "In-Reply-To"))
     return Mail(
         number=number,
         message_id=message_id[0] if message_id else None,
         parents=references + [r for r in reply_to if r not in references],
-        subject=_header(msg, "Subject"),
+        subject=_header(headers, "Subject"),
         sender=(name.strip(), address.lower()),
         recipients=recipients,
         sent_at=sent_at,

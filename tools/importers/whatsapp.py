@@ -40,6 +40,7 @@ _HEADER = re.compile(
 _PM_WORDS = {"pm", "nachm", "nm", "午後", "오후"}
 # Invisible marks the apps insert; U+200E before a message's text flags an iOS system line.
 _INVISIBLE = re.compile("[\ufeff\u200e\u200f\u202a-\u202e\u2066-\u2069]")
+_ODD_SPACE = re.compile("[\u202f\u00a0\u2009\u2007]")
 _SPACES = {0x202F: " ", 0x00A0: " ", 0x2009: " ", 0x2007: " "}
 _AUTHOR = re.compile(r"^(?P<author>[^:\"“„«]{1,120}?): (?P<text>.*)$", re.DOTALL)
 
@@ -103,13 +104,17 @@ _OTHER_DIGIT = re.compile(r"(?![0-9])\d")
 
 def _ascii_digits(text: str) -> str:
     """Non-ASCII decimal digits (Arabic-Indic, Devanagari...) as ASCII ones."""
-    if text.isascii() or not _OTHER_DIGIT.search(text):
+    if not _OTHER_DIGIT.search(text):
         return text
     return _OTHER_DIGIT.sub(lambda m: str(unicodedata.decimal(m[0])), text)
 
 
 def _normalise(line: str) -> str:
-    line = line.rstrip("\r\n").translate(_SPACES)
+    line = line.rstrip("\r\n")
+    if line.isascii():
+        return line
+    if _ODD_SPACE.search(line):
+        line = line.translate(_SPACES)
     return _ascii_digits(line)
 
 
