@@ -108,3 +108,16 @@ def test_big_mbox_streams_without_holding_messages(tmp_path: Path) -> None:
     first = next(parsed.records)
     assert first.text == "texto 0" and parsed.stats.messages == 1  # read lazily, one at a time
     assert sum(1 for _ in parsed.records) == 299
+
+
+def test_a_from_line_in_a_body_does_not_split_the_mbox(tmp_path: Path) -> None:
+    mbox = tmp_path / "plain.mbox"
+    mbox.write_bytes(
+        b"From ana@x.es Mon Nov  2 10:00:00 2026\nFrom: ana@x.es\nTo: laura@example.es\n"
+        b"Subject: hola\nDate: Mon, 02 Nov 2026 10:00:00 +0100\n\nprimera\n\n"
+        b"From now on, pedidos mensuales.\n\n"
+        b"From ana@x.es Tue Nov  3 10:00:00 2026\nFrom: ana@x.es\nTo: laura@example.es\n"
+        b"Subject: Re: hola\nDate: Tue, 03 Nov 2026 10:00:00 +0100\n\nsegunda\n"
+    )
+    [messages], _ = parse(mbox)
+    assert [m.text for m in messages] == ["primera\n\nFrom now on, pedidos mensuales.", "segunda"]

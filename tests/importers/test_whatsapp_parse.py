@@ -259,3 +259,8 @@ def test_ios_group_named_by_its_system_author_and_a_renamed_me(tmp_path: Path) -
     assert {m.client.name for m in messages} == {"Obra Calle Mayor"}
     assert [m.direction for m in messages] == ["inbound", "outbound", "outbound", "inbound"]
     assert parsed.stats.system_lines == 2
+
+
+def test_a_folder_is_not_an_export(tmp_path: Path) -> None:
+    with pytest.raises(NotAnExport, match=r"a folder; pass the chat's \.txt or \.zip"):
+        parse_chats([tmp_path], me=[ME])

@@ -56,7 +56,9 @@ _SENT_FROM = re.compile(
     re.IGNORECASE,
 )
 _CHARSET = re.compile(r"charset\s*=\s*\"?([^\";\s]+)", re.IGNORECASE)
-_FROM_LINE = re.compile(rb"^From \S*.*\d{4}\s*$|^From \S+@?\S*\s")
+# An mbox separator ends with the asctime year ("From x@y Mon Nov  2 10:15:00 2026"), so a
+# body line "From now on..." after a blank line is not mistaken for one.
+_FROM_LINE = re.compile(rb"^From \S*.*\d{4}(?:\s+[+-]\d{4})?\s*$")
 _HEADER_LINE = re.compile(rb"^[!-9;-~]+:[ \t]")
 
 
@@ -291,8 +293,11 @@ def _units(paths: Sequence[Path]) -> list[_Unit]:
             continue
         if not path.is_file():
             raise NotAnExport(f"{path}: no such file or folder")
-        with path.open("rb") as fh:
-            head = fh.read(8192)
+        try:
+            with path.open("rb") as fh:
+                head = fh.read(8192)
+        except OSError as exc:
+            raise NotAnExport(f"{path}: {exc.strerror or exc}") from None
         sniff(str(path), head, KIND)
         first = head.lstrip(b"\r\n").split(b"\n", 1)[0]
         if first.startswith(b"From ") and _FROM_LINE.match(first + b"\n"):

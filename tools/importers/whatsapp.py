@@ -150,8 +150,13 @@ class _Source:
         self.name = str(path)
         self.media: list[str] = []
         self.member: str | None = None
-        with path.open("rb") as fh:
-            head = fh.read(8192)
+        if path.is_dir():
+            raise NotAnExport(f"{path}: a folder; pass the chat's .txt or .zip")
+        try:
+            with path.open("rb") as fh:
+                head = fh.read(8192)
+        except OSError as exc:
+            raise NotAnExport(f"{path}: {exc.strerror or exc}") from None
         if zipfile.is_zipfile(path):
             with zipfile.ZipFile(path) as zf:
                 texts = [n for n in zf.namelist() if n.lower().endswith(".txt")]
