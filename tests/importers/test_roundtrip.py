@@ -196,3 +196,13 @@ async def test_email_bad_message_is_atomic_per_file(db: Database) -> None:
     assert await count(db) == 0
     kept = await mail(db, MAIL / "bad-date.mbox", skip_invalid=True)
     assert kept.files[0].messages_new == 2 and kept.files[0].skipped == 1
+
+
+async def test_email_thread_joined_across_separate_imports(db: Database, database_url: str) -> None:
+    first = (await mail(db, MAIL / "sent-reply.eml")).totals()
+    later = (await mail(db, MAIL / "inbox.mbox")).totals()
+    assert first["conversations_new"] == 1 and later["clients_new"] == 1  # John; José matched
+    async with server(database_url) as session:
+        jose = await history(session, "José García")
+    assert len(jose) == 4 and len({m["conversation_id"] for m in jose}) == 1
+    assert jose[-1]["text"] == "Puedo hacerte un 10% de descuento si cerramos esta semana."
