@@ -92,7 +92,9 @@ def _child(task: str, path: Path) -> dict[str, float]:
         from whatstk import WhatsAppChat
 
         messages = len(
-            WhatsAppChat.from_source(filepath=str(path), hformat="%d/%m/%Y, %H:%M - %name:").df
+            WhatsAppChat.from_source(
+                filepath=str(path), hformat="%d/%m/%Y, %H:%M - %name:", max_size=None
+            ).df
         )
     elif task == "mailbox":
         import mailbox
@@ -167,19 +169,30 @@ async def _import(task: str, path: Path) -> int:
         return int(summary.totals()["messages_new"])
 
 
-def _measure(task: str, path: Path) -> dict[str, float]:
+def _measure(task: str, path: Path) -> dict[str, float] | None:
+    """One child run's figures, or None (with the child's last error line printed) if it failed."""
     done = subprocess.run(
         [sys.executable, "-m", "bench.imports", "--child", task, str(path)],
         capture_output=True,
         text=True,
-        check=True,
     )
+    if done.returncode != 0:
+        last = (done.stderr.strip().splitlines() or ["no output"])[-1]
+        print(f"  {task} on {path.name} failed (exit {done.returncode}): {last}", flush=True)
+        return None
     result: dict[str, float] = json.loads(done.stdout.strip().splitlines()[-1])
     return result
 
 
-def _row(label: str, floor: dict[str, float], run: dict[str, float]) -> str:
+def _row(label: str, floor: dict[str, float] | None, run: dict[str, float] | None) -> str:
+    if run is None:
+        return f"{label:<34} import failed"
     rate = run["messages"] / run["seconds"]
+    if floor is None:
+        return (
+            f"{label:<34} {int(run['messages']):>9} msgs  import {rate:>9,.0f} msg/s "
+            f"({run['seconds']:.1f} s, {run['peak_rss_mib']:.0f} MiB)  floor failed"
+        )
     floor_rate = floor["messages"] / floor["seconds"]
     return (
         f"{label:<34} {int(run['messages']):>9} msgs  import {rate:>9,.0f} msg/s "
@@ -193,6 +206,8 @@ def main() -> None:
     """Generate the inputs, measure import and floor at two sizes, print one line each."""
     parser = argparse.ArgumentParser(description=__doc__)
     parser.add_argument("--quick", action="store_true", help="Small sizes (under a minute).")
+    parser.add_argument("--whatsapp-lines", help="Comma-separated sizes, e.g. 250000,1000000.")
+    parser.add_argument("--mbox-messages", help="Comma-separated sizes, e.g. 25000,100000.")
     parser.add_argument("--child", nargs=2, metavar=("TASK", "PATH"), help=argparse.SUPPRESS)
     args = parser.parse_args()
     if args.child:
@@ -200,6 +215,10 @@ def main() -> None:
         return
     wa_sizes = [5_000, 20_000] if args.quick else [250_000, 1_000_000]
     mail_sizes = [1_000, 4_000] if args.quick else [25_000, 100_000]
+    if args.whatsapp_lines is not None:
+        wa_sizes = [int(n) for n in args.whatsapp_lines.split(",") if n]
+    if args.mbox_messages is not None:
+        mail_sizes = [int(n) for n in args.mbox_messages.split(",") if n]
     with tempfile.TemporaryDirectory() as tmp:
         for lines in wa_sizes:
             path = Path(tmp) / f"chat-{lines}.txt"
