@@ -147,7 +147,8 @@ def test_french_and_italian_system_lines(name: str, texts: list[str], system: in
 def test_group_chat_is_one_conversation_keeping_each_sender() -> None:
     messages, stats = parse("Conversa do WhatsApp com Equipe Vendas.txt")
     assert {m.client.name for m in messages} == {"Equipe Vendas"}
-    assert {m.conversation.key for m in messages} == {"whatsapp-group:equipe vendas"}
+    [key] = {m.conversation.key for m in messages}
+    assert key.startswith("whatsapp-group:")
     assert [(m.sender, m.direction) for m in messages] == [
         ("Marta Lima", "inbound"),
         ("Pedro Alves", "inbound"),

@@ -10,6 +10,9 @@ from dataclasses import dataclass, field
 from tools.errors import InvalidArgument
 from tools.ingest import MessageIn
 
+MAX_TEXT = 20_000  # the longest message text stored (as for JSONL)
+MAX_NAME = 200
+
 
 class NotAnExport(InvalidArgument):
     """A file is not the kind of export asked for (or is empty or binary)."""

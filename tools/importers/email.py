@@ -6,6 +6,7 @@ import codecs
 import contextlib
 import email
 import re
+import sys
 from collections.abc import Iterator, Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
@@ -16,6 +17,8 @@ from pathlib import Path
 from typing import Any
 
 from tools.importers._common import (
+    MAX_NAME,
+    MAX_TEXT,
     FileStats,
     NotAnExport,
     ParsedFile,
@@ -28,7 +31,6 @@ from tools.ingest import ClientIn, ConversationIn, MessageIn
 from tools.text import fold
 
 KIND = "an email archive (mbox, .eml or Maildir)"
-MAX_TEXT = 20_000
 
 _NO_REPLY = re.compile(
     r"^(?:no-?reply|do-?not-?reply|donotreply|noreply|mailer-daemon|postmaster|bounces?|"
@@ -324,27 +326,31 @@ def normalised_subject(subject: str) -> str:
 
 @dataclass
 class _Threads:
-    """Thread keys of the run: by Message-ID, then subject and counterpart."""
+    """Thread keys of the run: by Message-ID, then subject and counterpart.
 
-    by_id: dict[str, str] = field(default_factory=dict)
-    by_subject: dict[str, str] = field(default_factory=dict)
+    The maps hold 64-bit hashes and shared key strings, about 100 bytes a message.
+    """
+
+    by_id: dict[int, str] = field(default_factory=dict)
+    by_subject: dict[int, str] = field(default_factory=dict)
 
     def key(self, mail: Mail, counterpart: str) -> str:
-        subject_key = stable_id(counterpart, normalised_subject(mail.subject))
+        subject = f"{counterpart}\x1f{normalised_subject(mail.subject)}"
         key = None
         for parent in mail.parents:
-            key = self.by_id.get(stable_id(parent))
+            key = self.by_id.get(hash(parent))
             if key:
                 break
         if key is None and mail.parents:
             key = "email:" + stable_id(mail.parents[0])  # the thread's root, as the sender saw it
         if key is None and _SUBJECT_PREFIX.match(mail.subject):
-            key = self.by_subject.get(subject_key)
+            key = self.by_subject.get(hash(subject))
         if key is None:
-            key = "email:" + stable_id(mail.message_id or subject_key)
+            key = "email:" + stable_id(mail.message_id or subject)
+        key = sys.intern(key)
         if mail.message_id:
-            self.by_id[stable_id(mail.message_id)] = key
-        self.by_subject.setdefault(subject_key, key)
+            self.by_id[hash(mail.message_id)] = key
+        self.by_subject.setdefault(hash(subject), key)
         return key
 
 
@@ -381,7 +387,8 @@ def _records(
             text = mail.subject or "(no text)"
         client = clients.get(address)
         if client is None:
-            client = ClientIn(key=f"email:{address}", name=name or address, email=address)
+            key = f"email:{address}" if len(address) <= 190 else f"email:{stable_id(address)}"
+            client = ClientIn(key=key, name=(name or address)[:MAX_NAME], email=address)
             clients[address] = client
         key = threads.key(mail, address)
         stats.clients.add(client.key)

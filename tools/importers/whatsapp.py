@@ -12,6 +12,8 @@ from datetime import UTC, datetime, tzinfo
 from pathlib import Path
 
 from tools.importers._common import (
+    MAX_NAME,
+    MAX_TEXT,
     FileStats,
     NotAnExport,
     ParsedFile,
@@ -402,7 +404,7 @@ def _records(
             lines = [attachment_marker(attachment), *lines[1:]]
             if attachment in media:
                 media.discard(attachment)
-        text = _EDITED.sub("", "\n".join(lines)).strip()
+        text = _EDITED.sub("", "\n".join(lines)).strip()[:MAX_TEXT]
         author = item.author or ""
         if sent_at != last_time:
             seen.clear()  # identical messages can only share a timestamp: memory stays flat
@@ -445,9 +447,12 @@ def _client_for(
         )
         if not name:
             raise NotAnExport(f"{scan.source.name}: group chat without a name; pass --client NAME")
-        client = ClientIn(key=f"whatsapp-group:{fold(name)}", name=name, tags=["whatsapp-group"])
+        name = name[:MAX_NAME]
+        client = ClientIn(
+            key=f"whatsapp-group:{stable_id(fold(name))}", name=name, tags=["whatsapp-group"]
+        )
         return client, ConversationIn(key=client.key, channel="whatsapp", subject=name)
-    name = client_name or (others[0] if others else scan.source.title)
+    name = (client_name or (others[0] if others else scan.source.title) or "")[:MAX_NAME]
     if not name:
         raise NotAnExport(
             f"{scan.source.name}: only your own messages and no chat title; pass --client NAME"
@@ -456,7 +461,7 @@ def _client_for(
         phone = phone_e164(name, region)
         client = ClientIn(key=f"phone:{phone.lstrip('+')}", name=name, phone=phone)
     else:
-        client = ClientIn(key=f"whatsapp:{fold(name)}", name=name)
+        client = ClientIn(key=f"whatsapp:{stable_id(fold(name))}", name=name)
     return client, ConversationIn(key=f"chat:{client.key}", channel="whatsapp")
 
 
