@@ -223,19 +223,19 @@ def main() -> None:
         for lines in wa_sizes:
             path = Path(tmp) / f"chat-{lines}.txt"
             make_whatsapp(path, lines)
-            size = path.stat().st_size / 2**20
-            floor, run = _measure("whatstk", path), _measure("whatsapp", path)
-            print(_row(f"whatsapp {lines:,} lines ({size:.0f} MiB)", floor, run), flush=True)
-            ours = _measure("whatsapp-parse", path)
-            print(_row("  of which our parser alone", floor, ours), flush=True)
+            _compare(f"whatsapp {lines:,} lines", path, "whatstk", "whatsapp")
         for count in mail_sizes:
             path = Path(tmp) / f"mail-{count}.mbox"
             make_mbox(path, count)
-            size = path.stat().st_size / 2**20
-            floor, run = _measure("mailbox", path), _measure("email", path)
-            print(_row(f"mbox {count:,} messages ({size:.0f} MiB)", floor, run), flush=True)
-            ours = _measure("email-parse", path)
-            print(_row("  of which our parser alone", floor, ours), flush=True)
+            _compare(f"mbox {count:,} messages", path, "mailbox", "email")
+
+
+def _compare(label: str, path: Path, floor_task: str, task: str) -> None:
+    """Print the import and our parser alone against the floor, all run on `path`."""
+    size = path.stat().st_size / 2**20
+    floor, run = _measure(floor_task, path), _measure(task, path)
+    print(_row(f"{label} ({size:.0f} MiB)", floor, run), flush=True)
+    print(_row("  of which our parser alone", floor, _measure(f"{task}-parse", path)), flush=True)
 
 
 if __name__ == "__main__":
