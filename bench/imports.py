@@ -107,7 +107,7 @@ def _child(task: str, path: Path) -> dict[str, float]:
     elif task.endswith("-parse"):
         messages = _parse_only(task.removesuffix("-parse"), path)
     else:
-        messages = asyncio.run(_import(task, path))
+        messages, started = asyncio.run(_import(task, path))
     seconds = time.perf_counter() - started
     peak = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
     return {"seconds": seconds, "messages": messages, "peak_rss_mib": peak}
@@ -144,7 +144,8 @@ def _parse_only(task: str, path: Path) -> int:
     return sum(1 for f in files for _ in f.records)
 
 
-async def _import(task: str, path: Path) -> int:
+async def _import(task: str, path: Path) -> tuple[int, float]:
+    """Messages imported into a fresh database, and when the clock started (after its setup)."""
     from zoneinfo import ZoneInfo
 
     from tools.db import Database
@@ -156,6 +157,7 @@ async def _import(task: str, path: Path) -> int:
         db = Database.from_url(f"sqlite:///{tmp}/bench.db")
         await db.upgrade()
         owner = await ensure_owner(db, "laura@example.es")
+        started = time.perf_counter()
         if task == "whatsapp":
             from tools.importers.whatsapp import parse_chats
 
@@ -166,7 +168,7 @@ async def _import(task: str, path: Path) -> int:
             files = parse_archives([path], me=["laura@example.es"])
         summary = await run_import(db, owner, files, scorer=default_scorer())
         await db.dispose()
-        return int(summary.totals()["messages_new"])
+        return int(summary.totals()["messages_new"]), started
 
 
 def _measure(task: str, path: Path) -> dict[str, float] | None:
