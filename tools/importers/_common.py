@@ -82,15 +82,8 @@ def looks_like_phone(text: str) -> bool:
     return bool(_PHONE_LIKE.match(text.strip())) and sum(c.isdigit() for c in text) >= 6
 
 
-def phone_e164(raw: str, region: str) -> str:
-    """`raw` as an E.164 number ("+34600123456"), best effort when it does not parse."""
-    import phonenumbers
+def phone_e164(raw: str, region: str | None = None) -> str:
+    """`raw` as E.164 ("+34600123456") when it is a possible number, else its digits."""
+    from tools.text import normalise_phone, phone_digits
 
-    try:
-        number = phonenumbers.parse(raw, region)
-        if phonenumbers.is_possible_number(number):
-            return phonenumbers.format_number(number, phonenumbers.PhoneNumberFormat.E164)
-    except phonenumbers.NumberParseException:
-        pass
-    digits = re.sub(r"\D", "", raw)
-    return f"+{digits}" if raw.strip().startswith("+") else digits
+    return normalise_phone(raw, region) or phone_digits(raw, region) or raw.strip()

@@ -28,6 +28,7 @@ from tools.importers._common import (
     stable_id,
 )
 from tools.ingest import ClientIn, ConversationIn, MessageIn
+from tools.models import Channel, Direction
 from tools.text import fold
 
 KIND = "an email archive (mbox, .eml or Maildir)"
@@ -399,14 +400,15 @@ def _records(
             client=client,
             conversation=ConversationIn(
                 key=key,
-                channel="email",
+                channel=Channel.email,
                 subject=_SUBJECT_PREFIX.sub("", mail.subject)[:300] or None,
             ),
             external_id="mail:" + stable_id(external),
-            direction="outbound" if outbound else "inbound",
-            sender=(mail.sender[0] or mail.sender[1])[:200],
+            direction=Direction.outbound if outbound else Direction.inbound,
+            sender=(mail.sender[0] or mail.sender[1])[:MAX_NAME],
             sent_at=mail.sent_at,
             text=text[:MAX_TEXT],
+            attachments=mail.attachments,
         )
 
 

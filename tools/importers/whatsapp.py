@@ -25,6 +25,7 @@ from tools.importers._common import (
     stable_id,
 )
 from tools.ingest import ClientIn, ConversationIn, MessageIn
+from tools.models import Channel, Direction
 from tools.text import fold
 
 DATE_ORDERS = ("dmy", "mdy", "ymd")
@@ -150,7 +151,6 @@ class _Source:
     def __init__(self, path: Path) -> None:
         self.path = path
         self.name = str(path)
-        self.media: list[str] = []
         self.member: str | None = None
         if path.is_dir():
             raise NotAnExport(f"{path}: a folder; pass the chat's .txt or .zip")
@@ -168,7 +168,6 @@ class _Source:
                     n for n in texts if Path(n).name == "_chat.txt" or _TITLE.match(Path(n).stem)
                 ]
                 self.member = (preferred or texts)[0]
-                self.media = [n for n in zf.namelist() if n != self.member and not n.endswith("/")]
                 with zf.open(self.member) as fh:
                     head = fh.read(8192)
             self.name = f"{path}!{self.member}"
@@ -370,7 +369,6 @@ def _records(
     chat: _Chat, stats: FileStats, tz: tzinfo | None, skip_invalid: bool
 ) -> Iterator[MessageIn]:
     name = chat.scan.source.name
-    media = set(chat.scan.source.media)
     last_time: datetime | None = None
     seen: dict[tuple[str, str], int] = {}
     outbound = {a for a in chat.scan.spellings if fold(a) in chat.me}
@@ -398,12 +396,12 @@ def _records(
             stats.skipped += 1
             continue
         lines = item.text
+        attachments: list[str] = []
         if kind == "media":
             assert attachment is not None
             stats.attachments += 1
+            attachments = [attachment]
             lines = [attachment_marker(attachment), *lines[1:]]
-            if attachment in media:
-                media.discard(attachment)
         text = _EDITED.sub("", "\n".join(lines)).strip()[:MAX_TEXT]
         author = item.author or ""
         if sent_at != last_time:
@@ -416,10 +414,11 @@ def _records(
             client=chat.client,
             conversation=chat.conversation,
             external_id="wa:" + stable_id(sent_at.isoformat(), author, text, n),
-            direction="outbound" if author in outbound else "inbound",
+            direction=Direction.outbound if author in outbound else Direction.inbound,
             sender=author,
             sent_at=sent_at,
             text=text,
+            attachments=attachments,
         )
 
 
@@ -434,7 +433,7 @@ def _detect_me(scans: Sequence[_Scan]) -> set[str]:
 
 
 def _client_for(
-    scan: _Scan, me: set[str], client_name: str | None, region: str
+    scan: _Scan, me: set[str], client_name: str | None, region: str | None
 ) -> tuple[ClientIn, ConversationIn]:
     others = [a for f, a in scan.authors.items() if f not in me]
     group = len(others) > 1 or scan.group_name is not None or scan.group_events
@@ -451,7 +450,7 @@ def _client_for(
         client = ClientIn(
             key=f"whatsapp-group:{stable_id(fold(name))}", name=name, tags=["whatsapp-group"]
         )
-        return client, ConversationIn(key=client.key, channel="whatsapp", subject=name)
+        return client, ConversationIn(key=client.key, channel=Channel.whatsapp, subject=name)
     name = (client_name or (others[0] if others else scan.source.title) or "")[:MAX_NAME]
     if not name:
         raise NotAnExport(
@@ -462,7 +461,7 @@ def _client_for(
         client = ClientIn(key=f"phone:{phone.lstrip('+')}", name=name, phone=phone)
     else:
         client = ClientIn(key=f"whatsapp:{stable_id(fold(name))}", name=name)
-    return client, ConversationIn(key=f"chat:{client.key}", channel="whatsapp")
+    return client, ConversationIn(key=f"chat:{client.key}", channel=Channel.whatsapp)
 
 
 def parse_chats(
@@ -472,7 +471,7 @@ def parse_chats(
     client: str | None = None,
     date_order: str | None = None,
     tz: tzinfo | None = None,
-    region: str = "ES",
+    region: str | None = None,
     skip_invalid: bool = False,
 ) -> list[ParsedFile]:
     """Chats imported together: checked and scanned now, their messages read lazily."""

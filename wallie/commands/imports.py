@@ -28,7 +28,6 @@ async def _run(owner: str, files: list[ParsedFile], dry_run: bool) -> ImportSumm
     from tools.importers import run_import
     from tools.ingest import default_scorer
     from tools.owners import ensure_owner
-    from tools.writes import data_changed
 
     settings = get_settings()
     db = await open_database(settings)
@@ -49,8 +48,7 @@ async def _run(owner: str, files: list[ParsedFile], dry_run: bool) -> ImportSumm
                 dry_run=dry_run,
                 progress=advance,
             )
-        if not dry_run and summary.totals()["messages_new"]:
-            await data_changed(settings, owner)
+        # No cache to tell: ingest moves the owner's data version in its own transaction.
         return summary
     finally:
         await db.dispose()
@@ -144,7 +142,7 @@ def import_whatsapp(
         zone = ZoneInfo(tz) if tz else None
     except (ZoneInfoNotFoundError, ValueError):
         raise InvalidArgument(f"--tz {tz!r} is not a time zone (e.g. Europe/Madrid)") from None
-    region = getattr(get_settings(), "default_region", "ES")
+    region = get_settings().default_region
     files = parse_chats(
         paths,
         me=me,
