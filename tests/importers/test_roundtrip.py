@@ -153,6 +153,12 @@ async def test_group_chat_zip_and_existing_client_matching(db: Database, databas
     ]
     assert john[0]["text"] == "Old email" and john[-1]["text"] == "I can do 10% off."
     assert "[attachment: 00000012-PHOTO-2026-11-02-12-15-30.jpg]" in [m["text"] for m in john]
+    async with db.connect() as conn:
+        stored = (await conn.execute(sa.select(Message.attachments))).scalars().all()
+    assert sorted(tuple(a) for a in stored if a) == [
+        ("00000012-PHOTO-2026-11-02-12-15-30.jpg",),
+        ("image",),
+    ]
 
 
 async def test_email_thread_across_files_bodies_and_skips(db: Database, database_url: str) -> None:
