@@ -75,7 +75,6 @@ class IngestReport:
     conversations_added: int = 0
     messages_added: int = 0
     messages_skipped: int = 0
-    clients_matched: int = 0
     changes: Changes | None = field(default=None, repr=False, compare=False)
 
     def as_dict(self) -> dict[str, int]:
@@ -395,7 +394,6 @@ class _Writer:
                 )
                 for value, client_id in found.all():
                     self.client_ids[pending[value].key] = client_id
-                    self.report.clients_matched += 1
 
     async def _resolve_conversations(self, batch: list[MessageIn]) -> None:
         wanted: dict[str, MessageIn] = {}
