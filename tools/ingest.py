@@ -82,13 +82,14 @@ class IngestReport:
 def default_scorer() -> Scorer | None:
     """The offline sentiment scorer, when the sentiment package is available."""
     try:
-        from tools.sentiment import analyze_many
+        from tools.sentiment import analyze_many, model_version
     except ImportError:
         return None
 
     def score(texts: Sequence[str]) -> list[tuple[str, float]]:
         return [(r.label, r.score) for r in analyze_many(texts)]
 
+    score.version = model_version()  # type: ignore[attr-defined]  # stored: backfill skips these
     return score
 
 
@@ -149,6 +150,7 @@ class _Writer:
         await self._resolve_clients(batch)
         await self._resolve_conversations(batch)
         scores = self.scorer([m.text for m in batch]) if self.scorer else None
+        version = getattr(self.scorer, "version", None) if scores else None
         rows = []
         for i, m in enumerate(batch):
             client_id = self.client_ids[m.client.key]
@@ -165,6 +167,7 @@ class _Writer:
                     "external_id": m.external_id,
                     "sentiment_label": scores[i][0] if scores else None,
                     "sentiment_score": scores[i][1] if scores else None,
+                    "sentiment_version": version,
                 }
             )
         stmt = (
