@@ -251,7 +251,11 @@ def run(args: argparse.Namespace) -> None:
     print("\n| set | n | system | macro-F1 3-class | binary macro-F1 | accuracy |")
     print("|---|---|---|---|---|---|")
     matrices = []
+    figures: dict[tuple[str, str], tuple[float, float]] = {}
+    held_out: list[tuple[str, str]] = []
     for s in data_sets(args.quick):
+        if s.held_out:
+            held_out.append((s.name, s.language))
         texts = [t for t, _ in s.rows]
         gold = [g for _, g in s.rows]
         for system, run in systems.items():
@@ -268,6 +272,7 @@ def run(args: argparse.Namespace) -> None:
                 f"{binary_f1(g, results):.3f} | {r['accuracy']:.3f} |"
             )
             matrices.append((s.name, system, r["confusion"]))
+            figures[(s.name, system)] = (float(r["macro_f1"]), binary_f1(g, results))
     print("\n## Confusion matrices (rows gold, columns predicted: pos neu neg)")
     for name, system, confusion in matrices:
         cells = " / ".join(
@@ -279,11 +284,51 @@ def run(args: argparse.Namespace) -> None:
     airline = [t for t, _ in corpora.english_train()][: 3000 if args.quick else 10000]
     print(f"\n## Speed: {len(airline)} customer-service tweets, one core (CPU time), median of 3")
     base = 0.0
+    rates = {}
     for system in ("vaderSentiment", "wallie", "previous"):
-        rate = speed(systems[system], airline, repeats=3)
+        rates[system] = rate = speed(systems[system], airline, repeats=3)
         base = base or rate
         print(f"- {system}: {rate:,.0f} messages/s ({rate / base:.2f}x vaderSentiment)")
+    targets(figures, held_out, rates)
     language_table()
+
+
+# Issue 13's targets: (three-class, binary) macro-F1 by language, on held-out sets.
+TARGETS = {"en": (0.60, 0.80), "es": (0.55, 0.75)}
+SPEED_TARGET = 20_000
+
+
+def targets(
+    figures: dict[tuple[str, str], tuple[float, float]],
+    held_out: list[tuple[str, str]],
+    rates: dict[str, float],
+) -> None:
+    """Print each target as met or not, from this run's figures."""
+    print("\n## Targets (held-out sets only)")
+    for name, language in held_out:
+        ours, vader = figures.get((name, "wallie")), figures.get((name, "vaderSentiment"))
+        if ours is None or vader is None:
+            continue
+        three, two = TARGETS[language]
+        checks = [
+            (
+                "3-class above vaderSentiment",
+                ours[0] > vader[0],
+                f"{ours[0]:.3f} vs {vader[0]:.3f}",
+            ),
+            ("binary above vaderSentiment", ours[1] > vader[1], f"{ours[1]:.3f} vs {vader[1]:.3f}"),
+            (f"3-class >= {three}", ours[0] >= three, f"{ours[0]:.3f}"),
+            (f"binary >= {two}", ours[1] >= two, f"{ours[1]:.3f}"),
+        ]
+        for what, ok, value in checks:
+            print(f"- {name}: {what}: **{'met' if ok else 'not met'}** ({value})")
+    rate = rates["wallie"]
+    verdict = "met" if rate >= SPEED_TARGET else "not met"
+    ratio = rate / rates["vaderSentiment"]
+    print(
+        f"- speed >= {SPEED_TARGET:,}/s on one core: **{verdict}** "
+        f"({rate:,.0f}/s here, {ratio:.2f}x vaderSentiment in the same run)"
+    )
 
 
 if __name__ == "__main__":

@@ -13,8 +13,8 @@ OTHERS = ("pt", "fr", "it", "de")
 
 
 @cache
-def _cues() -> dict[str, dict[str, tuple[str, ...]]]:
-    """word -> languages that use it, read once from data/languages.tsv."""
+def _cues() -> dict[str, dict[str, tuple[tuple[str, float], ...]]]:
+    """word -> (language, share) for each language that uses it, from data/languages.tsv."""
     table: dict[str, list[str]] = {}
     for line in (DATA / "languages.tsv").read_text(encoding="utf-8").splitlines():
         if not line.strip() or line.startswith("#"):
@@ -24,7 +24,8 @@ def _cues() -> dict[str, dict[str, tuple[str, ...]]]:
             langs = table.setdefault(word, [])
             if language not in langs:
                 langs.append(language)
-    return {"words": {w: tuple(v) for w, v in table.items()}}
+    # A word shared by several languages counts less for each.
+    return {"words": {w: tuple((lang, 1.0 / len(v)) for lang in v) for w, v in table.items()}}
 
 
 def detect(words: Iterable[str]) -> str:
@@ -34,9 +35,7 @@ def detect(words: Iterable[str]) -> str:
     for word in words:
         langs = table.get(word)
         if langs:
-            # A word shared by several languages counts less for each.
-            share = 1.0 / len(langs)
-            for language in langs:
+            for language, share in langs:
                 counts[language] = counts.get(language, 0.0) + share
     if not counts:
         return "unknown"

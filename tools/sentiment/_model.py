@@ -37,7 +37,7 @@ class Featurized:
 
 
 @cache
-def _sales_cues() -> tuple[re.Pattern[str], frozenset[str]]:
+def _sales_cues() -> tuple[re.Pattern[str], frozenset[str], frozenset[str]]:
     loss: list[str] = []
     polite: set[str] = set()
     for line in (DATA / "sales_cues.tsv").read_text(encoding="utf-8").splitlines():
@@ -46,7 +46,10 @@ def _sales_cues() -> tuple[re.Pattern[str], frozenset[str]]:
         kind, phrase = line.split("\t", 1)
         (loss.append(phrase) if kind == "loss" else polite.add(phrase))
     alternatives = "|".join(re.escape(p) for p in sorted(loss, key=len, reverse=True))
-    return re.compile(rf"(?<![\w~])(?:{alternatives})(?![\w])"), frozenset(polite)
+    # The phrases' first words: the regex only runs on texts that contain one of them.
+    starts = frozenset(p.split()[0] for p in loss)
+    pattern = re.compile(rf"(?<![\w~])(?:{alternatives})(?![\w])")
+    return pattern, frozenset(polite), starts
 
 
 class Lexical:
@@ -83,8 +86,8 @@ def featurize(text: str, lexical: Lexical, language: str | None = None) -> Featu
     words = [t for t in toks if t[0].isalnum()]
     lang = language or detect(words)
     lex_lang = lang if lang in ("es", "en") else "mixed"
-    loss_re, polite = _sales_cues()
-    lost = bool(loss_re.search(" ".join(words))) if words else False
+    loss_re, polite, starts = _sales_cues()
+    lost = not starts.isdisjoint(words) and bool(loss_re.search(" ".join(words)))
     if lost:
         # "Thanks anyway!" around a lost deal is courtesy, not satisfaction.
         toks = [t for t in toks if t not in polite and t != "!"]
