@@ -723,7 +723,13 @@ def write_markdown(
         ]  # the same queries at every size: one row each
     lines += ["", "## Targets (DESIGN.md)", "", *targets(report, echo), ""]
     lines += [f"- {n}" for n in report.notes]
-    (ROOT / "BENCHMARKS.md").write_text("\n".join(lines).rstrip() + "\n")
+    path = ROOT / "BENCHMARKS.md"
+    # Keep the section `python -m bench.sentiment --write` owns (between its markers).
+    old = path.read_text(encoding="utf-8") if path.exists() else ""
+    start, end = old.find("<!-- sentiment:start -->"), old.find("<!-- sentiment:end -->")
+    if 0 <= start < end:
+        lines += ["", old[start : end + len("<!-- sentiment:end -->")]]
+    path.write_text("\n".join(lines).rstrip() + "\n")
 
 
 def _same_run(report: Report, like: dict[str, Any], test: Callable[[str], bool]) -> dict | None:
