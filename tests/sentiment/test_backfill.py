@@ -155,3 +155,24 @@ def test_cli_backfill_is_versioned_and_invalidates_the_owner_cache(
     again = run()
     assert again["scored"] == 0 and again["owners_invalidated"] == []
     assert asyncio.run(cached_answer("later")) == "after"
+
+
+def test_cli_analyze_names_other_languages_and_explains_a_lost_deal(tmp_path: Path) -> None:
+    env = {**os.environ, "WALLIE_HOME": str(tmp_path), "XDG_DATA_HOME": str(tmp_path)}
+
+    def run(*args: str) -> subprocess.CompletedProcess[str]:
+        return subprocess.run(
+            [sys.executable, "-m", "wallie", "sentiment", "analyze", *args],
+            env=env,
+            capture_output=True,
+            text=True,
+            timeout=120,
+        )
+
+    french = run("Merci beaucoup, mais nous ne sommes pas intéressés")
+    assert french.returncode == 0 and "language fr" in french.stdout
+    assert "not scored" in french.stdout
+    lost = run("--json", "Gracias por todo, pero nos quedamos con otro proveedor")
+    data = json.loads(lost.stdout)
+    assert data["label"] == "negative" and data["language"] == "es"
+    assert any(d.startswith("(lost deal)") for d in data["drivers"])

@@ -93,6 +93,8 @@ def analyze(
         f"language {data['language']})",
         highlight=False,
     )
+    if data["language"] in {"pt", "fr", "it", "de"}:
+        out.print("not scored: only Spanish and English are analysed", highlight=False)
     if data.get("drivers"):
         out.print("because: " + ", ".join(map(str, data["drivers"])), highlight=False)
     emotions = {k: v for k, v in (data.get("emotions") or {}).items() if v > 0}
