@@ -21,6 +21,7 @@ from tools.cache import Cache, CacheStats, make_cache
 from tools.context import open_database
 from tools.db import Database
 from tools.errors import NotFound, RateLimited, WallieError
+from tools.owners import data_versions
 from tools.owners import owner_id as lookup_owner
 from tools.schemas import (
     ClientInsights,
@@ -102,11 +103,12 @@ class ServerState:
         return self.db
 
 
-def _make_cache(settings: Settings) -> Cache | None:
+def _make_cache(settings: Settings, db: Database) -> Cache | None:
     """The tool cache, or None when WALLIE_CACHE_TTL=0 turns caching off."""
     if settings.cache_ttl == 0:
         return None
-    return make_cache(settings)
+    # Keys carry the owner's data version from the database: never a stale answer.
+    return make_cache(settings, versions=data_versions(db))
 
 
 async def _answer(
@@ -178,7 +180,7 @@ def build_server(
     @asynccontextmanager
     async def lifespan(_server: MCPServer[ServerState]) -> AsyncIterator[ServerState]:
         state.db = await open_database(state.settings)
-        state.cache = _make_cache(state.settings)
+        state.cache = _make_cache(state.settings, state.db)
         try:
             yield state
         finally:

@@ -3,14 +3,11 @@
 from __future__ import annotations
 
 from collections.abc import Callable
-from typing import cast
 
 import sqlalchemy as sa
 
 from tools.db import Database
-from tools.models import Message
-
-_MESSAGE = cast(sa.Table, Message.__table__)  # type: ignore[attr-defined]
+from tools.models import message_table as _MESSAGE
 
 
 def _stale(version: str) -> sa.ColumnElement[bool]:

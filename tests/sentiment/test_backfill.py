@@ -123,9 +123,11 @@ def test_cli_backfill_is_versioned_and_invalidates_the_owner_cache(
     async def cached_answer(answer: str) -> str:
         # A cached value survives until the owner's data is said to have changed.
         from tools.cache import make_cache
+        from tools.owners import data_versions
         from tools.settings import Settings
 
-        cache = make_cache(Settings(REDIS_URL=redis_url))
+        db = Database.from_url(db_url)
+        cache = make_cache(Settings(REDIS_URL=redis_url), versions=data_versions(db))
         try:
 
             async def compute() -> str:
@@ -134,6 +136,7 @@ def test_cli_backfill_is_versioned_and_invalidates_the_owner_cache(
             return str(await cache.cached(owner, "test:backfill", {}, compute))
         finally:
             await cache.aclose()
+            await db.dispose()
 
     def run() -> dict[str, object]:
         done = subprocess.run(

@@ -1,7 +1,7 @@
 """Messages remember which sentiment model scored them, so a new model rescores only old scores.
 
 Revision ID: 0009
-Revises: 0004
+Revises: 0005
 Create Date: 2026-11-26
 """
 
@@ -11,7 +11,7 @@ import sqlalchemy as sa
 from alembic import op
 
 revision = "0009"
-down_revision = "0004"
+down_revision = "0005"
 branch_labels = None
 depends_on = None
 
