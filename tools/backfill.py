@@ -7,11 +7,11 @@ from collections.abc import Callable
 import sqlalchemy as sa
 
 from tools.db import Database
-from tools.models import message_table as _MESSAGE
+from tools.tables import MESSAGES
 
 
 def _stale(version: str) -> sa.ColumnElement[bool]:
-    m = _MESSAGE.c
+    m = MESSAGES.c
     return sa.or_(
         m.sentiment_label.is_(None),
         m.sentiment_version.is_(None),
@@ -28,16 +28,16 @@ def current_version() -> str:
 
 async def pending_count(db: Database, owner_id: int | None = None) -> int:
     """How many messages have no score from the current model yet."""
-    stmt = sa.select(sa.func.count()).select_from(_MESSAGE).where(_stale(current_version()))
+    stmt = sa.select(sa.func.count()).select_from(MESSAGES).where(_stale(current_version()))
     if owner_id is not None:
-        stmt = stmt.where(_MESSAGE.c.owner_id == owner_id)
+        stmt = stmt.where(MESSAGES.c.owner_id == owner_id)
     async with db.connect() as conn:
         return int(await conn.scalar(stmt) or 0)
 
 
 async def pending_owners(db: Database, owner_id: int | None = None) -> list[int]:
     """The owners with messages the current model has not scored."""
-    m = _MESSAGE.c
+    m = MESSAGES.c
     stmt = sa.select(m.owner_id).where(_stale(current_version())).distinct()
     if owner_id is not None:
         stmt = stmt.where(m.owner_id == owner_id)
@@ -58,7 +58,7 @@ async def backfill_sentiment(
     version = current_version()
     done = 0
     last_id = 0
-    m = _MESSAGE
+    m = MESSAGES
     while True:
         # Keyset pagination by id: each batch is its own short transaction, so a
         # backfill can be interrupted and resumed without redoing work.

@@ -52,6 +52,12 @@ class Settings(BaseSettings):
     litellm_config: Path | None = Field(default=None, alias="WALLIE_LITELLM_CONFIG")
     litellm_url: str | None = Field(default=None, alias="LITELLM_URL")
     litellm_api_key: str | None = Field(default=None, alias="LITELLM_API_KEY")
+    # The MCP server (see docs/mcp.md).
+    output_budget: int = Field(default=40_000, ge=1_000, alias="WALLIE_OUTPUT_BUDGET")
+    public_url: str | None = Field(default=None, alias="WALLIE_PUBLIC_URL")
+    key_cache_ttl: float = Field(default=30.0, ge=0, alias="WALLIE_KEY_CACHE_TTL")
+    max_sessions_per_key: int = Field(default=20, ge=1, alias="WALLIE_MAX_SESSIONS_PER_KEY")
+    session_idle_timeout: float = Field(default=1800.0, gt=0, alias="WALLIE_SESSION_IDLE_TIMEOUT")
 
     @field_validator("log_level", "default_region", "sentiment_mode", mode="before")
     @classmethod
