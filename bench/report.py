@@ -5,6 +5,7 @@ from __future__ import annotations
 import json
 import os
 import platform
+import re
 from datetime import UTC, datetime
 from pathlib import Path
 from string import Template
@@ -18,16 +19,17 @@ def write_markdown(
     report: Report, echo: dict[str, Any], command: str, seconds: float, when: str | None = None
 ) -> None:
     """Write BENCHMARKS.md from a run's figures."""
-    text = render(report, echo, command, seconds, when)
-    (ROOT / "BENCHMARKS.md").write_text(text.rstrip() + "\n" + _kept_sections())
-
-
-def _kept_sections() -> str:
-    """Sections other benchmarks wrote (from the first `<!-- kept:` marker on): kept as is."""
     path = ROOT / "BENCHMARKS.md"
-    text = path.read_text(encoding="utf-8") if path.exists() else ""
-    start = text.find("<!-- kept:")
-    return "\n" + text[start:] if start >= 0 else ""
+    text = render(report, echo, command, seconds, when)
+    # Keep the section `python -m bench.sentiment --write` owns (between its markers).
+    old = path.read_text(encoding="utf-8") if path.exists() else ""
+    start, end = old.find("<!-- sentiment:start -->"), old.find("<!-- sentiment:end -->")
+    if 0 <= start < end:
+        text = text.rstrip() + "\n\n" + old[start : end + len("<!-- sentiment:end -->")] + "\n"
+    # And the sections other benchmarks own (`python -m bench.ai_day --write`).
+    for kept in re.finditer(r"<!-- kept: (\w+) -->.*?<!-- /kept: \1 -->", old, re.S):
+        text = text.rstrip() + "\n\n" + kept.group(0) + "\n"
+    path.write_text(text)
 
 
 def render(
