@@ -1,7 +1,7 @@
 """The run log: agent answers and AI tool calls per owner.
 
 Revision ID: 0006
-Revises: 0005
+Revises: 0009
 Create Date: 2026-11-26
 """
 
@@ -13,7 +13,7 @@ from alembic import op
 from tools.models import UTCDateTime
 
 revision = "0006"
-down_revision = "0005"
+down_revision = "0009"
 branch_labels = None
 depends_on = None
 
