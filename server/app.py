@@ -14,7 +14,7 @@ from mcp.server.mcpserver.exceptions import ResourceNotFoundError, ToolError
 from mcp_types import CallToolResult, TextContent, ToolAnnotations
 from pydantic import BaseModel, Field
 
-from server import _render
+from server import _lists, _render
 from server._schema import compact_schema
 from tools import insights, queries
 from tools.cache import Cache, CacheStats, make_cache
@@ -403,6 +403,8 @@ def build_server(
         if state.cache is None:
             return CacheStats(backend="disabled (WALLIE_CACHE_TTL=0)")
         return await state.cache.stats()
+
+    _lists.register(app, state)  # list_clients, list_conversations, pipeline_summary
 
     # Publish schemas that validate the same results for less client time (server/_schema.py).
     # The SDK reads fn_metadata live; it offers no public setter, hence the private manager.

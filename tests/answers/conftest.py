@@ -1,0 +1,166 @@
+"""Known clients (relative to today) plus a small demo book, on SQLite and PostgreSQL."""
+
+from __future__ import annotations
+
+import asyncio
+from collections.abc import Iterator
+from dataclasses import dataclass
+from datetime import UTC, datetime, timedelta
+
+import pytest
+
+from tests.conftest import _create_pg_database, _drop_pg_database
+from tools.db import Database
+from tools.demo import DemoSpec, generate
+from tools.ingest import ClientIn, ConversationIn, MessageIn, default_scorer, ingest
+from tools.owners import ensure_owner
+from tools.settings import DEMO_OWNER, Settings
+
+OWNER = "laura@example.es"
+OTHER = "otro@example.es"
+NOW = datetime.now(UTC).replace(minute=0, second=0, microsecond=0)
+
+BEGONA = ClientIn(
+    key="b",
+    name="Begoña Muñoz",
+    phone="+34 611 22 33 44",
+    company="Hotel Mar",
+    industry="hostelería",
+)
+JOHN = ClientIn(
+    key="j", name="John Smith", email="john@shop.co.uk", company="Shop Ltd", industry="retail"
+)
+MARIA = ClientIn(key="m", name="María López", company="Clínica Sur", industry="salud")
+PEDRO = ClientIn(key="p", name="Pedro Ruiz", company="Transportes Ebro", industry="logística")
+
+
+def _thread(
+    client: ClientIn,
+    channel: str,
+    outcome: str,
+    score: float,
+    texts: list[tuple[int, str, str]],
+) -> list[MessageIn]:
+    conv = ConversationIn(
+        key=f"{client.key}-{channel}",
+        channel=channel,
+        outcome=outcome,
+        status="active" if outcome == "open" else "closed",
+        success_score=score,
+    )
+    return [
+        MessageIn(
+            client=client,
+            conversation=conv,
+            external_id=f"{client.key}-{i}",
+            direction=direction,
+            sender=client.name if direction == "inbound" else "Laura",
+            sent_at=NOW - timedelta(days=days),
+            text=text,
+        )
+        for i, (days, direction, text) in enumerate(texts)
+    ]
+
+
+def known_messages() -> list[MessageIn]:
+    """Four clients whose list answers the tests know."""
+    return [
+        *_thread(
+            BEGONA,
+            "whatsapp",
+            "open",
+            0.3,
+            [
+                (12, "inbound", "Hola, todo perfecto con el último pedido, gracias!"),
+                (11, "outbound", "¡Genial Begoña!"),
+                (5, "inbound", "Estamos pensando en cambiar de proveedor, no estamos contentos."),
+                (4, "inbound", "Muy mal servicio, el envío llegó con la caja dañada. Fatal."),
+            ],
+        ),
+        *_thread(
+            JOHN,
+            "email",
+            "won",
+            0.9,
+            [
+                (4, "inbound", "Let's go ahead with 20 units, send the invoice please."),
+                (3, "outbound", "Fantastic, invoice on its way."),
+                (2, "inbound", "Paid. Great service, thanks a lot!"),
+            ],
+        ),
+        *_thread(
+            MARIA,
+            "sms",
+            "lost",
+            0.1,
+            [
+                (41, "inbound", "Al final nos vamos con Provexa, su oferta era más barata."),
+                (40, "outbound", "Entendido, gracias por avisar."),
+            ],
+        ),
+        *_thread(
+            PEDRO,
+            "whatsapp",
+            "open",
+            0.6,
+            [
+                (3, "inbound", "¿Me pasas el presupuesto de las etiquetadoras?"),
+                (1, "outbound", "Te lo envío hoy mismo."),
+            ],
+        ),
+    ]
+
+
+def other_messages() -> list[MessageIn]:
+    """Another salesperson's unhappy client: must never show up."""
+    twin = ClientIn(key="b", name="Begoña Muñoz", company="Secreta SL", industry="hostelería")
+    return _thread(
+        twin,
+        "whatsapp",
+        "open",
+        0.2,
+        [
+            (6, "inbound", "Nos vamos con otro proveedor, fatal todo."),
+            (5, "inbound", "Muy mal, no estamos contentos."),
+        ],
+    )
+
+
+@dataclass
+class Book:
+    """Where the data lives and how to serve it as each owner."""
+
+    url: str
+    backend: str
+
+    def settings(self, owner: str = OWNER) -> Settings:
+        """Settings acting as `owner` with the in-process cache."""
+        return Settings(DATABASE_URL=self.url, WALLIE_OWNER=owner, REDIS_URL=None)
+
+
+async def _build(url: str) -> None:
+    db = Database.from_url(url)
+    await db.upgrade()
+    scorer = default_scorer()
+    await ingest(db, await ensure_owner(db, OWNER), known_messages(), scorer=scorer)
+    await ingest(db, await ensure_owner(db, OTHER), other_messages(), scorer=scorer)
+    demo = await ensure_owner(db, DEMO_OWNER)
+    await ingest(db, demo, generate(DemoSpec(clients=40)), scorer=scorer)
+    await db.dispose()
+
+
+@pytest.fixture(scope="session", params=["sqlite", "postgresql"])
+def book(
+    request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFactory
+) -> Iterator[Book]:
+    """The data, built once per backend."""
+    if request.param == "sqlite":
+        url = f"sqlite:///{tmp_path_factory.mktemp('answers') / 'wallie.db'}"
+        asyncio.run(_build(url))
+        yield Book(url, "sqlite")
+        return
+    admin = request.getfixturevalue("postgres_admin_url")
+    url = _create_pg_database(admin)
+    asyncio.run(_build(url))
+    yield Book(url, "postgresql")
+    _drop_pg_database(admin, url)
