@@ -5,6 +5,7 @@ from __future__ import annotations
 import base64
 import binascii
 import json
+from collections.abc import Sequence
 from datetime import UTC, datetime, time, timedelta
 from typing import Any
 
@@ -25,28 +26,12 @@ from tools.schemas import (
     Mood,
     clip,
 )
+from tools.search import query_terms
+from tools.search._fts import fuzzy_clients, rank_messages
 from tools.text import fold, phone_digits, query_digits, words
 
 MAX_QUERY = 200
 CHANNELS = tuple(c.value for c in Channel)
-
-# Words that carry no topic: left out of message-search queries so OR-ranking stays sharp.
-STOPWORDS = frozenset(
-    """
-    a al algo algun alguna algunos ante como con contra cual cuando de del desde donde
-    durante e el ella ellas ellos en entre era es esa ese eso esta este esto estos fue ha
-    han hay la las le les lo los mas me mi mis mucho muy nada ni no nos o os otra otro para
-    pero poco por porque que quien se sea segun ser si sin sobre su sus tambien te tiene
-    tienen todo todos tu tus un una uno unos y ya yo cual cuales cuanto que quienes han
-    hicieron hizo este esta mes semana dia clientes cliente cliente como fue termino cada
-    caso casos
-    the of and or to in on at for with by from is are was were be been it its this that
-    these those as an a i you he she we they my your our their me him her us them do does
-    did what which who whom how why when where there here not no yes can could would should
-    will shall may might must have has had about into than then so if but any all some
-    """.split()
-)
-
 
 # -- cursors and argument checks ---------------------------------------------
 
@@ -192,8 +177,14 @@ async def search_clients(
         rows = (await conn.execute(stmt, params)).all()
         more = len(rows) > limit
         rows = rows[:limit]
+        if not more and offset == 0 and terms and not digits:
+            # Few or no literal matches: add names spelt alike ("Muños" for "Muñoz").
+            found = {r.id for r in rows}
+            rows += [
+                r for r in await fuzzy_clients(conn, db.dialect, owner_id, q) if r.id not in found
+            ][: limit - len(rows)]
         channels = await _channels(conn, [r.id for r in rows])
-    tiers = {0: "exact", 1: "name_prefix", 2: "name_words", 3: "text"}
+    tiers = {0: "exact", 1: "name_prefix", 2: "name_words", 3: "text", 4: "fuzzy"}
     hits = [
         ClientHit(
             id=r.id,
@@ -440,27 +431,12 @@ def _before(before: str) -> tuple[datetime, int]:
 # -- message search ------------------------------------------------------------
 
 
-def _search_terms(query: str) -> list[str]:
-    terms = [w for w in words(query) if w not in STOPWORDS]
-    seen: dict[str, None] = {}
-    for t in terms:
-        seen.setdefault(t, None)
-    return list(seen)[:12]
-
-
-def _prefix(term: str) -> str:
-    """A light stem for prefix matching: "precios" and "precio" both become "preci"."""
-    if term.isdigit() or len(term) <= 4:
-        return term
-    return term[:-1] if len(term) <= 6 else term[:-2]
-
-
-def snippet(text: str, terms: list[str], width: int = 180) -> str:
-    """A window of `text` around the first match of any term, with "…" where cut."""
+def snippet(text: str, needles: Sequence[str], width: int = 180) -> str:
+    """A window of `text` around the first of `needles` (folded words or stems), "…" where cut."""
     folded = fold(text)
     if len(folded) != len(text):  # casefold changed lengths (e.g. "ß"): positions drift
         folded = "".join(fold(ch)[:1] or ch for ch in text)
-    positions = [p for p in (folded.find(_prefix(t)) for t in terms) if p >= 0]
+    positions = [p for p in (folded.find(n) for n in needles) if p >= 0]
     start = max(0, min(positions) - width // 3) if positions else 0
     end = min(len(text), start + width)
     start = max(0, end - width)
@@ -493,12 +469,13 @@ async def search_messages(
     if start and end and start >= end:
         raise InvalidArgument(f"since ({since}) must be before until ({until})")
     offset = int(decode_cursor(cursor, "messages")["o"]) if cursor else 0
-    terms = _search_terms(query)
+    terms = query_terms(query)
     if not terms:
         raise InvalidArgument(
-            f"query {query!r} has only common words; add the topic words to search for"
+            f"query {query[:60]!r} has only common words or single letters; "
+            "add the topic words to search for"
         )
-    params: dict[str, Any] = {"owner": owner_id, "limit": limit + 1, "offset": offset}
+    params: dict[str, Any] = {"owner": owner_id}
     filters = ["m.owner_id = :owner"]
     if client_id is not None:
         filters.append("m.client_id = :client_id")
@@ -512,49 +489,21 @@ async def search_messages(
     if end is not None:
         filters.append("m.sent_at < :until")
         params["until"] = end
-    where = " AND ".join(filters)
-    if db.dialect == "sqlite":
-        params["q"] = " OR ".join(
-            f'"{_prefix(t)}"*' if _prefix(t) != t or len(t) >= 3 else f'"{t}"' for t in terms
-        )
-        sql = f"""
-            SELECT m.id, m.client_id, c.name AS client_name, m.conversation_id, m.channel,
-                m.direction, m.sent_at, m.text, -bm25(message_fts) AS score
-            FROM message_fts
-            JOIN message m ON m.id = message_fts.rowid
-            JOIN client c ON c.id = m.client_id
-            WHERE message_fts MATCH :q AND {where}
-            ORDER BY bm25(message_fts), m.sent_at DESC, m.id DESC
-            LIMIT :limit OFFSET :offset
-        """
-    else:
-        params["q"] = " | ".join(f"{_prefix(t)}:*" for t in terms)
-        sql = f"""
-            SELECT m.id, m.client_id, c.name AS client_name, m.conversation_id, m.channel,
-                m.direction, m.sent_at, m.text,
-                ts_rank_cd(m.search_tsv, q, 1) AS score
-            FROM message m
-            JOIN client c ON c.id = m.client_id,
-                to_tsquery('simple'::regconfig, :q) AS q
-            WHERE m.search_tsv @@ q AND {where}
-            ORDER BY score DESC, m.sent_at DESC, m.id DESC
-            LIMIT :limit OFFSET :offset
-        """
-    stmt = (
-        sa.text(sql)
-        .bindparams(
-            *[
-                sa.bindparam(name, type_=UTCDateTime())
-                for name in ("since", "until")
-                if name in params
-            ]
-        )
-        .columns(sent_at=UTCDateTime())
-    )
     async with db.connect() as conn:
         if client_id is not None:
             await _client_row(conn, owner_id, client_id)
-        rows = (await conn.execute(stmt, params)).all()
+        ranked, needles = await rank_messages(
+            conn,
+            db.dialect,
+            terms,
+            " AND ".join(filters),
+            params,
+            offset=offset,
+            count=limit + 1,
+            exact=client_id is not None,
+        )
+        rows = await _messages_by_id(conn, [i for i, _ in ranked])
+    scores = dict(ranked)
     more = len(rows) > limit
     hits = [
         MessageHit(
@@ -565,10 +514,33 @@ async def search_messages(
             channel=r.channel,
             direction=r.direction,
             sent_at=r.sent_at,
-            snippet=snippet(r.text, terms),
-            score=round(float(r.score), 4),
+            snippet=snippet(r.text, needles),
+            score=round(scores[r.id], 4),
         )
         for r in rows[:limit]
     ]
     next_cursor = encode_cursor({"k": "messages", "o": offset + limit}) if more else None
     return MessageSearchResult(query=query, hits=hits, next_cursor=next_cursor)
+
+
+async def _messages_by_id(conn: Any, ids: list[int]) -> list[Any]:
+    """Message rows with their client's name, in the order of `ids`."""
+    if not ids:
+        return []
+    m = Message.__table__
+    rows = await conn.execute(
+        sa.select(
+            m.c.id,
+            m.c.client_id,
+            Client.name.label("client_name"),
+            m.c.conversation_id,
+            m.c.channel,
+            m.c.direction,
+            m.c.sent_at,
+            m.c.text,
+        )
+        .join(Client, Client.id == m.c.client_id)
+        .where(m.c.id.in_(ids))
+    )
+    by_id = {r.id: r for r in rows}
+    return [by_id[i] for i in ids if i in by_id]

@@ -83,6 +83,7 @@ def known_messages() -> list[MessageIn]:
             "won",
             0.9,
             [
+                (6, "inbound", "Our last delivery arrived late and damaged, the box was broken."),
                 (4, "inbound", "Let's go ahead with 20 units, send the invoice please."),
                 (3, "outbound", "Fantastic, invoice on its way."),
                 (2, "inbound", "Paid. Great service, thanks a lot!"),
@@ -104,7 +105,11 @@ def known_messages() -> list[MessageIn]:
             "open",
             0.6,
             [
-                (3, "inbound", "¿Me pasas el presupuesto de las etiquetadoras?"),
+                (
+                    3,
+                    "inbound",
+                    "¿Me pasas el presupuesto y la factura proforma de las etiquetadoras?",
+                ),
                 (1, "outbound", "Te lo envío hoy mismo."),
             ],
         ),

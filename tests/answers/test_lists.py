@@ -146,7 +146,7 @@ async def test_conversation_list_and_periods(client: Client) -> None:
     row = week["conversations"][0]
     history = await call(client, "get_conversation_history", conversation_id=row["conversation_id"])
     assert row["last_message_id"] == history["messages"][-1]["id"]
-    assert row["message_count"] == len(history["messages"]) == 3
+    assert row["message_count"] == len(history["messages"]) == 4
     closed = await call(client, "list_conversations", status="closed", sort="success_score")
     assert [c["outcome"] for c in closed["conversations"]] == ["won", "lost"]
     best_open = await call(client, "list_conversations", status="open", sort="success_score")

@@ -1,0 +1,264 @@
+"""Full-text ranking of messages for query terms, per database, with bounded work."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from difflib import SequenceMatcher
+from typing import Any
+
+import sqlalchemy as sa
+from sqlalchemy.ext.asyncio import AsyncConnection
+
+from tools.models import UTCDateTime
+from tools.search._terms import Term, similarity
+
+MAX_TOKENS = 64  # index words one term may match on SQLite: bounds the MATCH expression
+CANDIDATES = 1000  # matches ranked at most per search (the newest ones), see rank_messages
+
+
+@dataclass(frozen=True)
+class Match:
+    """What to hand the full-text index, and the words to place a snippet around."""
+
+    groups: tuple[str, ...]  # one FTS5 OR-group per term that matched an indexed word
+    needles: tuple[str, ...]
+
+    @property
+    def expression(self) -> str:
+        """Any term matches."""
+        return " OR ".join(self.groups)
+
+
+async def sqlite_match(conn: AsyncConnection, terms: list[Term]) -> Match:
+    """Per term, the indexed words that share a Snowball stem with it or with a synonym."""
+    prefixes = sorted({p for t in terms for p in t.prefixes})
+    if not prefixes:
+        return Match((), ())
+    ranges = " OR ".join(f"(term >= :lo{i} AND term < :hi{i})" for i in range(len(prefixes)))
+    params: dict[str, str] = {}
+    for i, p in enumerate(prefixes):
+        params[f"lo{i}"], params[f"hi{i}"] = p, p + "\U0010ffff"
+    # fts5vocab lists the distinct indexed words; range constraints keep this an index seek.
+    rows = await conn.execute(sa.text(f"SELECT term FROM message_vocab WHERE {ranges}"), params)
+    candidates = [r[0] for r in rows]
+    groups: list[str] = []
+    needles: list[str] = []
+    for term in terms:
+        tokens = sorted(w for w in candidates if term.matches(w))[:MAX_TOKENS]
+        if tokens:
+            groups.append("(" + " OR ".join(f'"{w}"' for w in tokens) + ")")
+            needles += tokens
+    return Match(tuple(groups), tuple(needles))
+
+
+def _text(sql: str, params: dict[str, Any], *extra: sa.BindParameter[Any]) -> sa.TextClause:
+    """`sql` with the time filters bound as UTC timestamps (SQLite stores naive UTC text)."""
+    typed = [sa.bindparam(k, type_=UTCDateTime()) for k in ("since", "until") if k in params]
+    return sa.text(sql).bindparams(*typed, *extra)
+
+
+def _pg_query(words: list[str], name: str, params: dict[str, Any]) -> str:
+    params[name] = " | ".join(words)
+    return (
+        f"(to_tsquery('spanish'::regconfig, :{name}) || to_tsquery('english'::regconfig, :{name}))"
+    )
+
+
+async def rank_messages(
+    conn: AsyncConnection,
+    dialect: str,
+    terms: list[Term],
+    where: str,
+    params: dict[str, Any],
+    *,
+    offset: int,
+    count: int,
+    exact: bool = False,
+) -> tuple[list[tuple[int, float]], tuple[str, ...]]:
+    """Ids and scores of the best `count` matches after `offset`, and snippet needles.
+
+    `where` filters `message m`. Work is bounded: when more than CANDIDATES messages
+    match, only messages with every term (up to CANDIDATES) and the newest CANDIDATES
+    matches are ranked; `exact` (a selective filter such as one client) ranks them all.
+    """
+    if dialect == "sqlite":
+        return await _rank_sqlite(conn, terms, where, params, offset, count, exact)
+    return await _rank_postgres(conn, terms, where, params, offset, count), tuple(
+        sorted({p for t in terms for p in t.prefixes})
+    )
+
+
+async def _rank_sqlite(
+    conn: AsyncConnection,
+    terms: list[Term],
+    where: str,
+    params: dict[str, Any],
+    offset: int,
+    count: int,
+    exact: bool,
+) -> tuple[list[tuple[int, float]], tuple[str, ...]]:
+    match = await sqlite_match(conn, terms)
+    if not match.groups:
+        return [], ()
+    q = match.expression
+    total = await conn.scalar(
+        sa.text("SELECT count(*) FROM message_fts WHERE message_fts MATCH :q"), {"q": q}
+    )
+    if not exact and (total or 0) > CANDIDATES:
+        hits = await _rank_windows(conn, match, where, params, offset + count)
+        if len(hits) >= offset + count:
+            return hits[offset:], match.needles
+        # The filters left too few of the newest matches: rank them all after all.
+    rows = await conn.execute(
+        _text(
+            f"""SELECT m.id, -bm25(message_fts) AS score
+            FROM message_fts JOIN message m ON m.id = message_fts.rowid
+            WHERE message_fts MATCH :q AND {where}
+            ORDER BY bm25(message_fts), m.sent_at DESC, m.id DESC
+            LIMIT :n OFFSET :o""",
+            params,
+        ),
+        {**params, "q": q, "n": count, "o": offset},
+    )
+    return [(r.id, float(r.score)) for r in rows], match.needles
+
+
+async def _rank_windows(
+    conn: AsyncConnection, match: Match, where: str, params: dict[str, Any], need: int
+) -> list[tuple[int, float]]:
+    """Up to `need` hits from bounded windows: all-terms matches first, then any-term."""
+    ranked: list[tuple[int, float]] = []
+    if len(match.groups) > 1:
+        ranked += await _window(conn, " AND ".join(match.groups))
+    seen = {i for i, _ in ranked}
+    ranked += [hit for hit in await _window(conn, match.expression) if hit[0] not in seen]
+    kept: list[tuple[int, float]] = []
+    for start in range(0, len(ranked), 200):
+        chunk = ranked[start : start + 200]
+        ids = [i for i, _ in chunk]
+        allowed = {
+            r[0]
+            for r in await conn.execute(
+                _text(
+                    f"SELECT m.id FROM message m WHERE m.id IN :ids AND {where}",
+                    params,
+                    sa.bindparam("ids", expanding=True),
+                ),
+                {**params, "ids": ids},
+            )
+        }
+        kept += [hit for hit in chunk if hit[0] in allowed]
+        if len(kept) >= need:
+            break
+    return kept[:need]
+
+
+async def _window(conn: AsyncConnection, q: str) -> list[tuple[int, float]]:
+    """The newest CANDIDATES matches of `q`, best first (BM25 computed for those only)."""
+    floor = await conn.scalar(
+        sa.text(
+            "SELECT rowid FROM message_fts WHERE message_fts MATCH :q "
+            "ORDER BY rowid DESC LIMIT 1 OFFSET :cap"
+        ),
+        {"q": q, "cap": CANDIDATES - 1},
+    )
+    rows = await conn.execute(
+        sa.text(
+            "SELECT rowid, -bm25(message_fts) AS score FROM message_fts "
+            "WHERE message_fts MATCH :q AND rowid >= :floor ORDER BY rank, rowid DESC"
+        ),
+        {"q": q, "floor": floor or 0},
+    )
+    return [(r[0], float(r[1])) for r in rows]
+
+
+async def _rank_postgres(
+    conn: AsyncConnection,
+    terms: list[Term],
+    where: str,
+    params: dict[str, Any],
+    offset: int,
+    count: int,
+) -> list[tuple[int, float]]:
+    params = dict(params)
+    any_term = _pg_query(sorted({w for t in terms for w in t.alternatives}), "q_any", params)
+    every_term = " && ".join(
+        _pg_query(list(t.alternatives), f"q_{i}", params) for i, t in enumerate(terms)
+    )
+    # Candidates: the newest matches of every term and of any term (index-bounded), then
+    # ranked; a search never ranks more than 2 x CANDIDATES rows.
+    sql = f"""
+        WITH q AS (SELECT {any_term} AS any_q, {every_term} AS all_q),
+        cand AS (
+            (SELECT m.id, m.sent_at, m.search_stem FROM message m, q
+             WHERE m.search_stem @@ q.all_q AND {where} ORDER BY m.id DESC LIMIT :cap)
+            UNION
+            (SELECT m.id, m.sent_at, m.search_stem FROM message m, q
+             WHERE m.search_stem @@ q.any_q AND {where} ORDER BY m.id DESC LIMIT :cap)
+        )
+        SELECT cand.id, ts_rank_cd(cand.search_stem, q.any_q, 1) AS score
+        FROM cand, q
+        ORDER BY score DESC, cand.sent_at DESC, cand.id DESC
+        LIMIT :n OFFSET :o
+    """
+    found = [
+        (r.id, float(r.score))
+        for r in await conn.execute(
+            _text(sql, params), {**params, "cap": CANDIDATES, "n": count, "o": offset}
+        )
+    ]
+    if len(found) < count:
+        # A short page: the windows may have cut matches off, so rank every one (LIMIT NULL).
+        rows = await conn.execute(
+            _text(sql, params), {**params, "cap": None, "n": count, "o": offset}
+        )
+        found = [(r.id, float(r.score)) for r in rows]
+    return found
+
+
+FUZZY_CANDIDATES = 200  # names scored per fuzzy lookup
+
+
+async def fuzzy_clients(
+    conn: AsyncConnection, dialect: str, owner_id: int, query: str
+) -> list[Any]:
+    """Clients whose name is spelt like the folded `query`, best first (tier 4 rows)."""
+    grams = sorted({w[i : i + 3] for w in query.split() for i in range(len(w) - 2)})
+    if not grams:
+        return []
+    columns = (
+        "c.id, c.name, c.company, c.email, c.phone, c.last_contact_at, c.search_name, 4 AS tier"
+    )
+    if dialect == "sqlite":
+        sql = f"""SELECT {columns} FROM client_name_trgm t JOIN client c ON c.id = t.rowid
+            WHERE client_name_trgm MATCH :m AND c.owner_id = :owner
+            ORDER BY t.rank LIMIT :cap"""
+        params: dict[str, Any] = {"m": " OR ".join(f'"{g}"' for g in grams)}
+    else:
+        # The pg_trgm index serves `<%`; the threshold is loosened for this statement only.
+        await conn.execute(sa.text("SET LOCAL pg_trgm.word_similarity_threshold = 0.4"))
+        sql = f"""SELECT {columns} FROM client c
+            WHERE c.owner_id = :owner AND :q <% c.search_name
+            ORDER BY word_similarity(:q, c.search_name) DESC LIMIT :cap"""
+        params = {"q": query}
+    rows = await conn.execute(
+        sa.text(sql).columns(last_contact_at=UTCDateTime()),
+        {**params, "owner": owner_id, "cap": FUZZY_CANDIDATES},
+    )
+    scored = [(name_score(query, r.search_name), r) for r in rows]
+    return [r for score, r in sorted(scored, key=lambda x: -x[0]) if score > 0]
+
+
+def name_score(query: str, name: str) -> float:
+    """How alike a query and a name are, 0..1 (0 when some query word has no look-alike)."""
+    names = name.split()
+    best = [max((_word_score(w, n) for n in names), default=0.0) for w in query.split()]
+    if not best or min(best) < 0.6:
+        return 0.0
+    mean = sum(best) / len(best)
+    return mean if mean >= 0.7 else 0.0
+
+
+def _word_score(a: str, b: str) -> float:
+    # Trigrams catch swapped endings; edit ratio catches short words ("jems" ~ "james").
+    return max(similarity(a, b), SequenceMatcher(None, a, b).ratio())
