@@ -16,7 +16,7 @@ from pydantic import BaseModel, Field
 
 from server import _lists, _render
 from server._schema import compact_schema
-from tools import insights, queries
+from tools import insights, queries, search
 from tools.cache import Cache, CacheStats, make_cache
 from tools.context import open_database
 from tools.db import Database
@@ -316,7 +316,9 @@ def build_server(
             state,
             "search_messages",
             args,
-            lambda owner: queries.search_messages(state.database, owner, **args),
+            lambda owner: queries.search_messages(
+                state.database, owner, **args, embedder=search.from_settings(state.settings)
+            ),
             _render.search_result,
             rate_limited=True,
         )

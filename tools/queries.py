@@ -26,7 +26,9 @@ from tools.schemas import (
     Mood,
     clip,
 )
+from tools.search import _embeddings as embeddings
 from tools.search import query_terms
+from tools.search._embeddings import Embedder
 from tools.search._fts import fuzzy_clients, rank_messages
 from tools.text import fold, phone_digits, query_digits, words
 
@@ -455,8 +457,14 @@ async def search_messages(
     until: str | None = None,
     limit: int = 20,
     cursor: str | None = None,
+    embedder: Embedder | None = None,
+    semantic: bool = True,
 ) -> MessageSearchResult:
-    """Messages ranked by relevance to `query` (BM25 or equivalent), with snippets."""
+    """Messages ranked by relevance to `query` (BM25 or equivalent), with snippets.
+
+    With an `embedder`, full-text and semantic rankings are fused (reciprocal rank fusion)
+    over the best FUSED_DEPTH of each; `semantic=False` keeps full-text only.
+    """
     query = (query or "").strip()
     if not query:
         raise InvalidArgument("query must not be empty: give the words to look for")
@@ -492,16 +500,28 @@ async def search_messages(
     async with db.connect() as conn:
         if client_id is not None:
             await _client_row(conn, owner_id, client_id)
-        ranked, needles = await rank_messages(
-            conn,
-            db.dialect,
-            terms,
-            " AND ".join(filters),
-            params,
-            offset=offset,
-            count=limit + 1,
-            exact=client_id is not None,
-        )
+        where = " AND ".join(filters)
+        retrieval = "full-text"
+        if embedder is not None and semantic:
+            ranked, needles, retrieval = await _fused(
+                db, conn, owner_id, query, terms, where, params, embedder
+            )
+            ranked = ranked[offset : offset + limit + 1]
+        else:
+            ranked, needles = await rank_messages(
+                conn,
+                db.dialect,
+                terms,
+                where,
+                params,
+                offset=offset,
+                count=limit + 1,
+                exact=client_id is not None,
+            )
+            if embedder is None:
+                retrieval = (
+                    "full-text only: no embedding model is configured (WALLIE_EMBEDDING_MODEL)"
+                )
         rows = await _messages_by_id(conn, [i for i, _ in ranked])
     scores = dict(ranked)
     more = len(rows) > limit
@@ -520,7 +540,7 @@ async def search_messages(
         for r in rows[:limit]
     ]
     next_cursor = encode_cursor({"k": "messages", "o": offset + limit}) if more else None
-    return MessageSearchResult(query=query, hits=hits, next_cursor=next_cursor)
+    return MessageSearchResult(query=query, hits=hits, next_cursor=next_cursor, retrieval=retrieval)
 
 
 async def _messages_by_id(conn: Any, ids: list[int]) -> list[Any]:
@@ -544,3 +564,33 @@ async def _messages_by_id(conn: Any, ids: list[int]) -> list[Any]:
     )
     by_id = {r.id: r for r in rows}
     return [by_id[i] for i in ids if i in by_id]
+
+
+FUSED_DEPTH = 50  # hits taken from each ranking before fusing
+
+
+async def _fused(
+    db: Database,
+    conn: Any,
+    owner_id: int,
+    query: str,
+    terms: Any,
+    where: str,
+    params: dict[str, Any],
+    embedder: Embedder,
+) -> tuple[list[tuple[int, float]], tuple[str, ...], str]:
+    """Full-text and semantic rankings fused; and a line saying what ran."""
+    text_hits, needles = await rank_messages(
+        conn, db.dialect, terms, where, params, offset=0, count=FUSED_DEPTH
+    )
+    # Catch up on messages stored since the last search (bounded, newest first).
+    await embeddings.embed_pending(db, owner_id, embedder, limit=embeddings.EMBED_PER_SEARCH)
+    vector = (await embedder.embed([query]))[0]
+    near, index = await embeddings.semantic_rank(
+        conn, db.dialect, embedder.model, vector, where, params, FUSED_DEPTH
+    )
+    left = await embeddings.pending(db, owner_id, embedder.model)
+    note = f"fused: full-text + semantic ({embedder.model}, {index})"
+    if left:
+        note += f"; {left} newer messages not embedded yet"
+    return embeddings.fuse(text_hits, near), needles, note

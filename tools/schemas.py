@@ -132,6 +132,10 @@ class MessageSearchResult(BaseModel):
     query: str
     hits: list[MessageHit]
     next_cursor: str | None = None
+    retrieval: str = Field(
+        default="full-text",
+        description="how hits were found: full-text, or fused with semantic search",
+    )
 
 
 class SentimentOut(BaseModel):

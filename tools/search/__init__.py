@@ -1,5 +1,12 @@
-"""Search understanding: query terms (stop words, stems, bilingual vocabulary), fuzzy names."""
+"""Search understanding: terms (stop words, stems, two languages), fuzzy names, embeddings."""
 
+from tools.search._embeddings import (
+    Embedder,
+    embed_pending,
+    from_settings,
+    litellm_embedder,
+    pending,
+)
 from tools.search._terms import (
     MAX_TERMS,
     Term,
@@ -13,9 +20,14 @@ from tools.search._terms import (
 
 __all__ = [
     "MAX_TERMS",
+    "Embedder",
     "Term",
+    "embed_pending",
     "expand",
+    "from_settings",
+    "litellm_embedder",
     "name_trigrams",
+    "pending",
     "query_terms",
     "similarity",
     "stems",
