@@ -31,16 +31,20 @@ class Match:
 
 async def sqlite_match(conn: AsyncConnection, terms: list[Term]) -> Match:
     """Per term, the indexed words that share a Snowball stem with it or with a synonym."""
-    prefixes = sorted({p for t in terms for p in t.prefixes})
+    prefixes: list[str] = []
+    for p in sorted({p for t in terms for p in t.prefixes}):
+        if not prefixes or not p.startswith(prefixes[-1]):  # "car" already covers "caro"
+            prefixes.append(p)
     if not prefixes:
         return Match((), ())
-    ranges = " OR ".join(f"(term >= :lo{i} AND term < :hi{i})" for i in range(len(prefixes)))
-    params: dict[str, str] = {}
-    for i, p in enumerate(prefixes):
-        params[f"lo{i}"], params[f"hi{i}"] = p, p + "\U0010ffff"
-    # fts5vocab lists the distinct indexed words; range constraints keep this an index seek.
-    rows = await conn.execute(sa.text(f"SELECT term FROM message_vocab WHERE {ranges}"), params)
-    candidates = [r[0] for r in rows]
+    candidates: list[str] = []
+    for p in prefixes:
+        # One range per statement: fts5vocab seeks it; OR-ed ranges would scan every word.
+        rows = await conn.execute(
+            sa.text("SELECT term FROM message_vocab WHERE term >= :lo AND term < :hi"),
+            {"lo": p, "hi": p + "\U0010ffff"},
+        )
+        candidates += [r[0] for r in rows]
     groups: list[str] = []
     needles: list[str] = []
     for term in terms:
@@ -101,20 +105,17 @@ async def _rank_sqlite(
     if not match.groups:
         return [], ()
     q = match.expression
-    total = await conn.scalar(
-        sa.text("SELECT count(*) FROM message_fts WHERE message_fts MATCH :q"), {"q": q}
-    )
-    if not exact and (total or 0) > CANDIDATES:
-        hits = await _rank_windows(conn, match, where, params, offset + count)
-        if len(hits) >= offset + count:
+    if not exact:
+        hits, complete = await _rank_windows(conn, match, where, params, offset + count)
+        if complete or len(hits) >= offset + count:
             return hits[offset:], match.needles
-        # The filters left too few of the newest matches: rank them all after all.
+        # The filters left too few of the newest matches: rank every match after all.
     rows = await conn.execute(
         _text(
             f"""SELECT m.id, -bm25(message_fts) AS score
             FROM message_fts JOIN message m ON m.id = message_fts.rowid
             WHERE message_fts MATCH :q AND {where}
-            ORDER BY bm25(message_fts), m.sent_at DESC, m.id DESC
+            ORDER BY bm25(message_fts), m.id DESC
             LIMIT :n OFFSET :o""",
             params,
         ),
@@ -125,13 +126,21 @@ async def _rank_sqlite(
 
 async def _rank_windows(
     conn: AsyncConnection, match: Match, where: str, params: dict[str, Any], need: int
-) -> list[tuple[int, float]]:
-    """Up to `need` hits from bounded windows: all-terms matches first, then any-term."""
+) -> tuple[list[tuple[int, float]], bool]:
+    """Up to `need` filtered hits from bounded windows (all-terms matches first, then
+    any-term), and whether the windows held every match (then the ranking is exact)."""
     ranked: list[tuple[int, float]] = []
+    complete = True
     if len(match.groups) > 1:
-        ranked += await _window(conn, " AND ".join(match.groups))
+        ranked, whole = await _window(conn, " AND ".join(match.groups))
+        complete = complete and whole
     seen = {i for i, _ in ranked}
-    ranked += [hit for hit in await _window(conn, match.expression) if hit[0] not in seen]
+    rest, whole = await _window(conn, match.expression)
+    complete = complete and whole
+    if complete:  # every match was ranked: one BM25 order, no tiers
+        ranked = rest
+    else:
+        ranked += [hit for hit in rest if hit[0] not in seen]
     kept: list[tuple[int, float]] = []
     for start in range(0, len(ranked), 200):
         chunk = ranked[start : start + 200]
@@ -150,26 +159,27 @@ async def _rank_windows(
         kept += [hit for hit in chunk if hit[0] in allowed]
         if len(kept) >= need:
             break
-    return kept[:need]
+    return kept[:need], complete
 
 
-async def _window(conn: AsyncConnection, q: str) -> list[tuple[int, float]]:
-    """The newest CANDIDATES matches of `q`, best first (BM25 computed for those only)."""
+async def _window(conn: AsyncConnection, q: str) -> tuple[list[tuple[int, float]], bool]:
+    """The newest CANDIDATES matches of `q`, best first (BM25 computed for those only), and
+    whether that was every match."""
     floor = await conn.scalar(
         sa.text(
             "SELECT rowid FROM message_fts WHERE message_fts MATCH :q "
             "ORDER BY rowid DESC LIMIT 1 OFFSET :cap"
         ),
-        {"q": q, "cap": CANDIDATES - 1},
+        {"q": q, "cap": CANDIDATES},
     )
     rows = await conn.execute(
         sa.text(
             "SELECT rowid, -bm25(message_fts) AS score FROM message_fts "
-            "WHERE message_fts MATCH :q AND rowid >= :floor ORDER BY rank, rowid DESC"
+            "WHERE message_fts MATCH :q AND rowid > :floor ORDER BY rank, rowid DESC"
         ),
-        {"q": q, "floor": floor or 0},
+        {"q": q, "floor": floor if floor is not None else -1},
     )
-    return [(r[0], float(r[1])) for r in rows]
+    return [(r[0], float(r[1])) for r in rows], floor is None
 
 
 async def _rank_postgres(
