@@ -2,14 +2,13 @@
 
 from __future__ import annotations
 
-import asyncio
 from collections.abc import Iterator
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 
 import pytest
 
-from tests.conftest import _create_pg_database, _drop_pg_database
+from tests.conftest import built_database
 from tools.db import Database
 from tools.demo import DemoSpec, generate
 from tools.ingest import ClientIn, ConversationIn, MessageIn, default_scorer, ingest
@@ -159,13 +158,5 @@ def book(
     request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFactory
 ) -> Iterator[Book]:
     """The data, built once per backend."""
-    if request.param == "sqlite":
-        url = f"sqlite:///{tmp_path_factory.mktemp('answers') / 'wallie.db'}"
-        asyncio.run(_build(url))
-        yield Book(url, "sqlite")
-        return
-    admin = request.getfixturevalue("postgres_admin_url")
-    url = _create_pg_database(admin)
-    asyncio.run(_build(url))
-    yield Book(url, "postgresql")
-    _drop_pg_database(admin, url)
+    for url in built_database(request, tmp_path_factory, _build):
+        yield Book(url, request.param)

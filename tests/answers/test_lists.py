@@ -5,12 +5,12 @@ from __future__ import annotations
 from collections.abc import AsyncIterator
 from typing import Any
 
-import jsonschema
 import pytest
 from mcp import Client
 
 from server.app import build_server
 from tests.answers.conftest import OWNER, Book
+from tests.server.test_tools import call, error
 from tools.settings import DEMO_OWNER
 
 pytestmark = pytest.mark.anyio
@@ -24,25 +24,9 @@ async def client(book: Book) -> AsyncIterator[Client]:
         yield session
 
 
-async def call(client: Client, tool: str, **args: Any) -> dict[str, Any]:
-    """Structured content of a successful call, validated against the output schema."""
-    result = await client.call_tool(tool, args)
-    assert not result.is_error, result.content[0].text
-    schemas = {t.name: t.output_schema for t in (await client.list_tools()).tools}
-    jsonschema.validate(result.structured_content, schemas[tool])
-    return result.structured_content
-
-
 async def text(client: Client, tool: str, **args: Any) -> str:
     """The readable text of a call."""
     result = await client.call_tool(tool, args)
-    return result.content[0].text
-
-
-async def error(client: Client, tool: str, **args: Any) -> str:
-    """The text of a tool error."""
-    result = await client.call_tool(tool, args)
-    assert result.is_error, f"{tool}({args}) should fail"
     return result.content[0].text
 
 

@@ -10,7 +10,7 @@ from mcp import Client
 
 from server.app import build_server
 from tests.answers.conftest import Book
-from tests.answers.test_lists import call, error
+from tests.server.test_tools import call, error
 from tools.search import _fts, query_terms
 from tools.settings import DEMO_OWNER
 

@@ -17,7 +17,7 @@ from mcp import Client
 
 from server.app import build_server
 from tests.answers.conftest import OWNER, Book
-from tests.answers.test_lists import call
+from tests.server.test_tools import call
 from tools.db import Database
 from tools.errors import ConfigError
 from tools.owners import owner_id
