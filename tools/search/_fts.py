@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass
 from difflib import SequenceMatcher
 from typing import Any
@@ -59,13 +60,6 @@ def _text(sql: str, params: dict[str, Any], *extra: sa.BindParameter[Any]) -> sa
     """`sql` with the time filters bound as UTC timestamps (SQLite stores naive UTC text)."""
     typed = [sa.bindparam(k, type_=UTCDateTime()) for k in ("since", "until") if k in params]
     return sa.text(sql).bindparams(*typed, *extra)
-
-
-def _pg_query(words: list[str], name: str, params: dict[str, Any]) -> str:
-    params[name] = " | ".join(words)
-    return (
-        f"(to_tsquery('spanish'::regconfig, :{name}) || to_tsquery('english'::regconfig, :{name}))"
-    )
 
 
 async def rank_messages(
@@ -182,6 +176,19 @@ async def _window(conn: AsyncConnection, q: str) -> tuple[list[tuple[int, float]
     return [(r[0], float(r[1])) for r in rows], floor is None
 
 
+async def _lexemes(conn: AsyncConnection, words: Sequence[str]) -> str | None:
+    """PostgreSQL's own Spanish and English stems of `words`, deduplicated, OR-ed for a
+    'simple' tsquery (a query with repeated operands ranks much more slowly)."""
+    found = await conn.scalar(
+        sa.text(
+            "SELECT string_agg(quote_literal(lexeme), ' | ') FROM unnest("
+            "to_tsvector('spanish'::regconfig, :w) || to_tsvector('english'::regconfig, :w))"
+        ),
+        {"w": " ".join(words)},
+    )
+    return str(found) if found else None
+
+
 async def _rank_postgres(
     conn: AsyncConnection,
     terms: list[Term],
@@ -191,38 +198,40 @@ async def _rank_postgres(
     count: int,
 ) -> list[tuple[int, float]]:
     params = dict(params)
-    any_term = _pg_query(sorted({w for t in terms for w in t.alternatives}), "q_any", params)
-    every_term = " && ".join(
-        _pg_query(list(t.alternatives), f"q_{i}", params) for i, t in enumerate(terms)
-    )
-    # Candidates: the newest matches of every term and of any term (index-bounded), then
-    # ranked; a search never ranks more than 2 x CANDIDATES rows.
+    # A generic plan (reused after 5 runs of a prepared statement) cannot see how common
+    # the words are and scans every match; plan each search for its own words.
+    await conn.execute(sa.text("SET LOCAL plan_cache_mode = force_custom_plan"))
+    groups = [g for g in [await _lexemes(conn, t.alternatives) for t in terms] if g]
+    if not groups:
+        return []
+    params["q_any"] = " | ".join(groups)
+    any_term = "to_tsquery('simple'::regconfig, :q_any)"
+    # Candidates: ids only, newest first, bounded; ranked afterwards.
+    pick = f"""SELECT m.id FROM message m WHERE m.search_stem @@ {{q}} AND {where}
+        ORDER BY m.id DESC LIMIT :cap"""
+    candidates = f"({pick.format(q=any_term)})"
+    if len(groups) > 1:
+        params["q_all"] = " & ".join(f"({g})" for g in groups)
+        every_term = "to_tsquery('simple'::regconfig, :q_all)"
+        candidates = f"({pick.format(q=every_term)}) UNION {candidates}"
     sql = f"""
-        WITH q AS (SELECT {any_term} AS any_q, {every_term} AS all_q),
-        cand AS (
-            (SELECT m.id, m.sent_at, m.search_stem FROM message m, q
-             WHERE m.search_stem @@ q.all_q AND {where} ORDER BY m.id DESC LIMIT :cap)
-            UNION
-            (SELECT m.id, m.sent_at, m.search_stem FROM message m, q
-             WHERE m.search_stem @@ q.any_q AND {where} ORDER BY m.id DESC LIMIT :cap)
-        )
-        SELECT cand.id, ts_rank_cd(cand.search_stem, q.any_q, 1) AS score
-        FROM cand, q
-        ORDER BY score DESC, cand.sent_at DESC, cand.id DESC
+        WITH cand AS ({candidates})
+        SELECT m.id, ts_rank(m.search_stem, {any_term}, 1) AS score
+        FROM message m JOIN cand ON cand.id = m.id
+        ORDER BY score DESC, m.sent_at DESC, m.id DESC
         LIMIT :n OFFSET :o
     """
-    found = [
-        (r.id, float(r.score))
-        for r in await conn.execute(
-            _text(sql, params), {**params, "cap": CANDIDATES, "n": count, "o": offset}
+
+    async def run(cap: int | None) -> list[tuple[int, float]]:
+        rows = await conn.execute(
+            _text(sql, params), {**params, "cap": cap, "n": count, "o": offset}
         )
-    ]
+        return [(r.id, float(r.score)) for r in rows]
+
+    found = await run(CANDIDATES)
     if len(found) < count:
         # A short page: the windows may have cut matches off, so rank every one (LIMIT NULL).
-        rows = await conn.execute(
-            _text(sql, params), {**params, "cap": None, "n": count, "o": offset}
-        )
-        found = [(r.id, float(r.score)) for r in rows]
+        found = await run(None)
     return found
 
 
