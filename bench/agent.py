@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import argparse
 import asyncio
+import logging
 import os
 import re
 import statistics
@@ -405,6 +406,8 @@ def main(argv: list[str]) -> None:
     parser.add_argument("--model", help="also grade this model (LiteLLM name or group)")
     parser.add_argument("--url", help="an already seeded database instead of a fresh demo")
     parser.add_argument("--only", help="only this kind of question")
+    # Each question closes its in-process server; the pool logs the cancelled close loudly.
+    logging.getLogger("sqlalchemy.pool").setLevel(logging.CRITICAL)
     asyncio.run(main_async(parser.parse_args(argv)))
 
 
