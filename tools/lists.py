@@ -58,6 +58,12 @@ TREND_WINDOW = 6  # mood_trend reads at most the last 6 inbound scores
 IDS_PER_ROW = 10  # cited ids per list row (the newest ones)
 
 
+def _table(model: Any) -> sa.Table:
+    """The Core table of a SQLModel class (typed for mypy)."""
+    table: sa.Table = model.__table__
+    return table
+
+
 # -- periods -------------------------------------------------------------------
 
 
@@ -132,10 +138,11 @@ def _page(rows: Sequence[Any], offset: int, limit: int) -> tuple[list[Any], int]
 
 async def _industries(conn: AsyncConnection, owner_id: int, industry: str) -> list[str]:
     """The stored spellings of `industry` (accents and case ignored), or InvalidArgument."""
+    c = _table(Client)
     known = (
         await conn.scalars(
-            sa.select(Client.industry)
-            .where(Client.owner_id == owner_id, Client.industry.is_not(None))
+            sa.select(c.c.industry)
+            .where(c.c.owner_id == owner_id, c.c.industry.is_not(None))
             .distinct()
         )
     ).all()
@@ -190,8 +197,8 @@ async def _signals(
 ) -> dict[int, _Signals]:
     """Signals for the given clients (None: all the owner's) in four queries per chunk."""
     out: dict[int, _Signals] = {}
-    m = Message.__table__
-    cv = Conversation.__table__
+    m = _table(Message)
+    cv = _table(Conversation)
     for ids in _chunks(client_ids):
         for r in await conn.execute(
             sa.select(
@@ -252,9 +259,9 @@ async def _signals(
             )
             .order_by(m.c.sent_at, m.c.id)
         )
-        for r in await conn.execute(unanswered):
-            out.setdefault(r.client_id, _Signals()).unanswered.append(
-                (r.id, r.conversation_id, r.sent_at)
+        for waiting in await conn.execute(unanswered):
+            out.setdefault(waiting.client_id, _Signals()).unanswered.append(
+                (waiting.id, waiting.conversation_id, waiting.sent_at)
             )
 
         # Leaving / competitor language in recent client messages (verified in Python).
@@ -268,9 +275,9 @@ async def _signals(
             )
             .order_by(m.c.sent_at, m.c.id)
         )
-        for r in await conn.execute(recent):
-            if insights.has_churn_language(r.text):
-                out.setdefault(r.client_id, _Signals()).churn_words.append(r.id)
+        for said in await conn.execute(recent):
+            if insights.has_churn_language(said.text):
+                out.setdefault(said.client_id, _Signals()).churn_words.append(said.id)
     return out
 
 
@@ -346,8 +353,8 @@ async def list_clients(
     offset = _offset(cursor, "client_list")
     after = parse_when(last_contact_after, "last_contact_after") if last_contact_after else None
     before = parse_when(last_contact_before, "last_contact_before") if last_contact_before else None
-    c = Client.__table__
-    cv = Conversation.__table__
+    c = _table(Client)
+    cv = _table(Conversation)
     stmt = sa.select(
         c.c.id, c.c.name, c.c.company, c.c.industry, c.c.last_contact_at, c.c.tags
     ).where(c.c.owner_id == owner_id)
@@ -504,9 +511,9 @@ async def list_conversations(
         raise InvalidArgument("min_success_score must be between 0 and 1")
     offset = _offset(cursor, "conversation_list")
     start, end = _range(since, until, period, now)
-    c = Client.__table__
-    cv = Conversation.__table__
-    m = Message.__table__
+    c = _table(Client)
+    cv = _table(Conversation)
+    m = _table(Message)
     counts = (
         sa.select(
             m.c.conversation_id,
@@ -634,7 +641,7 @@ async def list_conversations(
 async def _last_message_ids(
     conn: AsyncConnection, owner_id: int, conversation_ids: Sequence[int]
 ) -> dict[int, int]:
-    m = Message.__table__
+    m = _table(Message)
     ranked = (
         sa.select(
             m.c.id,
@@ -661,7 +668,7 @@ async def _conversation_moods(
     conn: AsyncConnection, owner_id: int, conversation_ids: Sequence[int]
 ) -> dict[int, Mood]:
     """The client's latest message mood in each conversation."""
-    m = Message.__table__
+    m = _table(Message)
     ranked = (
         sa.select(
             m.c.id,
@@ -709,8 +716,8 @@ async def pipeline_summary(
     now = now or utcnow()
     _check_channel(channel)
     start, end = _range(since, until, period, now)
-    c = Client.__table__
-    cv = Conversation.__table__
+    c = _table(Client)
+    cv = _table(Conversation)
     stmt = (
         sa.select(
             cv.c.id,
@@ -733,7 +740,7 @@ async def pipeline_summary(
     async with db.connect() as conn:
         if industry is not None:
             stmt = stmt.where(c.c.industry.in_(await _industries(conn, owner_id, industry)))
-        rows = (await conn.execute(stmt)).all()
+        rows = list((await conn.execute(stmt)).all())
     rows.sort(key=lambda r: (-(r.last_message_at.timestamp() if r.last_message_at else 0), r.id))
     buckets: list[PipelineBucket] = []
     for outcome in ("open", "won", "lost"):
