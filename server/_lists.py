@@ -3,13 +3,15 @@
 from __future__ import annotations
 
 from datetime import datetime
-from typing import Annotated, Any, Literal
+from typing import Annotated, Literal
 
 from mcp.server.mcpserver import MCPServer
-from mcp_types import CallToolResult
 from pydantic import Field
 
-from tools import lists
+from server._render import q
+from server._state import ServerState
+from server._tooling import READ_ONLY, read_tool
+from tools import cursors, lists
 from tools.schemas import ClientList, ConversationList, Mood, PipelineSummary
 
 Channel = Literal["whatsapp", "email", "sms", "call", "other"]
@@ -51,8 +53,8 @@ def render_client_list(result: ClientList) -> str:
             s.kind + "".join(f" [msg:{m}]" for m in s.message_ids[-2:]) for s in c.risk_signs
         )
         lines.append(
-            f"{i}. [client:{c.client_id}] {c.name!r}"
-            + (f" — {c.company!r}" if c.company else "")
+            f"{i}. [client:{c.client_id}] {q(c.name)}"
+            + (f" — {q(c.company)}" if c.company else "")
             + f"; last contact {_when(c.last_contact_at)}; mood {_mood(c.latest_mood)}, "
             f"trend {c.mood_trend}; open {c.open_conversations}, outcomes {c.outcomes}"
             + (f"; {len(c.unanswered_message_ids)} unanswered" if c.unanswered_message_ids else "")
@@ -74,7 +76,7 @@ def render_conversation_list(result: ConversationList) -> str:
     for i, c in enumerate(result.conversations, result.offset + 1):
         score = f", success {c.success_score:.2f}" if c.success_score is not None else ""
         lines.append(
-            f"{i}. [conversation:{c.conversation_id}] [client:{c.client_id}] {c.client_name!r} "
+            f"{i}. [conversation:{c.conversation_id}] [client:{c.client_id}] {q(c.client_name)} "
             f"on {c.channel}: {c.outcome}{score}, {c.message_count} message(s), last "
             f"{_when(c.last_message_at)} [msg:{c.last_message_id}]; client mood "
             f"{_mood(c.latest_mood)}"
@@ -115,11 +117,11 @@ def render_pipeline(result: PipelineSummary) -> str:
     return "\n".join(lines)
 
 
-def register(app: MCPServer[Any], state: Any) -> None:
-    """Add the cross-client tools to `app`, answering through the server's cache path."""
-    from server.app import READ_ONLY, _answer
+def register(app: MCPServer[ServerState], state: ServerState) -> None:
+    """Add the cross-client tools to `app`, answered through the server's cache path."""
 
     @app.tool(title="List clients (filter, sort, count)", annotations=READ_ONLY)
+    @read_tool(state, render_client_list)
     async def list_clients(
         churn_risk: Annotated[
             bool | None, Field(description="true: only clients at risk of leaving; false: none.")
@@ -165,7 +167,7 @@ def register(app: MCPServer[Any], state: Any) -> None:
         cursor: Annotated[
             str | None, Field(max_length=200, description="next_cursor of the previous page.")
         ] = None,
-    ) -> Annotated[CallToolResult, ClientList]:
+    ) -> ClientList:
         """List clients across the whole book, filtered and sorted, with a total count.
 
         Use it for questions about many clients at once: "which clients are at risk of
@@ -177,46 +179,26 @@ def register(app: MCPServer[Any], state: Any) -> None:
         client_id, conversation ids and the message ids behind its mood and risk signs:
         cite them as [client:ID] and [msg:ID].
         """
-        args = {
-            "churn_risk": churn_risk,
-            "mood": mood,
-            "mood_trend": mood_trend,
-            "outcome": outcome,
-            "status": status,
-            "channel": channel,
-            "industry": industry,
-            "last_contact_after": last_contact_after,
-            "last_contact_before": last_contact_before,
-            "unanswered": unanswered,
-            "sort": sort,
-            "limit": limit,
-            "cursor": cursor,
-        }
-        return await _answer(
-            state,
-            "list_clients",
-            args,
-            lambda owner: lists.list_clients(
-                state.database,
-                owner,
-                churn_risk=churn_risk,
-                mood=mood,
-                mood_trend=mood_trend,
-                outcome=outcome,
-                status=status,
-                channel=channel,
-                industry=industry,
-                last_contact_after=last_contact_after,
-                last_contact_before=last_contact_before,
-                unanswered=unanswered,
-                sort=sort,
-                limit=limit,
-                cursor=cursor,
-            ),
-            render_client_list,
+        return await lists.list_clients(
+            state.database,
+            await state.owner_id(),
+            churn_risk=churn_risk,
+            mood=mood,
+            mood_trend=mood_trend,
+            outcome=outcome,
+            status=status,
+            channel=channel,
+            industry=industry,
+            last_contact_after=last_contact_after,
+            last_contact_before=last_contact_before,
+            unanswered=unanswered,
+            sort=sort,
+            limit=limit,
+            cursor=cursor,
         )
 
     @app.tool(title="List conversations (filter, sort, count)", annotations=READ_ONLY)
+    @read_tool(state, render_conversation_list)
     async def list_conversations(
         outcome: Annotated[
             Literal["open", "won", "lost"] | None, Field(description="How it ended (or open).")
@@ -229,7 +211,9 @@ def register(app: MCPServer[Any], state: Any) -> None:
         industry: Annotated[
             str | None, Field(max_length=100, description="The client's industry.")
         ] = None,
-        client_id: Annotated[int | None, Field(ge=1, description="Only this client.")] = None,
+        client_id: Annotated[
+            int | None, Field(ge=1, le=cursors.MAX_ID, description="Only this client.")
+        ] = None,
         period: Annotated[
             Period | None,
             Field(description="Last message inside this period (instead of since/until)."),
@@ -253,7 +237,7 @@ def register(app: MCPServer[Any], state: Any) -> None:
         cursor: Annotated[
             str | None, Field(max_length=200, description="next_cursor of the previous page.")
         ] = None,
-    ) -> Annotated[CallToolResult, ConversationList]:
+    ) -> ConversationList:
         """List conversations across clients, filtered and sorted, with a total count.
 
         Examples: "deals won this month" (outcome=won, period=this_month), "open
@@ -263,48 +247,27 @@ def register(app: MCPServer[Any], state: Any) -> None:
         Rows carry conversation_id, client_id and last_message_id to cite; say "and N
         more" when `total` exceeds the rows shown.
         """
-        args = {
-            "outcome": outcome,
-            "status": status,
-            "channel": channel,
-            "industry": industry,
-            "client_id": client_id,
-            "period": period,
-            "since": since,
-            "until": until,
-            "mood": mood,
-            "unanswered": unanswered,
-            "min_success_score": min_success_score,
-            "sort": sort,
-            "limit": limit,
-            "cursor": cursor,
-        }
-        return await _answer(
-            state,
-            "list_conversations",
-            args,
-            lambda owner: lists.list_conversations(
-                state.database,
-                owner,
-                outcome=outcome,
-                status=status,
-                channel=channel,
-                industry=industry,
-                client_id=client_id,
-                period=period,
-                since=since,
-                until=until,
-                mood=mood,
-                unanswered=unanswered,
-                min_success_score=min_success_score,
-                sort=sort,
-                limit=limit,
-                cursor=cursor,
-            ),
-            render_conversation_list,
+        return await lists.list_conversations(
+            state.database,
+            await state.owner_id(),
+            outcome=outcome,
+            status=status,
+            channel=channel,
+            industry=industry,
+            client_id=client_id,
+            period=period,
+            since=since,
+            until=until,
+            mood=mood,
+            unanswered=unanswered,
+            min_success_score=min_success_score,
+            sort=sort,
+            limit=limit,
+            cursor=cursor,
         )
 
     @app.tool(title="Pipeline summary", annotations=READ_ONLY)
+    @read_tool(state, render_pipeline)
     async def pipeline_summary(
         period: Annotated[
             Period | None,
@@ -316,7 +279,7 @@ def register(app: MCPServer[Any], state: Any) -> None:
         industry: Annotated[
             str | None, Field(max_length=100, description="The client's industry.")
         ] = None,
-    ) -> Annotated[CallToolResult, PipelineSummary]:
+    ) -> PipelineSummary:
         """Counts of conversations and clients per outcome (open, won, lost) and status in
         a period, with mean success scores, the weighted pipeline (expected wins) and sample
         conversation ids to cite.
@@ -325,25 +288,12 @@ def register(app: MCPServer[Any], state: Any) -> None:
         "how many open negotiations do I have?" (no period, read open), "how did last
         week go?" (period=last_week). No amounts are stored: values are success scores.
         """
-        args = {
-            "period": period,
-            "since": since,
-            "until": until,
-            "channel": channel,
-            "industry": industry,
-        }
-        return await _answer(
-            state,
-            "pipeline_summary",
-            args,
-            lambda owner: lists.pipeline_summary(
-                state.database,
-                owner,
-                period=period,
-                since=since,
-                until=until,
-                channel=channel,
-                industry=industry,
-            ),
-            render_pipeline,
+        return await lists.pipeline_summary(
+            state.database,
+            await state.owner_id(),
+            period=period,
+            since=since,
+            until=until,
+            channel=channel,
+            industry=industry,
         )

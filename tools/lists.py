@@ -16,10 +16,10 @@ import sqlalchemy as sa
 from sqlalchemy.ext.asyncio import AsyncConnection
 
 from tools import insights
+from tools.cursors import check_channel, offset_cursor, page_offset, parse_when
 from tools.db import Database
 from tools.errors import InvalidArgument
-from tools.models import Client, Conversation, Message, utcnow
-from tools.queries import _check_channel, decode_cursor, encode_cursor, parse_when
+from tools.models import utcnow
 from tools.schemas import (
     ClientList,
     ClientListRow,
@@ -30,6 +30,7 @@ from tools.schemas import (
     PipelineSummary,
     RiskSign,
 )
+from tools.tables import CLIENTS, CONVERSATIONS, MESSAGES
 from tools.text import fold
 
 Period = Literal[
@@ -56,12 +57,6 @@ OUTPUT_BUDGET = 40_000  # characters of JSON per page, on top of the row limit
 MAX_LIMIT = 100
 TREND_WINDOW = 6  # mood_trend reads at most the last 6 inbound scores
 IDS_PER_ROW = 10  # cited ids per list row (the newest ones)
-
-
-def _table(model: Any) -> sa.Table:
-    """The Core table of a SQLModel class (typed for mypy)."""
-    table: sa.Table = model.__table__
-    return table
 
 
 # -- periods -------------------------------------------------------------------
@@ -114,15 +109,6 @@ def _check_limit(limit: int) -> None:
         raise InvalidArgument(f"limit must be between 1 and {MAX_LIMIT}, got {limit}")
 
 
-def _offset(cursor: str | None, kind: str) -> int:
-    if not cursor:
-        return 0
-    value = decode_cursor(cursor, kind).get("o")
-    if not isinstance(value, int) or value < 0:
-        raise InvalidArgument("cursor is not one returned by this tool; omit it for page one")
-    return value
-
-
 def _page(rows: Sequence[Any], offset: int, limit: int) -> tuple[list[Any], int]:
     """The rows of one page that fit the output budget, and how many were taken."""
     page: list[Any] = []
@@ -138,7 +124,7 @@ def _page(rows: Sequence[Any], offset: int, limit: int) -> tuple[list[Any], int]
 
 async def _industries(conn: AsyncConnection, owner_id: int, industry: str) -> list[str]:
     """The stored spellings of `industry` (accents and case ignored), or InvalidArgument."""
-    c = _table(Client)
+    c = CLIENTS
     known = (
         await conn.scalars(
             sa.select(c.c.industry)
@@ -197,8 +183,8 @@ async def _signals(
 ) -> dict[int, _Signals]:
     """Signals for the given clients (None: all the owner's) in four queries per chunk."""
     out: dict[int, _Signals] = {}
-    m = _table(Message)
-    cv = _table(Conversation)
+    m = MESSAGES
+    cv = CONVERSATIONS
     for ids in _chunks(client_ids):
         for r in await conn.execute(
             sa.select(
@@ -344,17 +330,17 @@ async def list_clients(
     """The owner's clients that pass every filter, sorted, one page with the total count."""
     now = now or utcnow()
     _check_limit(limit)
-    _check_channel(channel)
+    check_channel(channel)
     _check_choice("sort", sort, ClientSort)
     _check_choice("mood", mood, MoodLabel)
     _check_choice("mood_trend", mood_trend, Trend)
     _check_choice("outcome", outcome, Outcome)
     _check_choice("status", status, Status)
-    offset = _offset(cursor, "client_list")
+    offset = page_offset(cursor, "client_list")
     after = parse_when(last_contact_after, "last_contact_after") if last_contact_after else None
     before = parse_when(last_contact_before, "last_contact_before") if last_contact_before else None
-    c = _table(Client)
-    cv = _table(Conversation)
+    c = CLIENTS
+    cv = CONVERSATIONS
     stmt = sa.select(
         c.c.id, c.c.name, c.c.company, c.c.industry, c.c.last_contact_at, c.c.tags
     ).where(c.c.owner_id == owner_id)
@@ -438,7 +424,7 @@ async def list_clients(
         clients=page,
         filters=filters,
         sort=sort,
-        next_cursor=encode_cursor({"k": "client_list", "o": offset + taken}) if more else None,
+        next_cursor=offset_cursor("client_list", offset + taken) if more else None,
     )
 
 
@@ -502,18 +488,18 @@ async def list_conversations(
     """The owner's conversations that pass every filter, sorted, one page with the total."""
     now = now or utcnow()
     _check_limit(limit)
-    _check_channel(channel)
+    check_channel(channel)
     _check_choice("sort", sort, ConversationSort)
     _check_choice("outcome", outcome, Outcome)
     _check_choice("status", status, Status)
     _check_choice("mood", mood, MoodLabel)
     if min_success_score is not None and not 0 <= min_success_score <= 1:
         raise InvalidArgument("min_success_score must be between 0 and 1")
-    offset = _offset(cursor, "conversation_list")
+    offset = page_offset(cursor, "conversation_list")
     start, end = _range(since, until, period, now)
-    c = _table(Client)
-    cv = _table(Conversation)
-    m = _table(Message)
+    c = CLIENTS
+    cv = CONVERSATIONS
+    m = MESSAGES
     counts = (
         sa.select(
             m.c.conversation_id,
@@ -632,16 +618,14 @@ async def list_conversations(
             min_success_score=min_success_score,
         ),
         sort=sort,
-        next_cursor=encode_cursor({"k": "conversation_list", "o": offset + taken})
-        if more
-        else None,
+        next_cursor=offset_cursor("conversation_list", offset + taken) if more else None,
     )
 
 
 async def _last_message_ids(
     conn: AsyncConnection, owner_id: int, conversation_ids: Sequence[int]
 ) -> dict[int, int]:
-    m = _table(Message)
+    m = MESSAGES
     ranked = (
         sa.select(
             m.c.id,
@@ -668,7 +652,7 @@ async def _conversation_moods(
     conn: AsyncConnection, owner_id: int, conversation_ids: Sequence[int]
 ) -> dict[int, Mood]:
     """The client's latest message mood in each conversation."""
-    m = _table(Message)
+    m = MESSAGES
     ranked = (
         sa.select(
             m.c.id,
@@ -714,10 +698,10 @@ async def pipeline_summary(
 ) -> PipelineSummary:
     """Conversations active in a period (last message inside it), counted per outcome."""
     now = now or utcnow()
-    _check_channel(channel)
+    check_channel(channel)
     start, end = _range(since, until, period, now)
-    c = _table(Client)
-    cv = _table(Conversation)
+    c = CLIENTS
+    cv = CONVERSATIONS
     stmt = (
         sa.select(
             cv.c.id,
