@@ -183,3 +183,15 @@ async def test_bulk_churn_verdicts_agree_with_per_client_insights(book: Book) ->
             at_risk += row["churn_risk"]
         risky = await call(session, "list_clients", churn_risk=True, limit=100)
         assert risky["total"] == at_risk > 0
+
+
+async def test_conversation_times_are_each_conversations_own(client: Client) -> None:
+    """first/last message times come from the conversation's own messages (not the batch's)."""
+    page = await call(client, "list_conversations", limit=100)
+    assert page["total"] == 4
+    for row in page["conversations"]:
+        history = await call(
+            client, "get_conversation_history", conversation_id=row["conversation_id"]
+        )
+        times = [m["sent_at"] for m in history["messages"]]
+        assert (row["first_message_at"], row["last_message_at"]) == (min(times), max(times))
