@@ -3,20 +3,19 @@
 from __future__ import annotations
 
 from collections.abc import Iterator
-from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 
 import pytest
 
 from tests.conftest import built_database
+from tests.server.conftest import OTHER, OWNER
+from tests.server.conftest import Dataset as Book  # the same owner and settings
 from tools.db import Database
 from tools.demo import DemoSpec, generate
 from tools.ingest import ClientIn, ConversationIn, MessageIn, default_scorer, ingest
 from tools.owners import ensure_owner
-from tools.settings import DEMO_OWNER, Settings
+from tools.settings import DEMO_OWNER
 
-OWNER = "laura@example.es"
-OTHER = "otro@example.es"
 NOW = datetime.now(UTC).replace(minute=0, second=0, microsecond=0)
 
 BEGONA = ClientIn(
@@ -128,18 +127,6 @@ def other_messages() -> list[MessageIn]:
             (5, "inbound", "Muy mal, no estamos contentos."),
         ],
     )
-
-
-@dataclass
-class Book:
-    """Where the data lives and how to serve it as each owner."""
-
-    url: str
-    backend: str
-
-    def settings(self, owner: str = OWNER) -> Settings:
-        """Settings acting as `owner` with the in-process cache."""
-        return Settings(DATABASE_URL=self.url, WALLIE_OWNER=owner, REDIS_URL=None)
 
 
 async def _build(url: str) -> None:
