@@ -15,7 +15,9 @@ from mcp_types import CallToolResult, TextContent, ToolAnnotations
 from pydantic import BaseModel, Field
 
 from server import _render
+from server._live import OwnerSubscriptionBus, add_inbox, live_running
 from server._schema import compact_schema
+from server.webhooks import add_live_routes
 from tools import insights, queries
 from tools.cache import Cache, CacheStats, make_cache
 from tools.context import open_database
@@ -159,6 +161,7 @@ def build_server(
     from wallie import __version__
 
     state = ServerState(settings=settings or get_settings())
+    subscriptions = OwnerSubscriptionBus(state)
     auth_kwargs: dict[str, Any] = {}
     if auth_url is not None:
         from mcp.server.auth.settings import AuthSettings
@@ -180,7 +183,8 @@ def build_server(
         state.db = await open_database(state.settings)
         state.cache = _make_cache(state.settings)
         try:
-            yield state
+            async with live_running(state, subscriptions):
+                yield state
         finally:
             if state.cache is not None:
                 await state.cache.aclose()
@@ -193,6 +197,7 @@ def build_server(
         instructions=INSTRUCTIONS,
         version=__version__,
         lifespan=lifespan,
+        subscriptions=subscriptions,
         **auth_kwargs,
         log_level=state.settings.log_level
         if state.settings.log_level in {"DEBUG", "INFO", "WARNING", "ERROR", "CRITICAL"}
@@ -415,6 +420,8 @@ def build_server(
     from server.http import add_routes
 
     add_routes(app, state)
+    add_inbox(app, state)
+    add_live_routes(app, state, require_key=auth_url is not None)
     return app
 
 

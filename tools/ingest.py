@@ -12,8 +12,9 @@ import sqlalchemy as sa
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.ext.asyncio import AsyncConnection
 
+from tools import events as ev
 from tools.db import Database
-from tools.models import Client, Conversation, Message, client_search_fields, utcnow
+from tools.models import Client, Conversation, Message, Owner, client_search_fields, utcnow
 from tools.text import phone_digits
 
 ANALYZE_AFTER = 10_000
@@ -60,6 +61,18 @@ class MessageIn:
     text: str
 
 
+@dataclass(slots=True)
+class StatusIn:
+    """A delivery status for an outbound message, found by its provider id (`external_id`)."""
+
+    external_id: str
+    status: str
+
+
+# Statuses only move forward: a late "delivered" never overwrites "read".
+STATUS_RANK = {"sent": 1, "delivered": 2, "read": 3, "failed": 4}
+
+
 @dataclass
 class IngestReport:
     """What an ingest added; `messages_skipped` were already stored."""
@@ -68,6 +81,8 @@ class IngestReport:
     conversations_added: int = 0
     messages_added: int = 0
     messages_skipped: int = 0
+    statuses_updated: int = 0
+    events: list[ev.Event] = field(default_factory=list, repr=False)
 
     def as_dict(self) -> dict[str, int]:
         """The counts as a plain dict."""
@@ -76,6 +91,7 @@ class IngestReport:
             "conversations_added": self.conversations_added,
             "messages_added": self.messages_added,
             "messages_skipped": self.messages_skipped,
+            "statuses_updated": self.statuses_updated,
         }
 
 
@@ -111,8 +127,13 @@ async def ingest(
     batch_size: int = 5000,
     scorer: Scorer | None = None,
     progress: Callable[[int], None] | None = None,
+    statuses: Iterable[StatusIn] = (),
 ) -> IngestReport:
-    """Store `messages` for one owner in one transaction; already-stored ones are skipped."""
+    """Store `messages` (and `statuses`) for one owner in one transaction, then publish events.
+
+    Already-stored messages are skipped; after the commit, caches are invalidated and one
+    event per change goes out (`tools.events`).
+    """
     report = IngestReport()
     async with db.engine.begin() as conn:
         writer = _Writer(conn, owner_id, report, scorer)
@@ -120,7 +141,11 @@ async def ingest(
             await writer.write(batch)
             if progress:
                 progress(len(batch))
+        await writer.update_statuses(list(statuses))
         await writer.finish()
+        owner_email = await conn.scalar(sa.select(Owner.email).where(Owner.id == owner_id))
+    # After the commit: readers that react to an event must find the rows.
+    report.events = await ev.after_commit(ev.Changes(owner_id, writer.events), owner_email)
     if report.messages_added >= ANALYZE_AFTER:
         # Fresh statistics after a bulk load, or the planner may pick full scans.
         async with db.engine.begin() as conn:
@@ -142,6 +167,8 @@ class _Writer:
         self.conversation_ids: dict[str, int] = {}
         self.touched_conversations: set[int] = set()
         self.touched_clients: set[int] = set()
+        self.created_clients: set[int] = set()
+        self.events: list[ev.Event] = []
         dialect = conn.dialect.name
         self._insert = postgresql.insert if dialect == "postgresql" else sqlite.insert
 
@@ -170,15 +197,62 @@ class _Writer:
         stmt = (
             self._insert(Message)
             .on_conflict_do_nothing(index_elements=["conversation_id", "external_id"])
-            .returning(Message.conversation_id, Message.client_id)
+            .returning(Message.id, Message.conversation_id, Message.external_id)
         )
         result = await self.conn.execute(stmt, rows)
         added = result.all()
         self.report.messages_added += len(added)
         self.report.messages_skipped += len(rows) - len(added)
-        for conversation_id, client_id in added:
+        by_key = {(r["conversation_id"], r["external_id"]): r for r in rows}
+        for message_id, conversation_id, external_id in added:
+            row = by_key[(conversation_id, external_id)]
             self.touched_conversations.add(conversation_id)
-            self.touched_clients.add(client_id)
+            self.touched_clients.add(row["client_id"])
+            self.events.append(
+                ev.MessageCreated(
+                    owner_id=self.owner_id,
+                    message_id=message_id,
+                    conversation_id=conversation_id,
+                    client_id=row["client_id"],
+                    channel=row["channel"],
+                    direction=row["direction"],
+                    sender=row["sender"],
+                    sent_at=row["sent_at"],
+                    external_id=external_id,
+                    preview=ev.preview(row["text"]),
+                )
+            )
+
+    async def update_statuses(self, statuses: list[StatusIn]) -> None:
+        """Move outbound messages' delivery status forward; unknown ids are ignored."""
+        m = Message.__table__
+        rank = sa.case(
+            *((m.c.status == name, value) for name, value in STATUS_RANK.items()), else_=0
+        )
+        for s in statuses:
+            result = await self.conn.execute(
+                sa.update(Message)
+                .where(
+                    Message.owner_id == self.owner_id,
+                    Message.external_id == s.external_id,
+                    Message.direction == "outbound",
+                    rank < STATUS_RANK[s.status],
+                )
+                .values(status=s.status)
+                .returning(Message.id, Message.conversation_id, Message.client_id)
+            )
+            for message_id, conversation_id, client_id in result.all():
+                self.report.statuses_updated += 1
+                self.events.append(
+                    ev.MessageStatus(
+                        owner_id=self.owner_id,
+                        message_id=message_id,
+                        conversation_id=conversation_id,
+                        client_id=client_id,
+                        external_id=s.external_id,
+                        status=s.status,
+                    )
+                )
 
     async def _resolve_clients(self, batch: list[MessageIn]) -> None:
         wanted: dict[str, ClientIn] = {}
@@ -229,7 +303,12 @@ class _Writer:
             Client.external_id, Client.id, sort_by_parameter_order=True
         )
         result = await self.conn.execute(stmt, rows)
-        self.client_ids.update({k: i for k, i in result.all()})
+        created = result.all()
+        self.client_ids.update({k: i for k, i in created})
+        self.created_clients.update(i for _k, i in created)
+        self.events.extend(
+            ev.ClientCreated(owner_id=self.owner_id, client_id=i) for _k, i in created
+        )
         self.report.clients_added += len(rows)
 
     async def _resolve_conversations(self, batch: list[MessageIn]) -> None:
@@ -300,3 +379,7 @@ class _Writer:
                 .where(Client.id.in_(chunk))
                 .values(last_contact_at=last, updated_at=utcnow())
             )
+        self.events.extend(
+            ev.ClientUpdated(owner_id=self.owner_id, client_id=i)
+            for i in sorted(self.touched_clients - self.created_clients)
+        )

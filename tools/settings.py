@@ -36,6 +36,7 @@ class Settings(BaseSettings):
     litellm_config: Path | None = Field(default=None, alias="WALLIE_LITELLM_CONFIG")
     litellm_url: str | None = Field(default=None, alias="LITELLM_URL")
     litellm_api_key: str | None = Field(default=None, alias="LITELLM_API_KEY")
+    sse_heartbeat: float = Field(default=15.0, gt=0, le=300, alias="WALLIE_SSE_HEARTBEAT")
 
     @field_validator("log_level")
     @classmethod

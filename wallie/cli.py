@@ -10,7 +10,7 @@ import typer
 from tools.errors import WallieError
 from wallie import __version__
 from wallie._console import err
-from wallie.commands import agent, cache, data, db, keys, sentiment, serve
+from wallie.commands import agent, cache, channels, data, db, events, keys, sentiment, serve
 
 app = typer.Typer(
     name="wallie",
@@ -47,6 +47,8 @@ app.command("chat")(agent.chat)
 app.add_typer(keys.app, name="keys")
 app.add_typer(cache.app, name="cache")
 app.add_typer(sentiment.app, name="sentiment")
+app.add_typer(channels.app, name="channels")
+app.add_typer(events.app, name="events")
 
 
 def _domain_error(exc: BaseException) -> WallieError | None:

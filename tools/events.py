@@ -1,0 +1,363 @@
+"""Owner-scoped change events: Redis Streams when REDIS_URL is set, in-process otherwise.
+
+Every write publishes its events after its transaction commits (`after_commit`). Each owner
+has a bounded stream, so a consumer that was away resumes from the last id it saw; one more
+bounded stream carries every owner's events for the server replicas that fan them out.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+import time
+from collections import deque
+from collections.abc import AsyncIterator, Awaitable, Callable, Sequence
+from dataclasses import dataclass, field
+from datetime import datetime
+from typing import Annotated, Any, Literal, Protocol
+
+from pydantic import BaseModel, ConfigDict, Field, TypeAdapter
+
+from tools.models import utcnow
+from tools.settings import Settings, get_settings
+
+log = logging.getLogger("wallie.events")
+
+STREAM_MAXLEN = 10_000
+PREVIEW_CHARS = 500
+_PREFIX = "wallie:events"
+
+
+class _EventBase(BaseModel):
+    model_config = ConfigDict(frozen=True)
+
+    id: str | None = Field(default=None, description="Position in the owner's stream.")
+    owner_id: int
+    at: datetime = Field(default_factory=utcnow)
+
+
+class MessageCreated(_EventBase):
+    """A new message was stored."""
+
+    type: Literal["message.created"] = "message.created"
+    message_id: int
+    conversation_id: int
+    client_id: int
+    channel: str
+    direction: str
+    sender: str
+    sent_at: datetime
+    external_id: str
+    preview: str = Field(description="The first characters of the message text (quoted data).")
+
+
+class MessageStatus(_EventBase):
+    """An outbound message's delivery status moved (sent, delivered, read, failed)."""
+
+    type: Literal["message.status"] = "message.status"
+    message_id: int
+    conversation_id: int
+    client_id: int
+    external_id: str
+    status: str
+
+
+class ClientCreated(_EventBase):
+    """A new client was stored."""
+
+    type: Literal["client.created"] = "client.created"
+    client_id: int
+
+
+class ClientUpdated(_EventBase):
+    """An existing client changed (new contact, profile)."""
+
+    type: Literal["client.updated"] = "client.updated"
+    client_id: int
+
+
+Event = Annotated[
+    MessageCreated | MessageStatus | ClientCreated | ClientUpdated, Field(discriminator="type")
+]
+EVENT_TYPES = ("message.created", "message.status", "client.created", "client.updated")
+_adapter: TypeAdapter[Event] = TypeAdapter(Event)
+
+
+def parse_event(data: str | bytes) -> Event:
+    """An event from its JSON form."""
+    return _adapter.validate_json(data)
+
+
+def resource_uris(event: Event) -> list[str]:
+    """The MCP resources an event changes."""
+    if isinstance(event, MessageCreated | MessageStatus):
+        return [
+            f"wallie://conversations/{event.conversation_id}",
+            f"wallie://clients/{event.client_id}",
+            "wallie://inbox",
+        ]
+    return [f"wallie://clients/{event.client_id}"]
+
+
+@dataclass
+class Changes:
+    """What one committed write changed, as events (built by the ingest path)."""
+
+    owner_id: int
+    events: list[Event] = field(default_factory=list)
+
+
+class EventBus(Protocol):
+    """Where events go and where consumers read them."""
+
+    async def publish(self, events: Sequence[Event]) -> list[Event]:
+        """Append `events` to their owners' streams; the stored events (with ids)."""
+        ...
+
+    async def last_id(self, owner_id: int) -> str:
+        """The id of the owner's newest event ("0-0" when none)."""
+        ...
+
+    async def read(
+        self, owner_id: int, after: str, *, wait: float, count: int = 100
+    ) -> list[Event]:
+        """The owner's events after `after`, waiting up to `wait` s for one to arrive."""
+        ...
+
+    def all_events(self) -> AsyncIterator[Event]:
+        """Every owner's events from now on (for fan-out inside a server process)."""
+        ...
+
+    async def aclose(self) -> None:
+        """Release connections."""
+        ...
+
+
+def _id_key(event_id: str) -> tuple[int, int]:
+    ms, _, seq = event_id.partition("-")
+    return int(ms), int(seq or 0)
+
+
+class MemoryEventBus:
+    """The in-process bus: the same streams, visible to this process only."""
+
+    backend = "memory"
+
+    def __init__(self, maxlen: int = STREAM_MAXLEN) -> None:
+        self._maxlen = maxlen
+        self._streams: dict[int, deque[Event]] = {}
+        self._last = (0, 0)
+        self._changed = asyncio.Event()
+        self._listeners: list[asyncio.Queue[Event]] = []
+
+    def _next_id(self) -> str:
+        ms = int(time.time() * 1000)
+        seq = self._last[1] + 1 if ms <= self._last[0] else 0
+        self._last = (max(ms, self._last[0]), seq)
+        return f"{self._last[0]}-{self._last[1]}"
+
+    async def publish(self, events: Sequence[Event]) -> list[Event]:
+        """Append `events` to their owners' streams; the stored events (with ids)."""
+        stored = []
+        for event in events:
+            event = event.model_copy(update={"id": self._next_id()})
+            self._streams.setdefault(event.owner_id, deque(maxlen=self._maxlen)).append(event)
+            for queue in self._listeners:
+                queue.put_nowait(event)
+            stored.append(event)
+        # Wake every waiting reader; each re-checks its own owner's stream.
+        self._changed.set()
+        self._changed = asyncio.Event()
+        return stored
+
+    async def last_id(self, owner_id: int) -> str:
+        """The id of the owner's newest event ("0-0" when none)."""
+        stream = self._streams.get(owner_id)
+        return stream[-1].id or "0-0" if stream else "0-0"
+
+    def _after(self, owner_id: int, after: str, count: int) -> list[Event]:
+        key = _id_key(after)
+        found = [e for e in self._streams.get(owner_id, ()) if _id_key(e.id or "0") > key]
+        return found[:count]
+
+    async def read(
+        self, owner_id: int, after: str, *, wait: float, count: int = 100
+    ) -> list[Event]:
+        """The owner's events after `after`, waiting up to `wait` s for one to arrive."""
+        deadline = time.monotonic() + wait
+        while not (found := self._after(owner_id, after, count)):
+            left = deadline - time.monotonic()
+            if left <= 0:
+                return []
+            try:
+                await asyncio.wait_for(self._changed.wait(), left)
+            except TimeoutError:
+                return []
+        return found
+
+    async def all_events(self) -> AsyncIterator[Event]:
+        """Every owner's events from now on."""
+        queue: asyncio.Queue[Event] = asyncio.Queue()
+        self._listeners.append(queue)
+        try:
+            while True:
+                yield await queue.get()
+        finally:
+            self._listeners.remove(queue)
+
+    async def aclose(self) -> None:
+        """Nothing to release."""
+
+
+class RedisEventBus:
+    """Redis Streams: one bounded stream per owner plus one for every owner's events."""
+
+    backend = "redis"
+
+    def __init__(self, url: str, maxlen: int = STREAM_MAXLEN) -> None:
+        import redis.asyncio as redis
+
+        self._url = url
+        self._maxlen = maxlen
+        self._redis = redis.Redis.from_url(url)
+
+    @staticmethod
+    def stream(owner_id: int) -> str:
+        """The Redis key of an owner's stream."""
+        return f"{_PREFIX}:{owner_id}"
+
+    async def publish(self, events: Sequence[Event]) -> list[Event]:
+        """Append `events` to their owners' streams; the stored events (with ids)."""
+        if not events:
+            return []
+        async with self._redis.pipeline(transaction=False) as pipe:
+            for event in events:
+                body = event.model_dump_json(exclude={"id"})
+                pipe.xadd(self.stream(event.owner_id), {"e": body}, maxlen=self._maxlen)
+            ids = await pipe.execute()
+            for event, event_id in zip(events, ids, strict=True):
+                body = event.model_copy(update={"id": event_id.decode()}).model_dump_json()
+                pipe.xadd(f"{_PREFIX}:all", {"e": body}, maxlen=self._maxlen)
+            await pipe.execute()
+        return [e.model_copy(update={"id": i.decode()}) for e, i in zip(events, ids, strict=True)]
+
+    async def last_id(self, owner_id: int) -> str:
+        """The id of the owner's newest event ("0-0" when none)."""
+        newest = await self._redis.xrevrange(self.stream(owner_id), count=1)
+        return newest[0][0].decode() if newest else "0-0"
+
+    async def read(
+        self, owner_id: int, after: str, *, wait: float, count: int = 100
+    ) -> list[Event]:
+        """The owner's events after `after`, waiting up to `wait` s for one to arrive."""
+        found = await self._redis.xread(
+            {self.stream(owner_id): after}, count=count, block=max(1, int(wait * 1000))
+        )
+        events: list[Event] = []
+        for _key, entries in found or ():
+            for entry_id, fields in entries:
+                event = parse_event(fields[b"e"])
+                events.append(event.model_copy(update={"id": entry_id.decode()}))
+        return events
+
+    async def all_events(self) -> AsyncIterator[Event]:
+        """Every owner's events from now on (reconnecting after Redis failures)."""
+        import redis.asyncio as redis
+
+        # A connection of its own: the blocking read must not hold up publishers.
+        conn = redis.Redis.from_url(self._url)
+        last = "$"
+        try:
+            while True:
+                try:
+                    found = await conn.xread({f"{_PREFIX}:all": last}, count=500, block=5000)
+                except (redis.ConnectionError, redis.TimeoutError) as exc:
+                    log.warning("event fan-out: Redis unavailable (%s); retrying", exc)
+                    await asyncio.sleep(1.0)
+                    continue
+                for _key, entries in found or ():
+                    for entry_id, fields in entries:
+                        last = entry_id.decode()
+                        yield parse_event(fields[b"e"])
+        finally:
+            await conn.aclose()
+
+    async def aclose(self) -> None:
+        """Close the connection pool."""
+        await self._redis.aclose()
+
+
+_buses: dict[str | None, MemoryEventBus | RedisEventBus] = {}
+
+
+def get_bus(settings: Settings | None = None) -> MemoryEventBus | RedisEventBus:
+    """The process-wide bus for the settings' REDIS_URL (in-process when unset)."""
+    url = (settings or get_settings()).redis_url
+    # One bus per URL and event loop: a Redis pool cannot cross event loops.
+    key = f"{url}#{id(asyncio.get_running_loop())}" if url else None
+    if key not in _buses:
+        _buses[key] = RedisEventBus(url) if url else MemoryEventBus()
+    return _buses[key]
+
+
+Invalidator = Callable[[int], Awaitable[None]]
+_invalidators: list[Invalidator] = []
+
+
+def on_commit(invalidate: Invalidator) -> Callable[[], None]:
+    """Run `invalidate(owner_id)` after each write commits, before its events go out."""
+    _invalidators.append(invalidate)
+    return lambda: _invalidators.remove(invalidate) if invalidate in _invalidators else None
+
+
+_caches: dict[str, Any] = {}
+
+
+async def _bump_shared_cache(settings: Settings, owner_email: str) -> None:
+    """Bump the owner's version in the shared Redis cache (one client per URL and loop)."""
+    from tools.cache import RedisCache
+
+    assert settings.redis_url
+    key = f"{settings.redis_url}#{id(asyncio.get_running_loop())}"
+    if key not in _caches:
+        _caches[key] = RedisCache(
+            settings.redis_url, ttl=settings.cache_ttl, rate_limit=settings.rate_limit_per_minute
+        )
+    await _caches[key].bump_version(owner_email)
+
+
+async def after_commit(
+    changes: Changes, owner_email: str | None = None, settings: Settings | None = None
+) -> list[Event]:
+    """Invalidate caches, then publish the write's events; a bus failure is logged, not raised.
+
+    The rows are committed already: failing here would tell the writer its data was lost.
+    """
+    if not changes.events:
+        return []
+    settings = settings or get_settings()
+    if settings.redis_url and owner_email:
+        try:
+            await _bump_shared_cache(settings, owner_email)
+        except Exception as exc:  # the write stands; report and go on
+            log.warning("cache invalidation after commit failed: %s", exc)
+    for invalidate in list(_invalidators):
+        try:
+            await invalidate(changes.owner_id)
+        except Exception as exc:  # the write stands; report and go on
+            log.warning("cache invalidation after commit failed: %s", exc)
+    try:
+        return await get_bus(settings).publish(changes.events)
+    except Exception as exc:
+        log.warning("publishing %d event(s) failed: %s", len(changes.events), exc)
+        return list(changes.events)
+
+
+def preview(text: str) -> str:
+    """The start of a message text, as events carry it."""
+    return text if len(text) <= PREVIEW_CHARS else text[: PREVIEW_CHARS - 1] + "…"
+
+
+def event_json(event: Event) -> dict[str, Any]:
+    """The event as a JSON-ready dict."""
+    return event.model_dump(mode="json")
