@@ -9,6 +9,7 @@ import re
 from collections.abc import AsyncIterator
 from typing import TYPE_CHECKING, Any
 
+from pydantic import ValidationError
 from sse_starlette import EventSourceResponse, ServerSentEvent
 from starlette.requests import Request
 from starlette.responses import JSONResponse, PlainTextResponse, Response
@@ -30,7 +31,7 @@ log = logging.getLogger("wallie.webhooks")
 MAX_BODY = 5 * 1024 * 1024
 MAX_BATCH = 1000
 _EVENT_ID = re.compile(r"^[0-9]{1,20}-[0-9]{1,20}$")
-_FIELD = re.compile(r"^(?:\")?([a-z_]+(?:\.[a-z_]+)?)(?:\")? ")
+_FIELD = re.compile(r'^"?((?:client|conversation|message)(?:\.[a-z_]+)?)"?\b')
 
 
 def add_live_routes(app: MCPServer[Any], state: ServerState, *, require_key: bool) -> None:
@@ -178,6 +179,10 @@ def _parse_records(records: list[Any]) -> tuple[list[MessageIn], list[dict[str, 
     for index, record in enumerate(records):
         try:
             messages.append(parse_record(record))
+        except ValidationError as exc:
+            for error in exc.errors():
+                field = ".".join(str(p) for p in error["loc"]) or "record"
+                errors.append({"index": index, "field": field, "reason": error["msg"]})
         except ValueError as exc:
             reason = str(exc)
             found = _FIELD.match(reason)

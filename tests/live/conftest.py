@@ -98,9 +98,7 @@ async def live(
 
 
 @pytest.fixture
-async def live_memory(
-    sqlite_url: str, monkeypatch: pytest.MonkeyPatch
-) -> AsyncIterator[Live]:
+async def live_memory(sqlite_url: str, monkeypatch: pytest.MonkeyPatch) -> AsyncIterator[Live]:
     """The same world without Redis: in-process events."""
     key, other = await _prepare(sqlite_url)
     world = Live(sqlite_url, None, key, other)

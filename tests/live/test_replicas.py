@@ -19,7 +19,9 @@ from tests.live.conftest import Live, Replica
 pytestmark = pytest.mark.anyio
 
 
-def _record(n: int, *, client: str = "Marta Ruiz", phone: str = "+34 611 000 001") -> dict[str, Any]:
+def _record(
+    n: int, *, client: str = "Marta Ruiz", phone: str = "+34 611 000 001"
+) -> dict[str, Any]:
     return {
         "client": {"name": client, "phone": phone},
         "conversation": {"channel": "whatsapp"},
@@ -53,28 +55,35 @@ async def test_a_subscriber_on_one_replica_hears_a_message_posted_to_the_other(
     first = await _post(a, live.key, _record(1))
     conversation = first["messages"][0]["conversation_id"]
     client_id = first["messages"][0]["client_id"]
-    uris = [f"wallie://conversations/{conversation}", f"wallie://clients/{client_id}", "wallie://inbox"]
+    uris = [
+        f"wallie://conversations/{conversation}",
+        f"wallie://clients/{client_id}",
+        "wallie://inbox",
+    ]
     heard: list[str] = []
     other_heard: list[str] = []
     async with _mcp(b, live.key) as mine, _mcp(b, live.other_key) as theirs:
         resources = mine.server_capabilities.resources
         assert resources is not None and resources.subscribe is True
-        async with mine.listen(resource_subscriptions=uris) as sub, theirs.listen(
-            resource_subscriptions=uris
-        ) as other_sub:
+        async with (
+            mine.listen(resource_subscriptions=uris) as sub,
+            theirs.listen(resource_subscriptions=uris) as other_sub,
+        ):
+            all_heard = anyio.Event()
 
             async def collect(into: list[str], stream: Any) -> None:
                 async for event in stream:
                     assert isinstance(event, ResourceUpdated)
                     into.append(event.uri)
+                    if set(heard) == set(uris):
+                        all_heard.set()
 
             async with anyio.create_task_group() as tg:
                 tg.start_soon(collect, heard, sub)
                 tg.start_soon(collect, other_heard, other_sub)
                 await _post(a, live.key, _record(2))
                 with anyio.fail_after(10):
-                    while set(heard) != set(uris):
-                        await anyio.sleep(0.05)
+                    await all_heard.wait()
                 await anyio.sleep(0.5)  # room for a leak to show up
                 tg.cancel_scope.cancel()
         inbox = await mine.read_resource("wallie://inbox")
@@ -84,13 +93,16 @@ async def test_a_subscriber_on_one_replica_hears_a_message_posted_to_the_other(
     assert [m["text"] for m in latest[:2]] == ["Mensaje número 2", "Mensaje número 1"]
 
 
-async def _sse(replica: Replica, key: str, last_id: str | None, want: int) -> AsyncIterator[tuple[str, dict[str, Any]]]:
+async def _sse(
+    replica: Replica, key: str, last_id: str | None, want: int
+) -> AsyncIterator[tuple[str, dict[str, Any]]]:
     headers = {"Authorization": f"Bearer {key}"}
     if last_id:
         headers["Last-Event-ID"] = last_id
-    async with httpx.AsyncClient(timeout=httpx.Timeout(10, read=15)) as http, http.stream(
-        "GET", replica.url + "/api/events", headers=headers
-    ) as response:
+    async with (
+        httpx.AsyncClient(timeout=httpx.Timeout(10, read=15)) as http,
+        http.stream("GET", replica.url + "/api/events", headers=headers) as response,
+    ):
         assert response.status_code == 200
         assert response.headers["content-type"].startswith("text/event-stream")
         event_id = ""
@@ -138,7 +150,9 @@ async def test_sse_resumes_after_a_disconnect_and_stays_within_the_owner(
     assert ids == sorted(ids, key=lambda i: tuple(map(int, i.split("-")))) and ids[0] > last_id
 
 
-async def test_sse_sends_heartbeats_and_needs_a_key(live: Live, replicas: tuple[Replica, Replica]) -> None:
+async def test_sse_sends_heartbeats_and_needs_a_key(
+    live: Live, replicas: tuple[Replica, Replica]
+) -> None:
     _, b = replicas
     async with httpx.AsyncClient(timeout=10) as http:
         no_key = await http.get(b.url + "/api/events")
