@@ -124,7 +124,7 @@ def add_live_routes(app: MCPServer[Any], state: ServerState, *, require_key: boo
         messages, errors = _parse_records(records)
         if errors:
             return _invalid(errors)
-        owner_id = await ensure_owner(state.database, owner)
+        owner_id = await _owner_id(state, owner)
         report = await ingest(state.database, owner_id, messages, scorer=scorer)
         return JSONResponse(_stored(messages, report), status_code=200)
 
@@ -145,7 +145,7 @@ def add_live_routes(app: MCPServer[Any], state: ServerState, *, require_key: boo
                 {"error": f"unknown event types {sorted(unknown)}; use {list(ev.EVENT_TYPES)}"},
                 status_code=400,
             )
-        owner_id = await ensure_owner(state.database, owner)
+        owner_id = await _owner_id(state, owner)
         bus = ev.get_bus(state.settings)
         after = resume or await bus.last_id(owner_id)
         return EventSourceResponse(
@@ -166,6 +166,13 @@ async def _sse(
             if types and event.type not in types:
                 continue
             yield ServerSentEvent(data=event.model_dump_json(), event=event.type, id=event.id)
+
+
+async def _owner_id(state: ServerState, email: str) -> int:
+    """The owner's id (created on its first write), remembered for the process."""
+    if email not in state.owner_ids:
+        state.owner_ids[email] = await ensure_owner(state.database, email)
+    return state.owner_ids[email]
 
 
 def _invalid(errors: list[dict[str, Any]]) -> Response:

@@ -143,7 +143,7 @@ async def ingest(
                 progress(len(batch))
         await writer.update_statuses(list(statuses))
         await writer.finish()
-        owner_email = await conn.scalar(sa.select(Owner.email).where(Owner.id == owner_id))
+        owner_email = await _owner_email(conn, owner_id)
     # After the commit: readers that react to an event must find the rows.
     report.events = await ev.after_commit(ev.Changes(owner_id, writer.events), owner_email)
     if report.messages_added >= ANALYZE_AFTER:
@@ -151,6 +151,17 @@ async def ingest(
         async with db.engine.begin() as conn:
             await conn.exec_driver_sql("ANALYZE")
     return report
+
+
+_owner_emails: dict[tuple[str, int], str | None] = {}
+
+
+async def _owner_email(conn: AsyncConnection, owner_id: int) -> str | None:
+    """The owner's email (owners are never renamed: remembered per database)."""
+    key = (str(conn.engine.url), owner_id)
+    if key not in _owner_emails:
+        _owner_emails[key] = await conn.scalar(sa.select(Owner.email).where(Owner.id == owner_id))
+    return _owner_emails[key]
 
 
 class _Writer:
