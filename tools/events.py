@@ -10,6 +10,7 @@ from __future__ import annotations
 import asyncio
 import logging
 import time
+import weakref
 from collections import deque
 from collections.abc import AsyncIterator, Awaitable, Callable, Sequence
 from dataclasses import dataclass, field
@@ -24,6 +25,8 @@ from tools.settings import Settings, get_settings
 log = logging.getLogger("wallie.events")
 
 STREAM_MAXLEN = 10_000
+# A write with more changes (a bulk import) publishes its newest ones: a stream keeps no more.
+MAX_EVENTS_PER_WRITE = STREAM_MAXLEN
 PREVIEW_CHARS = 500
 _PREFIX = "wallie:events"
 
@@ -104,7 +107,8 @@ class Changes:
     """What one committed write changed, as events (built by the ingest path)."""
 
     owner_id: int
-    events: list[Event] = field(default_factory=list)
+    events: Sequence[Event] = field(default_factory=list)
+    dropped: int = 0
 
 
 class EventBus(Protocol):
@@ -287,14 +291,22 @@ class RedisEventBus:
         await self._redis.aclose()
 
 
-_buses: dict[str | None, MemoryEventBus | RedisEventBus] = {}
+_buses: dict[tuple[int, str | None], MemoryEventBus | RedisEventBus] = {}
+_bus_loops: weakref.WeakValueDictionary[int, asyncio.AbstractEventLoop] = (
+    weakref.WeakValueDictionary()
+)
 
 
 def get_bus(settings: Settings | None = None) -> MemoryEventBus | RedisEventBus:
     """The process-wide bus for the settings' REDIS_URL (in-process when unset)."""
     url = (settings or get_settings()).redis_url
-    # One bus per URL and event loop: a Redis pool cannot cross event loops.
-    key = f"{url}#{id(asyncio.get_running_loop())}" if url else None
+    loop = asyncio.get_running_loop()
+    # One bus per event loop: neither a Redis pool nor an asyncio.Event crosses loops.
+    if _bus_loops.get(id(loop)) is not loop:
+        for key in [k for k in _buses if k[0] == id(loop)]:
+            del _buses[key]  # a dead loop's buses, whose id was reused
+        _bus_loops[id(loop)] = loop
+    key = (id(loop), url)
     if key not in _buses:
         _buses[key] = RedisEventBus(url) if url else MemoryEventBus()
     return _buses[key]
@@ -335,6 +347,12 @@ async def after_commit(
     """
     if not changes.events:
         return []
+    if changes.dropped:
+        log.info(
+            "bulk write: published the newest %d events, not the %d before them",
+            len(changes.events),
+            changes.dropped,
+        )
     settings = settings or get_settings()
     if settings.redis_url and owner_email:
         try:
@@ -347,7 +365,7 @@ async def after_commit(
         except Exception as exc:  # the write stands; report and go on
             log.warning("cache invalidation after commit failed: %s", exc)
     try:
-        return await get_bus(settings).publish(changes.events)
+        return await get_bus(settings).publish(list(changes.events))
     except Exception as exc:
         log.warning("publishing %d event(s) failed: %s", len(changes.events), exc)
         return list(changes.events)

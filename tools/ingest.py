@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections import deque
 from collections.abc import Callable, Iterable, Iterator, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime
@@ -15,6 +16,7 @@ from sqlalchemy.ext.asyncio import AsyncConnection
 from tools import events as ev
 from tools.db import Database
 from tools.models import Client, Conversation, Message, Owner, client_search_fields, utcnow
+from tools.statuses import StatusIn, apply_statuses
 from tools.text import phone_digits
 
 ANALYZE_AFTER = 10_000
@@ -59,18 +61,6 @@ class MessageIn:
     sender: str
     sent_at: datetime
     text: str
-
-
-@dataclass(slots=True)
-class StatusIn:
-    """A delivery status for an outbound message, found by its provider id (`external_id`)."""
-
-    external_id: str
-    status: str
-
-
-# Statuses only move forward: a late "delivered" never overwrites "read".
-STATUS_RANK = {"sent": 1, "delivered": 2, "read": 3, "failed": 4}
 
 
 @dataclass
@@ -145,7 +135,9 @@ async def ingest(
         await writer.finish()
         owner_email = await _owner_email(conn, owner_id)
     # After the commit: readers that react to an event must find the rows.
-    report.events = await ev.after_commit(ev.Changes(owner_id, writer.events), owner_email)
+    dropped = max(0, writer.event_count - len(writer.events))
+    changes = ev.Changes(owner_id, list(writer.events), dropped)
+    report.events = await ev.after_commit(changes, owner_email)
     if report.messages_added >= ANALYZE_AFTER:
         # Fresh statistics after a bulk load, or the planner may pick full scans.
         async with db.engine.begin() as conn:
@@ -179,7 +171,8 @@ class _Writer:
         self.touched_conversations: set[int] = set()
         self.touched_clients: set[int] = set()
         self.created_clients: set[int] = set()
-        self.events: list[ev.Event] = []
+        self.events: deque[ev.Event] = deque(maxlen=ev.MAX_EVENTS_PER_WRITE)
+        self.event_count = 0
         dialect = conn.dialect.name
         self._insert = postgresql.insert if dialect == "postgresql" else sqlite.insert
 
@@ -219,7 +212,7 @@ class _Writer:
             row = by_key[(conversation_id, external_id)]
             self.touched_conversations.add(conversation_id)
             self.touched_clients.add(row["client_id"])
-            self.events.append(
+            self._event(
                 ev.MessageCreated(
                     owner_id=self.owner_id,
                     message_id=message_id,
@@ -236,34 +229,9 @@ class _Writer:
 
     async def update_statuses(self, statuses: list[StatusIn]) -> None:
         """Move outbound messages' delivery status forward; unknown ids are ignored."""
-        m = Message.__table__
-        rank = sa.case(
-            *((m.c.status == name, value) for name, value in STATUS_RANK.items()), else_=0
-        )
-        for s in statuses:
-            result = await self.conn.execute(
-                sa.update(Message)
-                .where(
-                    Message.owner_id == self.owner_id,
-                    Message.external_id == s.external_id,
-                    Message.direction == "outbound",
-                    rank < STATUS_RANK[s.status],
-                )
-                .values(status=s.status)
-                .returning(Message.id, Message.conversation_id, Message.client_id)
-            )
-            for message_id, conversation_id, client_id in result.all():
-                self.report.statuses_updated += 1
-                self.events.append(
-                    ev.MessageStatus(
-                        owner_id=self.owner_id,
-                        message_id=message_id,
-                        conversation_id=conversation_id,
-                        client_id=client_id,
-                        external_id=s.external_id,
-                        status=s.status,
-                    )
-                )
+        for event in await apply_statuses(self.conn, self.owner_id, statuses):
+            self.report.statuses_updated += 1
+            self._event(event)
 
     async def _resolve_clients(self, batch: list[MessageIn]) -> None:
         wanted: dict[str, ClientIn] = {}
@@ -317,9 +285,8 @@ class _Writer:
         created = result.all()
         self.client_ids.update({k: i for k, i in created})
         self.created_clients.update(i for _k, i in created)
-        self.events.extend(
-            ev.ClientCreated(owner_id=self.owner_id, client_id=i) for _k, i in created
-        )
+        for _k, i in created:
+            self._event(ev.ClientCreated(owner_id=self.owner_id, client_id=i))
         self.report.clients_added += len(rows)
 
     async def _resolve_conversations(self, batch: list[MessageIn]) -> None:
@@ -390,7 +357,9 @@ class _Writer:
                 .where(Client.id.in_(chunk))
                 .values(last_contact_at=last, updated_at=utcnow())
             )
-        self.events.extend(
-            ev.ClientUpdated(owner_id=self.owner_id, client_id=i)
-            for i in sorted(self.touched_clients - self.created_clients)
-        )
+        for i in sorted(self.touched_clients - self.created_clients):
+            self._event(ev.ClientUpdated(owner_id=self.owner_id, client_id=i))
+
+    def _event(self, event: ev.Event) -> None:
+        self.event_count += 1
+        self.events.append(event)

@@ -13,7 +13,8 @@ from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from typing import Any
 
-from tools.ingest import STATUS_RANK, ClientIn, ConversationIn, MessageIn, StatusIn
+from tools.ingest import ClientIn, ConversationIn, MessageIn
+from tools.statuses import STATUS_RANK, StatusIn
 from tools.text import phone_digits
 
 MEDIA_TYPES = ("image", "video", "audio", "document", "sticker")
