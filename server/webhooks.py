@@ -208,15 +208,15 @@ def _stored(messages: list[MessageIn], report: IngestReport) -> dict[str, Any]:
     results = []
     for index, message in enumerate(messages):
         made = created.get(message.external_id)
-        event = made.pop(0) if made else None
+        new = made.pop(0) if made else None
         results.append(
             {
                 "index": index,
                 "external_id": message.external_id,
-                "created": event is not None,
-                "message_id": event.message_id if event else None,
-                "conversation_id": event.conversation_id if event else None,
-                "client_id": event.client_id if event else None,
+                "created": new is not None,
+                "message_id": new.message_id if new else None,
+                "conversation_id": new.conversation_id if new else None,
+                "client_id": new.client_id if new else None,
             }
         )
     return {**report.as_dict(), "messages": results}

@@ -234,35 +234,32 @@ class RedisEventBus:
         """Append `events` to their owners' streams; the stored events (with ids)."""
         if not events:
             return []
+        # One round trip: the owner's stream (ids for resuming) and the fan-out stream.
         async with self._redis.pipeline(transaction=False) as pipe:
             for event in events:
-                body = event.model_dump_json(exclude={"id"})
-                pipe.xadd(self.stream(event.owner_id), {"e": body}, maxlen=self._maxlen)
-            ids = await pipe.execute()
-            for event, event_id in zip(events, ids, strict=True):
-                body = event.model_copy(update={"id": event_id.decode()}).model_dump_json()
-                pipe.xadd(f"{_PREFIX}:all", {"e": body}, maxlen=self._maxlen)
-            await pipe.execute()
+                body: dict[Any, Any] = {"e": event.model_dump_json(exclude={"id"})}
+                pipe.xadd(self.stream(event.owner_id), body, maxlen=self._maxlen)
+                pipe.xadd(f"{_PREFIX}:all", body, maxlen=self._maxlen)
+            ids: list[bytes] = (await pipe.execute())[::2]
         return [e.model_copy(update={"id": i.decode()}) for e, i in zip(events, ids, strict=True)]
 
     async def last_id(self, owner_id: int) -> str:
         """The id of the owner's newest event ("0-0" when none)."""
-        newest = await self._redis.xrevrange(self.stream(owner_id), count=1)
-        return newest[0][0].decode() if newest else "0-0"
+        newest: Any = await self._redis.xrevrange(self.stream(owner_id), count=1)
+        return str(newest[0][0].decode()) if newest else "0-0"
 
     async def read(
         self, owner_id: int, after: str, *, wait: float, count: int = 100
     ) -> list[Event]:
         """The owner's events after `after`, waiting up to `wait` s for one to arrive."""
-        found = await self._redis.xread(
+        found: Any = await self._redis.xread(
             {self.stream(owner_id): after}, count=count, block=max(1, int(wait * 1000))
         )
-        events: list[Event] = []
-        for _key, entries in found or ():
-            for entry_id, fields in entries:
-                event = parse_event(fields[b"e"])
-                events.append(event.model_copy(update={"id": entry_id.decode()}))
-        return events
+        return [
+            parse_event(fields[b"e"]).model_copy(update={"id": entry_id.decode()})
+            for _key, entries in found or ()
+            for entry_id, fields in entries
+        ]
 
     async def all_events(self) -> AsyncIterator[Event]:
         """Every owner's events from now on (reconnecting after Redis failures)."""
@@ -274,7 +271,7 @@ class RedisEventBus:
         try:
             while True:
                 try:
-                    found = await conn.xread({f"{_PREFIX}:all": last}, count=500, block=5000)
+                    found: Any = await conn.xread({f"{_PREFIX}:all": last}, count=500, block=5000)
                 except (redis.ConnectionError, redis.TimeoutError) as exc:
                     log.warning("event fan-out: Redis unavailable (%s); retrying", exc)
                     await asyncio.sleep(1.0)

@@ -51,7 +51,8 @@ def _time(value: Any) -> datetime:
 
 
 def _client(wa_id: str, name: str | None) -> ClientIn:
-    phone = "+" + phone_digits(wa_id) if phone_digits(wa_id) else wa_id
+    digits = phone_digits(wa_id)
+    phone = f"+{digits}" if digits else wa_id
     # The same keys a JSONL import derives from a phone, so both land on one client.
     return ClientIn(key=f"phone:{phone_digits(phone)}", name=name or phone, phone=phone)
 
