@@ -165,20 +165,26 @@ async def test_a_retried_delivery_stores_one_message_and_one_event(live: Live) -
     assert [e.type for e in owner_events] == ["client.created", "message.created"]
 
 
-async def test_statuses_move_the_outbound_message_forward_only(live: Live) -> None:
-    record = {
+def _outbound(wamid: str) -> dict[str, Any]:
+    """The salesperson's reply, sent through the Cloud API and recorded with its wamid."""
+    return {
         "client": {"name": "Sheena Nelson", "phone": "+16505551234"},
         "conversation": {"channel": "whatsapp"},
         "message": {
-            "id": "wamid.OUTBOUND-1",
+            "id": wamid,
             "direction": "outbound",
             "sent_at": "2026-11-26T10:00:00Z",
             "text": "We have it in blue and green.",
         },
     }
+
+
+async def test_statuses_move_the_outbound_message_forward_only(live: Live) -> None:
     async with in_process(live) as client:
         posted = await client.post(
-            "/api/messages", json=record, headers={"Authorization": f"Bearer {live.key}"}
+            "/api/messages",
+            json=_outbound("wamid.OUTBOUND-1"),
+            headers={"Authorization": f"Bearer {live.key}"},
         )
         assert posted.status_code == 200
         seen = []
@@ -198,19 +204,11 @@ async def test_statuses_move_the_outbound_message_forward_only(live: Live) -> No
 
 
 async def test_a_failed_status_marks_the_message(live: Live) -> None:
-    record = {
-        "client": {"name": "Sheena Nelson", "phone": "+16505551234"},
-        "conversation": {"channel": "whatsapp"},
-        "message": {
-            "id": "wamid.OUTBOUND-2",
-            "direction": "outbound",
-            "sent_at": "2026-11-26T10:00:00Z",
-            "text": "Seguimos hablando mañana.",
-        },
-    }
     async with in_process(live) as client:
         await client.post(
-            "/api/messages", json=record, headers={"Authorization": f"Bearer {live.key}"}
+            "/api/messages",
+            json=_outbound("wamid.OUTBOUND-2"),
+            headers={"Authorization": f"Bearer {live.key}"},
         )
         response = await _deliver(client, fixture("status_failed.json"))
     assert response.json()["statuses_updated"] == 1
