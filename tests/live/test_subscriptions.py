@@ -45,24 +45,26 @@ async def _notifies_only_the_owner(world: Live) -> None:
     conversation = next(e for e in first.events if e.type == "message.created")
     uri = f"wallie://conversations/{conversation.conversation_id}"  # type: ignore[union-attr]
     heard: list[str] = []
-    async with Client(build_server(world.settings())) as client:
-        async with client.listen(resource_subscriptions=[uri, "wallie://inbox"]) as sub:
-            done = anyio.Event()
+    async with (
+        Client(build_server(world.settings())) as client,
+        client.listen(resource_subscriptions=[uri, "wallie://inbox"]) as sub,
+    ):
+        done = anyio.Event()
 
-            async def collect() -> None:
-                async for event in sub:
-                    heard.append(event.uri)  # type: ignore[union-attr]
-                    if len(heard) == 2:
-                        done.set()
+        async def collect() -> None:
+            async for event in sub:
+                heard.append(event.uri)  # type: ignore[union-attr]
+                if len(heard) == 2:
+                    done.set()
 
-            async with anyio.create_task_group() as tg:
-                tg.start_soon(collect)
-                await anyio.sleep(0.3)  # the fan-out reader is listening
-                await ingest(db, theirs, [_message(1, "Ana")])  # another owner's Ana
-                await ingest(db, mine, [_message(2, "Ana")])
-                with anyio.fail_after(10):
-                    await done.wait()
-                await anyio.sleep(0.3)
-                tg.cancel_scope.cancel()
+        async with anyio.create_task_group() as tg:
+            tg.start_soon(collect)
+            await anyio.sleep(0.3)  # the fan-out reader is listening
+            await ingest(db, theirs, [_message(1, "Ana")])  # another owner's Ana
+            await ingest(db, mine, [_message(2, "Ana")])
+            with anyio.fail_after(10):
+                await done.wait()
+            await anyio.sleep(0.3)
+            tg.cancel_scope.cancel()
     await db.dispose()
     assert sorted(heard) == sorted([uri, "wallie://inbox"])
