@@ -14,12 +14,11 @@ import weakref
 from collections import deque
 from collections.abc import AsyncIterator, Awaitable, Callable, Sequence
 from dataclasses import dataclass, field
-from datetime import datetime
+from datetime import UTC, datetime
 from typing import Annotated, Any, Literal, Protocol
 
 from pydantic import BaseModel, ConfigDict, Field, TypeAdapter
 
-from tools.models import utcnow
 from tools.settings import Settings, get_settings
 
 log = logging.getLogger("wallie.events")
@@ -31,12 +30,16 @@ PREVIEW_CHARS = 500
 _PREFIX = "wallie:events"
 
 
+def _now() -> datetime:
+    return datetime.now(UTC)
+
+
 class _EventBase(BaseModel):
     model_config = ConfigDict(frozen=True)
 
     id: str | None = Field(default=None, description="Position in the owner's stream.")
     owner_id: int
-    at: datetime = Field(default_factory=utcnow)
+    at: datetime = Field(default_factory=_now)
 
 
 class MessageCreated(_EventBase):
