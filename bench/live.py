@@ -251,6 +251,39 @@ def _line(what: str, samples: list[float], floor: dict[str, float] | None = None
     return f"{what:48s} p50 {p['p50']:7.2f}  p95 {p['p95']:7.2f}  p99 {p['p99']:7.2f} ms{ratio}"
 
 
+MARK_START, MARK_END = "<!-- bench.live:start -->", "<!-- bench.live:end -->"
+
+
+def save(lines: list[str], command: str, seconds: float) -> None:
+    """Put the figures in BENCHMARKS.md's live section (replacing the previous run's)."""
+    path = Path(__file__).resolve().parent.parent / "BENCHMARKS.md"
+    load = os.getloadavg()[0]
+    section = "\n".join(
+        [
+            MARK_START,
+            "## Live messages (`python -m bench.live`)",
+            "",
+            f"`{command}` on {os.cpu_count()} cores, load average {load:.1f} at the end, "
+            f"{seconds:.0f} s. Latency runs from sending `POST /api/messages` to replica A until "
+            "replica B's MCP listener (`wallie://inbox`) and SSE client receive it; events are "
+            "published before the POST is answered, so an event can arrive first.",
+            "",
+            "```",
+            *lines,
+            "```",
+            MARK_END,
+        ]
+    )
+    text = path.read_text(encoding="utf-8") if path.exists() else ""
+    if MARK_START in text and MARK_END in text:
+        head, rest = text.split(MARK_START, 1)
+        text = head + section + rest.split(MARK_END, 1)[1]
+    else:
+        text = text.rstrip("\n") + "\n\n" + section + "\n"
+    path.write_text(text, encoding="utf-8")
+    print(f"saved to {path}", flush=True)
+
+
 def main(argv: list[str] | None = None) -> None:
     """Run the live benchmark and print its figures."""
     parser = argparse.ArgumentParser(prog="python -m bench.live", description=__doc__)
@@ -258,15 +291,19 @@ def main(argv: list[str] | None = None) -> None:
     parser.add_argument("--messages", type=int, help="Latency samples (default 1,000).")
     parser.add_argument("--ingest", type=int, help="Messages for the ingest rate (20,000).")
     parser.add_argument("--db", choices=["sqlite", "postgresql", "both"], default="both")
+    parser.add_argument("--save", action="store_true", help="Write the figures to BENCHMARKS.md.")
     args = parser.parse_args(argv)
     n = args.messages or (200 if args.quick else 1000)
     total = args.ingest or (5000 if args.quick else 20_000)
     kinds = ["sqlite", "postgresql"] if args.db == "both" else [args.db]
 
     print(f"live bench: {n} messages for latency, {total:,} for ingest; Redis {REDIS}", flush=True)
+    lines: list[str] = []
+    started = time.monotonic()
     floor = asyncio.run(redis_floor(n))
     floor_p = percentiles(floor)
-    print(_line("bare Redis XADD -> XREAD (floor)", floor), flush=True)
+    lines.append(_line("bare Redis XADD -> XREAD (floor)", floor))
+    print(lines[-1], flush=True)
     results: dict[str, Any] = {"floor": floor_p}
     with tempfile.TemporaryDirectory() as tmp_name:
         tmp = Path(tmp_name)
@@ -275,11 +312,16 @@ def main(argv: list[str] | None = None) -> None:
                 key = asyncio.run(_prepare(url))
                 with _server(url, tmp / f"{kind}-a") as a, _server(url, tmp / f"{kind}-b") as b:
                     e2e = asyncio.run(end_to_end(a, b, key, n))
-                    print(_line(f"{kind}: POST accepted (A)", e2e["post"]), flush=True)
-                    print(_line(f"{kind}: POST -> MCP inbox notification (B)", e2e["mcp"], floor_p))
-                    print(_line(f"{kind}: POST -> SSE event (B)", e2e["sse"], floor_p), flush=True)
+                    new = [
+                        _line(f"{kind}: POST accepted (A)", e2e["post"]),
+                        _line(f"{kind}: POST -> MCP inbox notification (B)", e2e["mcp"], floor_p),
+                        _line(f"{kind}: POST -> SSE event (B)", e2e["sse"], floor_p),
+                    ]
+                    print("\n".join(new), flush=True)
                     rate = asyncio.run(sustained(a, key, total, batch=100, concurrency=4))
-                    print(f"{kind}: sustained ingest, one server: {rate:,.0f} msgs/s", flush=True)
+                    new.append(f"{kind}: sustained ingest, one server: {rate:,.0f} msgs/s")
+                    print(new[-1], flush=True)
+                    lines += new
                     results[kind] = {
                         "post": percentiles(e2e["post"]),
                         "mcp": percentiles(e2e["mcp"]),
@@ -291,11 +333,14 @@ def main(argv: list[str] | None = None) -> None:
         worst = max(r["mcp"]["p95"], r["sse"]["p95"])
         ok = "met" if worst < 100 else "MISSED"
         ingest_ok = "met" if r["ingest_per_s"] >= 1000 else "MISSED"
-        print(
+        lines.append(
             f"targets {kind}: p95 {worst:.1f} ms < 100 ms {ok}; "
-            f"{r['ingest_per_s']:,.0f} msgs/s >= 1,000 {ingest_ok}",
-            flush=True,
+            f"{r['ingest_per_s']:,.0f} msgs/s >= 1,000 {ingest_ok}"
         )
+        print(lines[-1], flush=True)
+    if args.save:
+        command = "python -m bench.live " + " ".join(argv if argv is not None else sys.argv[1:])
+        save(lines, command.strip(), time.monotonic() - started)
 
 
 if __name__ == "__main__":

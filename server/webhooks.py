@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 import hmac
 import json
 import logging
@@ -9,6 +10,7 @@ import re
 from collections.abc import AsyncIterator
 from typing import TYPE_CHECKING, Any
 
+import sqlalchemy as sa
 from pydantic import ValidationError
 from sse_starlette import EventSourceResponse, ServerSentEvent
 from starlette.requests import Request
@@ -16,6 +18,7 @@ from starlette.responses import JSONResponse, PlainTextResponse, Response
 
 from tools import events as ev
 from tools.channels import APP_SECRET_ENV, VERIFY_TOKEN_ENV, channel_owner, secret
+from tools.db import Database
 from tools.ingest import IngestReport, MessageIn, default_scorer, ingest
 from tools.jsonl import parse_record
 from tools.owners import ensure_owner
@@ -30,6 +33,7 @@ log = logging.getLogger("wallie.webhooks")
 
 MAX_BODY = 5 * 1024 * 1024
 MAX_BATCH = 1000
+_RETRIES = 4
 _EVENT_ID = re.compile(r"^[0-9]{1,20}-[0-9]{1,20}$")
 _FIELD = re.compile(r'^"?((?:client|conversation|message)(?:\.[a-z_]+)?)"?\b')
 
@@ -94,7 +98,7 @@ def add_live_routes(app: MCPServer[Any], state: ServerState, *, require_key: boo
                 # Answer 200 all the same: Meta would retry a number nobody here serves.
                 log.warning("webhook for unlinked phone number id %s", delivery.phone_number_id)
                 continue
-            report = await ingest(
+            report = await _ingest(
                 state.database,
                 owner_id,
                 delivery.messages,
@@ -125,7 +129,7 @@ def add_live_routes(app: MCPServer[Any], state: ServerState, *, require_key: boo
         if errors:
             return _invalid(errors)
         owner_id = await _owner_id(state, owner)
-        report = await ingest(state.database, owner_id, messages, scorer=scorer)
+        report = await _ingest(state.database, owner_id, messages, scorer=scorer)
         return JSONResponse(_stored(messages, report), status_code=200)
 
     @app.custom_route("/api/events", methods=["GET"], include_in_schema=False)
@@ -166,6 +170,25 @@ async def _sse(
             if types and event.type not in types:
                 continue
             yield ServerSentEvent(data=event.model_dump_json(), event=event.type, id=event.id)
+
+
+async def _ingest(
+    db: Database, owner_id: int, messages: list[MessageIn], **kw: Any
+) -> IngestReport:
+    """`ingest`, retried when a concurrent writer created the same client or conversation first.
+
+    The failed attempt rolled back whole and ingest is idempotent, so a retry stores each
+    message once and finds the rows the other writer committed.
+    """
+    for attempt in range(_RETRIES):
+        try:
+            return await ingest(db, owner_id, messages, **kw)
+        except (sa.exc.IntegrityError, sa.exc.OperationalError) as exc:
+            if attempt == _RETRIES - 1:
+                raise
+            log.info("ingest raced another writer (%s); retrying", type(exc.orig).__name__)
+            await asyncio.sleep(0.01 * (attempt + 1))
+    raise AssertionError("unreachable")
 
 
 async def _owner_id(state: ServerState, email: str) -> int:

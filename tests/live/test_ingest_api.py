@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 from typing import Any
 
 import pytest
@@ -168,3 +169,30 @@ async def test_http_client_errors_are_clean(live: Live) -> None:
         )
     assert huge.status_code == 422
     assert "1 to 1000 records" in huge.json()["errors"][0]["reason"]
+
+
+async def test_concurrent_batches_creating_the_same_clients_all_succeed(live: Live) -> None:
+    def batch(start: int) -> list[dict[str, Any]]:
+        # Every batch names the same five new clients, so their writers race to create them.
+        return [
+            {
+                "client": {"name": f"Nuevo {i % 5}", "phone": f"+34 699 000 00{i % 5}"},
+                "conversation": {"channel": "whatsapp"},
+                "message": {
+                    "id": f"race-{start}-{i}",
+                    "direction": "inbound",
+                    "sent_at": "2026-11-26T11:00:00Z",
+                    "text": f"hola {i}",
+                },
+            }
+            for i in range(20)
+        ]
+
+    async with in_process(live) as client:
+        responses = await asyncio.gather(
+            *(client.post("/api/messages", json=batch(n), headers=auth(live.key)) for n in range(4))
+        )
+    assert [r.status_code for r in responses] == [200, 200, 200, 200]
+    assert sum(r.json()["messages_added"] for r in responses) == 80
+    assert await _count(live, "client") == 5
+    assert await _count(live, "message") == 80
