@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import json
+import os
+import sys
 from collections.abc import AsyncIterator
 from typing import Any
 
@@ -150,7 +152,7 @@ async def test_sse_resumes_after_a_disconnect_and_stays_within_the_owner(
     assert ids == sorted(ids, key=lambda i: tuple(map(int, i.split("-")))) and ids[0] > last_id
 
 
-async def test_sse_sends_heartbeats_and_needs_a_key(
+async def test_sse_heartbeats_keys_and_tail_through_a_server(
     live: Live, replicas: tuple[Replica, Replica]
 ) -> None:
     _, b = replicas
@@ -172,3 +174,19 @@ async def test_sse_sends_heartbeats_and_needs_a_key(
     assert no_key.status_code == 401
     assert bad_resume.status_code == 400
     assert sum(1 for x in lines if x.startswith(": ping")) == 2  # WALLIE_SSE_HEARTBEAT=1
+
+    # `wallie events tail --server-url` follows the same stream, no Redis of its own.
+    await _post(b, live.key, _record(1))
+    env = {k: v for k, v in os.environ.items() if not k.startswith(("WALLIE_", "REDIS_"))}
+    env["WALLIE_API_KEY"] = live.key
+    command = [sys.executable, "-m", "wallie", "events", "tail", "--server-url", b.url]
+    tail = await anyio.run_process(
+        [*command, "--json", "--after", "0-0", "--count", "2"], env=env, check=False
+    )
+    assert tail.returncode == 0, tail.stderr.decode()
+    events = [json.loads(x) for x in tail.stdout.decode().splitlines()]
+    assert [e["type"] for e in events] == ["client.created", "message.created"]
+    assert events[1]["preview"] == "Mensaje número 1"
+    env["WALLIE_API_KEY"] = "wal_wrong"
+    refused = await anyio.run_process([*command, "--count", "1"], env=env, check=False)
+    assert refused.returncode == 2 and b"HTTP 401" in refused.stderr
