@@ -123,7 +123,7 @@ class LiteLLMModel(OpenAIChatModel):
         self._client = _RouterClient(self)
 
     @property
-    def client(self) -> Any:  # type: ignore[override]
+    def client(self) -> Any:
         """The router, dressed as an OpenAI client."""
         return self._client
 
@@ -134,8 +134,8 @@ class LiteLLMModel(OpenAIChatModel):
 
     async def _complete(self, kwargs: dict[str, Any]) -> ChatCompletion | _Stream:
         params = {k: v for k, v in kwargs.items() if not _omitted(v)}
-        for key in ("extra_headers", "extra_body", "timeout", "stream_options"):
-            params.pop(key, None)  # the router owns timeouts; headers are the SDK's own
+        for name in ("extra_headers", "extra_body", "timeout", "stream_options"):
+            params.pop(name, None)  # the router owns timeouts; headers are the SDK's own
         stream = bool(params.get("stream"))
         key = {
             "model": params.get("model"),

@@ -343,11 +343,12 @@ def read_findings(messages: list[ModelMessage]) -> tuple[str, int, Findings]:
                 if isinstance(part, ToolCallPart):
                     calls[part.tool_call_id] = part.args_as_dict()
             continue
-        for part in message.parts:
-            if isinstance(part, UserPromptPart) and isinstance(part.content, str):
-                question, turns, findings = part.content, 0, Findings()
-            elif isinstance(part, ToolReturnPart):
-                _record(findings, _base(part.tool_name), calls.get(part.tool_call_id, {}), part)
+        for request_part in message.parts:
+            if isinstance(request_part, UserPromptPart) and isinstance(request_part.content, str):
+                question, turns, findings = request_part.content, 0, Findings()
+            elif isinstance(request_part, ToolReturnPart):
+                call_args = calls.get(request_part.tool_call_id, {})
+                _record(findings, _base(request_part.tool_name), call_args, request_part)
     return question, turns, findings
 
 
@@ -436,7 +437,7 @@ def _outcome(profile: dict[str, Any], conversation_id: int, es: bool) -> str:
         return "sigue abierta" if es else "still open"
     closed = {k: v for k, v in (profile.get("outcomes") or {}).items() if k != "open"}
     if len(closed) == 1:
-        outcome = next(iter(closed))
+        outcome = str(next(iter(closed)))
         if es:
             return "ganada" if outcome == "won" else "perdida" if outcome == "lost" else outcome
         return outcome

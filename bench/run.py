@@ -175,7 +175,7 @@ async def workload(url: str, n: int, seed: int = 1) -> dict[str, list[dict[str, 
 
 async def database_floor(url: str, args: dict[str, list[dict[str, Any]]]) -> dict[str, list[float]]:
     """The same queries called in-process, no MCP: the database floor."""
-    from tools import queries
+    from tools import history, queries
     from tools.db import Database
     from tools.owners import owner_id
 
@@ -184,8 +184,8 @@ async def database_floor(url: str, args: dict[str, list[dict[str, Any]]]) -> dic
     fns: dict[str, Callable[..., Awaitable[Any]]] = {
         "search_clients": lambda a: queries.search_clients(db, owner, **a),
         "search_messages": lambda a: queries.search_messages(db, owner, **a),
-        "get_conversation_history": lambda a: queries.conversation_history(db, owner, **a),
-        "get_client": lambda a: queries.get_client(db, owner, **a),
+        "get_conversation_history": lambda a: history.conversation_history(db, owner, **a),
+        "get_client": lambda a: history.get_client(db, owner, **a),
     }
     out = {}
     for tool, fn in fns.items():
@@ -256,7 +256,7 @@ async def stdio_latency(
         return await timed([lambda t=t, a=a: call(t, a) for t, a in calls])
 
 
-def output_schemas(url: str) -> dict[str, tuple[dict[str, Any], dict[str, Any]]]:
+async def output_schemas(url: str) -> dict[str, tuple[dict[str, Any], dict[str, Any]]]:
     """Per tool: (the schema Wallie publishes, the schema pydantic derives before compaction)."""
     from pydantic import TypeAdapter
 
@@ -264,12 +264,14 @@ def output_schemas(url: str) -> dict[str, tuple[dict[str, Any], dict[str, Any]]]
     from tools.settings import Settings
 
     server = build_server(Settings(DATABASE_URL=url, WALLIE_OWNER=OWNER))
+    published = {t.name: t.output_schema for t in await server.list_tools()}
     out = {}
     for tool in server._tool_manager.list_tools():
         meta = tool.fn_metadata
-        if meta.output_schema is not None and meta.output_model is not None:
+        schema = published.get(tool.name)
+        if schema is not None and meta.output_model is not None:
             original = TypeAdapter(meta.output_model).json_schema(mode="serialization")
-            out[tool.name] = (meta.output_schema, original)
+            out[tool.name] = (schema, original)
     return out
 
 
@@ -497,7 +499,7 @@ async def measure(
         report.add(
             db=db, size=size, what=f"{tool}: database floor (in-process)", **percentiles(samples)
         )
-    schemas = output_schemas(url)
+    schemas = await output_schemas(url)
     for cached in (False, True):
         env = _env(url, cached, redis)
         params = StdioServerParameters(command=WALLIE, args=["serve"], env=env)

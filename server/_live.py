@@ -24,7 +24,7 @@ from tools.models import Owner
 if TYPE_CHECKING:
     from mcp.server.mcpserver import MCPServer
 
-    from server.app import ServerState
+    from server._state import ServerState
 
 log = logging.getLogger("wallie.live")
 
@@ -103,7 +103,7 @@ class OwnerSubscriptionBus:
             self._task = None
 
 
-def add_inbox(app: MCPServer[Any], state: ServerState) -> None:
+def register(app: MCPServer[Any], state: ServerState) -> None:
     """The `wallie://inbox` resource: the owner's latest messages across conversations."""
 
     @app.resource(
@@ -122,21 +122,8 @@ def add_inbox(app: MCPServer[Any], state: ServerState) -> None:
 
 @contextlib.asynccontextmanager
 async def live_running(state: ServerState, bus: OwnerSubscriptionBus) -> AsyncIterator[None]:
-    """While the server runs: its in-process cache is invalidated by every local write."""
-    unregister: Callable[[], None] | None = None
-    cache = state.cache
-    if cache is not None and getattr(cache, "backend", "") == "memory":
-        # With Redis the shared cache is bumped by the writer itself (tools.events).
-
-        async def invalidate(owner_id: int) -> None:
-            email = await bus.owner_email(owner_id)
-            if email is not None and state.cache is not None:
-                await state.cache.bump_version(email)
-
-        unregister = ev.on_commit(invalidate)
+    """While the server runs; afterwards its subscription fan-out stops."""
     try:
         yield
     finally:
-        if unregister is not None:
-            unregister()
         await bus.aclose()

@@ -49,7 +49,9 @@ def compact_schema(schema: dict[str, Any]) -> dict[str, Any]:
     """An equivalent JSON Schema with non-recursive `$ref`s inlined and nullable types merged."""
     defs: dict[str, Any] = schema.get("$defs", {})
     recursive = {name for name in defs if _reaches(defs, name, name, set())}
-    out = _rewrite({k: v for k, v in schema.items() if k != "$defs"}, defs, recursive)
+    out: dict[str, Any] = _rewrite(
+        {k: v for k, v in schema.items() if k != "$defs"}, defs, recursive
+    )
     kept = {name: _rewrite(defs[name], defs, recursive) for name in sorted(recursive)}
     if kept:
         out["$defs"] = kept

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import asyncio
 import hmac
 import json
 import logging
@@ -10,7 +9,6 @@ import re
 from collections.abc import AsyncIterator
 from typing import TYPE_CHECKING, Any
 
-import sqlalchemy as sa
 from pydantic import ValidationError
 from sse_starlette import EventSourceResponse, ServerSentEvent
 from starlette.requests import Request
@@ -18,7 +16,6 @@ from starlette.responses import JSONResponse, PlainTextResponse, Response
 
 from tools import events as ev
 from tools.channels import APP_SECRET_ENV, VERIFY_TOKEN_ENV, channel_owner, secret
-from tools.db import Database
 from tools.ingest import IngestReport, MessageIn, default_scorer, ingest
 from tools.jsonl import parse_record
 from tools.owners import ensure_owner
@@ -27,21 +24,25 @@ from tools.webhooks import whatsapp_cloud
 if TYPE_CHECKING:
     from mcp.server.mcpserver import MCPServer
 
-    from server.app import ServerState
+    from server._state import ServerState
 
 log = logging.getLogger("wallie.webhooks")
 
 MAX_BODY = 5 * 1024 * 1024
 MAX_BATCH = 1000
-_RETRIES = 4
 _EVENT_ID = re.compile(r"^[0-9]{1,20}-[0-9]{1,20}$")
 _FIELD = re.compile(r'^"?((?:client|conversation|message)(?:\.[a-z_]+)?)"?\b')
 
 
-def add_live_routes(app: MCPServer[Any], state: ServerState, *, require_key: bool) -> None:
-    """Register the webhook, `POST /api/messages` and `GET /api/events` on the HTTP app."""
+def register(app: MCPServer[Any], state: ServerState) -> None:
+    """Register the webhook, `POST /api/messages` and `GET /api/events` on the HTTP app.
+
+    With API keys on (`build_server(auth_url=...)`) the API needs one; without, it acts as
+    WALLIE_OWNER, like `/mcp` does.
+    """
     from server.auth import ApiKeyVerifier
 
+    require_key = app.settings.auth is not None
     verifier = ApiKeyVerifier(state)
     scorer = default_scorer()
 
@@ -98,7 +99,7 @@ def add_live_routes(app: MCPServer[Any], state: ServerState, *, require_key: boo
                 # Answer 200 all the same: Meta would retry a number nobody here serves.
                 log.warning("webhook for unlinked phone number id %s", delivery.phone_number_id)
                 continue
-            report = await _ingest(
+            report = await ingest(
                 state.database,
                 owner_id,
                 delivery.messages,
@@ -129,7 +130,7 @@ def add_live_routes(app: MCPServer[Any], state: ServerState, *, require_key: boo
         if errors:
             return _invalid(errors)
         owner_id = await _owner_id(state, owner)
-        report = await _ingest(state.database, owner_id, messages, scorer=scorer)
+        report = await ingest(state.database, owner_id, messages, scorer=scorer)
         return JSONResponse(_stored(messages, report), status_code=200)
 
     @app.custom_route("/api/events", methods=["GET"], include_in_schema=False)
@@ -172,25 +173,6 @@ async def _sse(
             yield ServerSentEvent(data=event.model_dump_json(), event=event.type, id=event.id)
 
 
-async def _ingest(
-    db: Database, owner_id: int, messages: list[MessageIn], **kw: Any
-) -> IngestReport:
-    """`ingest`, retried when a concurrent writer created the same client or conversation first.
-
-    The failed attempt rolled back whole and ingest is idempotent, so a retry stores each
-    message once and finds the rows the other writer committed.
-    """
-    for attempt in range(_RETRIES):
-        try:
-            return await ingest(db, owner_id, messages, **kw)
-        except (sa.exc.IntegrityError, sa.exc.OperationalError) as exc:
-            if attempt == _RETRIES - 1:
-                raise
-            log.info("ingest raced another writer (%s); retrying", type(exc.orig).__name__)
-            await asyncio.sleep(0.01 * (attempt + 1))
-    raise AssertionError("unreachable")
-
-
 async def _owner_id(state: ServerState, email: str) -> int:
     """The owner's id (created on its first write), remembered for the process."""
     if email not in state.owner_ids:
@@ -214,20 +196,19 @@ def _parse_records(records: list[Any]) -> tuple[list[MessageIn], list[dict[str, 
                 field = ".".join(str(p) for p in error["loc"]) or "record"
                 errors.append({"index": index, "field": field, "reason": error["msg"]})
         except ValueError as exc:
-            reason = str(exc)
-            found = _FIELD.match(reason)
-            errors.append(
-                {"index": index, "field": found.group(1) if found else "record", "reason": reason}
-            )
+            for part in str(exc).split("; "):
+                found = _FIELD.match(part)
+                errors.append(
+                    {"index": index, "field": found.group(1) if found else "record", "reason": part}
+                )
     return messages, errors
 
 
 def _stored(messages: list[MessageIn], report: IngestReport) -> dict[str, Any]:
     """The ingest API's answer: per record, whether it was new and the ids it has."""
     created: dict[str, list[ev.MessageCreated]] = {}
-    for event in report.events:
-        if isinstance(event, ev.MessageCreated):
-            created.setdefault(event.external_id, []).append(event)
+    for event in report.changes.messages if report.changes else ():
+        created.setdefault(event.external_id, []).append(event)
     results = []
     for index, message in enumerate(messages):
         made = created.get(message.external_id)

@@ -9,6 +9,7 @@ from dataclasses import dataclass
 from datetime import datetime
 
 import sqlalchemy as sa
+from sqlmodel import col
 
 from tools.db import Database
 from tools.errors import InvalidArgument, NotFound
@@ -54,9 +55,9 @@ async def verify_key(db: Database, key: str) -> str | None:
     async with db.session() as session:
         found = (
             await session.execute(
-                sa.select(ApiKey, Owner.email)
-                .join(Owner, Owner.id == ApiKey.owner_id)
-                .where(ApiKey.prefix == key[:_PREFIX_LEN])
+                sa.select(ApiKey, col(Owner.email))
+                .join(Owner, col(Owner.id) == col(ApiKey.owner_id))
+                .where(col(ApiKey.prefix) == key[:_PREFIX_LEN])
             )
         ).first()
         if found is None:
@@ -73,9 +74,9 @@ async def list_keys(db: Database) -> list[KeyInfo]:
     """Every key, newest first."""
     async with db.session() as session:
         rows = await session.execute(
-            sa.select(ApiKey, Owner.email)
-            .join(Owner, Owner.id == ApiKey.owner_id)
-            .order_by(ApiKey.id.desc())
+            sa.select(ApiKey, col(Owner.email))
+            .join(Owner, col(Owner.id) == col(ApiKey.owner_id))
+            .order_by(col(ApiKey.id).desc())
         )
         return [
             KeyInfo(k.prefix, email, k.name, k.created_at, k.last_used_at, k.revoked_at)
@@ -88,7 +89,9 @@ async def revoke_key(db: Database, prefix: str) -> None:
     if not prefix.startswith(KEY_PREFIX):
         raise InvalidArgument(f"a key prefix starts with {KEY_PREFIX!r}, got {prefix!r}")
     async with db.session() as session:
-        row = await session.scalar(sa.select(ApiKey).where(ApiKey.prefix == prefix[:_PREFIX_LEN]))
+        row = await session.scalar(
+            sa.select(ApiKey).where(col(ApiKey.prefix) == prefix[:_PREFIX_LEN])
+        )
         if row is None:
             raise NotFound(f"no API key with prefix {prefix!r}; `wallie keys list` shows them")
         row.revoked_at = row.revoked_at or utcnow()

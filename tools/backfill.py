@@ -5,16 +5,22 @@ from __future__ import annotations
 from collections.abc import Callable
 
 import sqlalchemy as sa
+from sqlmodel import col
 
 from tools.db import Database
 from tools.models import Message
+from tools.tables import MESSAGES
 
 
 async def pending_count(db: Database, owner_id: int | None = None) -> int:
     """How many messages have no stored sentiment yet."""
-    stmt = sa.select(sa.func.count()).select_from(Message).where(Message.sentiment_label.is_(None))
+    stmt = (
+        sa.select(sa.func.count())
+        .select_from(Message)
+        .where(col(Message.sentiment_label).is_(None))
+    )
     if owner_id is not None:
-        stmt = stmt.where(Message.owner_id == owner_id)
+        stmt = stmt.where(col(Message.owner_id) == owner_id)
     async with db.connect() as conn:
         return int(await conn.scalar(stmt) or 0)
 
@@ -31,7 +37,7 @@ async def backfill_sentiment(
 
     done = 0
     last_id = 0
-    m = Message.__table__
+    m = MESSAGES
     while True:
         # Keyset pagination by id: each batch is its own short transaction, so a
         # backfill can be interrupted and resumed without redoing work.

@@ -5,6 +5,7 @@ from __future__ import annotations
 from tools.db import Database, head_revision
 from tools.errors import ConfigError
 from tools.settings import Settings
+from tools.text import mask_password
 
 
 async def open_database(settings: Settings, *, migrate: bool | None = None) -> Database:
@@ -19,10 +20,12 @@ async def open_database(settings: Settings, *, migrate: bool | None = None) -> D
         current = await db.current_revision()
     except OSError as exc:
         await db.dispose()
-        raise ConfigError(f"cannot connect to {db.display_url}: {exc}") from exc
+        raise ConfigError(
+            f"cannot connect to {db.display_url}: {mask_password(str(exc))}"
+        ) from None
     except Exception as exc:
         await db.dispose()
-        raise ConfigError(f"cannot open {db.display_url}: {exc}") from exc
+        raise ConfigError(f"cannot open {db.display_url}: {mask_password(str(exc))}") from None
     if current != head_revision():
         if auto:
             await db.upgrade()

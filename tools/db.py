@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-import asyncio
+import logging
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 from dataclasses import dataclass
@@ -16,6 +16,7 @@ from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine, AsyncSession, c
 
 from tools.errors import ConfigError
 from tools.settings import Settings
+from tools.text import mask_password
 
 MIGRATIONS = Path(__file__).parent / "migrations"
 
@@ -30,8 +31,8 @@ def to_async_url(url: str) -> str:
     """`url` as people write it, with the async driver Wallie uses for its database."""
     try:
         parsed = make_url(url)
-    except ArgumentError as exc:
-        raise ConfigError(f"DATABASE_URL is not a database URL: {url!r}") from exc
+    except (ArgumentError, ValueError):
+        raise ConfigError(f"DATABASE_URL is not a database URL: {mask_password(url)!r}") from None
     backend = parsed.get_backend_name()
     if backend not in _ASYNC_DRIVERS:
         raise ConfigError(
@@ -40,13 +41,21 @@ def to_async_url(url: str) -> str:
     return parsed.set(drivername=_ASYNC_DRIVERS[backend]).render_as_string(hide_password=False)
 
 
+def _quiet_sql_logs(log_sql: bool) -> None:
+    """Statements and their parameters are logged only when asked for (WALLIE_LOG_SQL=1)."""
+    # aiosqlite's DEBUG lines print each call with its arguments, parameters included.
+    logging.getLogger("aiosqlite").setLevel(logging.DEBUG if log_sql else logging.INFO)
+    logging.getLogger("sqlalchemy.engine").setLevel(logging.INFO if log_sql else logging.WARNING)
+
+
 def _sqlite_pragmas(dbapi_conn: Any, _record: Any) -> None:
     cur = dbapi_conn.cursor()
     # WAL lets readers (the MCP server) run while an import writes.
     cur.execute("PRAGMA journal_mode=WAL")
     cur.execute("PRAGMA synchronous=NORMAL")
     cur.execute("PRAGMA foreign_keys=ON")
-    cur.execute("PRAGMA busy_timeout=10000")
+    # Concurrent imports queue for the write lock rather than fail.
+    cur.execute("PRAGMA busy_timeout=30000")
     cur.execute("PRAGMA cache_size=-65536")
     cur.close()
 
@@ -59,11 +68,16 @@ class Database:
     url: str
 
     @classmethod
-    def from_url(cls, url: str) -> Database:
-        """Open (lazily) the database at `url`; the async driver is chosen here."""
+    def from_url(cls, url: str, *, log_sql: bool = False) -> Database:
+        """Open (lazily) the database at `url`; the async driver is chosen here.
+
+        SQL parameters (searched names, emails) stay out of logs and error messages
+        unless `log_sql` (WALLIE_LOG_SQL=1) asks for them.
+        """
         async_url = to_async_url(url)
         parsed = make_url(async_url)
-        kwargs: dict[str, Any] = {}
+        _quiet_sql_logs(log_sql)
+        kwargs: dict[str, Any] = {"hide_parameters": not log_sql}
         if parsed.get_backend_name() == "sqlite":
             if parsed.database and parsed.database != ":memory:":
                 Path(parsed.database).expanduser().parent.mkdir(parents=True, exist_ok=True)
@@ -77,12 +91,20 @@ class Database:
     @classmethod
     def from_settings(cls, settings: Settings) -> Database:
         """Open the database the settings point at (embedded SQLite when unset)."""
-        return cls.from_url(settings.async_database_url)
+        return cls.from_url(settings.async_database_url, log_sql=settings.log_sql)
 
     @property
     def dialect(self) -> str:
         """'sqlite' or 'postgresql'."""
         return self.engine.dialect.name
+
+    @property
+    def sqlite_path(self) -> str | None:
+        """The SQLite file, or None for PostgreSQL and in-memory databases."""
+        parsed = make_url(self.url)
+        if parsed.get_backend_name() != "sqlite" or parsed.database in (None, "", ":memory:"):
+            return None
+        return str(Path(parsed.database).expanduser())
 
     @property
     def display_url(self) -> str:
@@ -130,11 +152,6 @@ class Database:
                 lambda c: MigrationContext.configure(c).get_current_revision()
             )
 
-    async def ensure_schema(self) -> None:
-        """Upgrade to head when the database is behind (used on first use)."""
-        if await self.current_revision() != head_revision():
-            await self.upgrade()
-
 
 def _alembic_config(connection: sa.Connection | None = None) -> Any:
     from alembic.config import Config
@@ -152,8 +169,3 @@ def head_revision() -> str:
     head = ScriptDirectory.from_config(_alembic_config()).get_current_head()
     assert head is not None
     return head
-
-
-def run(coro: Any) -> Any:
-    """Run a coroutine from synchronous code (the CLI)."""
-    return asyncio.run(coro)

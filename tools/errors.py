@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterator
+from contextlib import contextmanager
+
 
 class WallieError(Exception):
     """Base class: a problem with a clear, user-facing message."""
@@ -35,3 +38,25 @@ class ImportFailed(WallieError):
         more = f"\n... and {len(errors) - 20} more" if len(errors) > 20 else ""
         super().__init__(f"{len(errors)} invalid line(s), nothing imported:\n{shown}{more}")
         self.errors = errors
+
+
+class DatabaseUnavailable(WallieError):
+    """The database cannot be reached right now; the same call may work on a retry."""
+
+    def __init__(self, cause: BaseException) -> None:
+        super().__init__("the database is unavailable right now; retry in a moment")
+        self.cause = (
+            f"{type(cause).__name__}: {str(cause).splitlines()[0][:200] if str(cause) else ''}"
+        )
+
+
+@contextmanager
+def database_unavailable() -> Iterator[None]:
+    """Turn a lost or refused database connection into DatabaseUnavailable."""
+    from sqlalchemy.exc import DisconnectionError, InterfaceError, OperationalError
+    from sqlalchemy.exc import TimeoutError as PoolTimeout
+
+    try:
+        yield
+    except (OperationalError, InterfaceError, DisconnectionError, PoolTimeout, OSError) as exc:
+        raise DatabaseUnavailable(exc) from exc

@@ -1,6 +1,7 @@
 """Owner-scoped change events: Redis Streams when REDIS_URL is set, in-process otherwise.
 
-Every write publishes its events after its transaction commits (`after_commit`). Each owner
+Every write publishes its events after its transaction commits (`publish_changes`, the
+ingest path's after-commit hook). Each owner
 has a bounded stream, so a consumer that was away resumes from the last id it saw; one more
 bounded stream carries every owner's events for the server replicas that fan them out.
 """
@@ -8,18 +9,21 @@ bounded stream carries every owner's events for the server replicas that fan the
 from __future__ import annotations
 
 import asyncio
+import itertools
 import logging
 import time
 import weakref
 from collections import deque
-from collections.abc import AsyncIterator, Awaitable, Callable, Sequence
-from dataclasses import dataclass, field
+from collections.abc import AsyncIterator, Iterator, Mapping, Sequence
 from datetime import UTC, datetime
-from typing import Annotated, Any, Literal, Protocol
+from typing import TYPE_CHECKING, Annotated, Any, Literal, Protocol
 
 from pydantic import BaseModel, ConfigDict, Field, TypeAdapter
 
 from tools.settings import Settings, get_settings
+
+if TYPE_CHECKING:
+    from tools.ingest import Changes
 
 log = logging.getLogger("wallie.events")
 
@@ -103,15 +107,6 @@ def resource_uris(event: Event) -> list[str]:
             "wallie://inbox",
         ]
     return [f"wallie://clients/{event.client_id}"]
-
-
-@dataclass
-class Changes:
-    """What one committed write changed, as events (built by the ingest path)."""
-
-    owner_id: int
-    events: Sequence[Event] = field(default_factory=list)
-    dropped: int = 0
 
 
 class EventBus(Protocol):
@@ -332,63 +327,54 @@ def get_bus(settings: Settings | None = None) -> MemoryEventBus | RedisEventBus:
     return _buses[key]
 
 
-Invalidator = Callable[[int], Awaitable[None]]
-_invalidators: list[Invalidator] = []
+def message_created(owner_id: int, message_id: int, row: Mapping[str, Any]) -> MessageCreated:
+    """The event for a stored message row (as the ingest path inserts it)."""
+    return MessageCreated(
+        owner_id=owner_id,
+        message_id=message_id,
+        conversation_id=row["conversation_id"],
+        client_id=row["client_id"],
+        channel=row["channel"],
+        direction=row["direction"],
+        sender=row["sender"],
+        sent_at=row["sent_at"],
+        external_id=row["external_id"],
+        preview=preview(row["text"]),
+    )
 
 
-def on_commit(invalidate: Invalidator) -> Callable[[], None]:
-    """Run `invalidate(owner_id)` after each write commits, before its events go out."""
-    _invalidators.append(invalidate)
-    return lambda: _invalidators.remove(invalidate) if invalidate in _invalidators else None
+def change_events(changes: Changes) -> Iterator[Event]:
+    """One event per change of a committed write, in a reader-friendly order."""
+    owner = changes.owner_id
+    for client_id in changes.clients_added:
+        yield ClientCreated(owner_id=owner, client_id=client_id)
+    yield from changes.messages
+    yield from changes.statuses
+    for client_id in changes.clients_updated:
+        yield ClientUpdated(owner_id=owner, client_id=client_id)
 
 
-_caches: dict[str, Any] = {}
+async def publish_changes(changes: Changes, settings: Settings | None = None) -> list[Event]:
+    """Publish a committed write's events (the ingest path's first after-commit hook).
 
-
-async def _bump_shared_cache(settings: Settings, owner_email: str) -> None:
-    """Bump the owner's version in the shared Redis cache (one client per URL and loop)."""
-    from tools.cache import RedisCache
-
-    assert settings.redis_url
-    key = f"{settings.redis_url}#{id(asyncio.get_running_loop())}"
-    if key not in _caches:
-        _caches[key] = RedisCache(
-            settings.redis_url, ttl=settings.cache_ttl, rate_limit=settings.rate_limit_per_minute
-        )
-    await _caches[key].bump_version(owner_email)
-
-
-async def after_commit(
-    changes: Changes, owner_email: str | None = None, settings: Settings | None = None
-) -> list[Event]:
-    """Invalidate caches, then publish the write's events; a bus failure is logged, not raised.
-
-    The rows are committed already: failing here would tell the writer its data was lost.
+    A failure is logged, not raised: the rows are committed, and the caller must not be told
+    its data was lost. A bulk write publishes its newest events, as many as a stream keeps.
     """
-    if not changes.events:
-        return []
-    if changes.dropped:
-        log.info(
-            "bulk write: published the newest %d events, not the %d before them",
-            len(changes.events),
-            changes.dropped,
-        )
-    settings = settings or get_settings()
-    if settings.redis_url and owner_email:
-        try:
-            await _bump_shared_cache(settings, owner_email)
-        except Exception as exc:  # the write stands; report and go on
-            log.warning("cache invalidation after commit failed: %s", exc)
-    for invalidate in list(_invalidators):
-        try:
-            await invalidate(changes.owner_id)
-        except Exception as exc:  # the write stands; report and go on
-            log.warning("cache invalidation after commit failed: %s", exc)
+    total = (
+        len(changes.clients_added)
+        + len(changes.messages)
+        + len(changes.statuses)
+        + len(changes.clients_updated)
+    )
+    skip = max(0, total - MAX_EVENTS_PER_WRITE)
+    events = list(itertools.islice(change_events(changes), skip, None))
+    if skip:
+        log.info("bulk write: published the newest %d events of %d", len(events), total)
     try:
-        return await get_bus(settings).publish(list(changes.events))
-    except Exception as exc:
-        log.warning("publishing %d event(s) failed: %s", len(changes.events), exc)
-        return list(changes.events)
+        return await get_bus(settings).publish(events)
+    except Exception as exc:  # the write stands; report and go on
+        log.warning("publishing %d event(s) failed: %s", len(events), exc)
+        return []
 
 
 def preview(text: str) -> str:

@@ -1,11 +1,20 @@
-"""Bulk, idempotent writes of clients, conversations and messages (imports and demo seed)."""
+"""The one ingest path: validated records in, idempotent upserts out, hooks after commit.
+
+Every importer (JSONL, WhatsApp and email files), webhook and HTTP ingest API builds
+`MessageIn` records and calls `ingest(...)`. One call is one transaction: all or nothing.
+It bumps the owner's data version in that same transaction, so no cache can serve an
+answer computed before the commit, and concurrent calls for one owner are serialised.
+"""
 
 from __future__ import annotations
 
+import asyncio
+import dataclasses
+import logging
+import random
 from collections import deque
-from collections.abc import Callable, Iterable, Iterator, Sequence
+from collections.abc import Awaitable, Callable, Iterable, Iterator, Sequence
 from dataclasses import dataclass, field
-from datetime import datetime
 from itertools import islice
 from typing import Any
 
@@ -15,52 +24,56 @@ from sqlalchemy.ext.asyncio import AsyncConnection
 
 from tools import events as ev
 from tools.db import Database
-from tools.models import Client, Conversation, Message, Owner, client_search_fields, utcnow
+from tools.models import (
+    client_search_fields,
+    client_table,
+    conversation_table,
+    message_table,
+    owner_table,
+    utcnow,
+)
+from tools.records import MAX_TEXT, ClientIn, ConversationIn, MessageIn
 from tools.statuses import StatusIn, apply_statuses
-from tools.text import phone_digits
+from tools.text import default_region, phone_digits
+
+__all__ = [
+    "MAX_TEXT",
+    "AfterCommit",
+    "Changes",
+    "ClientIn",
+    "ConversationIn",
+    "IngestReport",
+    "MessageIn",
+    "StatusIn",
+    "default_scorer",
+    "ingest",
+    "on_commit",
+]
+
+log = logging.getLogger("wallie.ingest")
 
 ANALYZE_AFTER = 10_000
+RETRIES = 5
 
 Scorer = Callable[[Sequence[str]], list[tuple[str, float]]]
 
 
 @dataclass(slots=True)
-class ClientIn:
-    """A client as an import line describes it; `key` identifies it within the owner."""
+class Changes:
+    """What one ingest committed, by database id: the input of after-commit work (events)."""
 
-    key: str
-    name: str
-    email: str | None = None
-    phone: str | None = None
-    company: str | None = None
-    industry: str | None = None
-    tags: list[str] = field(default_factory=list)
-    notes: str | None = None
-
-
-@dataclass(slots=True)
-class ConversationIn:
-    """A conversation as an import line describes it; `key` identifies it within the owner."""
-
-    key: str
-    channel: str
-    subject: str | None = None
-    status: str = "active"
-    outcome: str = "open"
-    success_score: float | None = None
-
-
-@dataclass(slots=True)
-class MessageIn:
-    """One message to store, with the client and conversation it belongs to."""
-
-    client: ClientIn
-    conversation: ConversationIn
-    external_id: str
-    direction: str
-    sender: str
-    sent_at: datetime
-    text: str
+    owner_id: int
+    data_version: int = 0
+    clients_added: list[int] = field(default_factory=list)
+    clients_updated: list[int] = field(default_factory=list)
+    conversations_added: list[int] = field(default_factory=list)
+    conversations_touched: list[int] = field(default_factory=list)
+    messages_added: list[int] = field(default_factory=list)
+    # What events say about them; a bulk write keeps the newest (a stream holds no more).
+    messages: deque[ev.MessageCreated] = field(
+        default_factory=lambda: deque(maxlen=ev.MAX_EVENTS_PER_WRITE)
+    )
+    statuses: list[ev.MessageStatus] = field(default_factory=list)
 
 
 @dataclass
@@ -72,17 +85,31 @@ class IngestReport:
     messages_added: int = 0
     messages_skipped: int = 0
     statuses_updated: int = 0
-    events: list[ev.Event] = field(default_factory=list, repr=False)
+    changes: Changes | None = field(default=None, repr=False, compare=False)
 
     def as_dict(self) -> dict[str, int]:
         """The counts as a plain dict."""
-        return {
-            "clients_added": self.clients_added,
-            "conversations_added": self.conversations_added,
-            "messages_added": self.messages_added,
-            "messages_skipped": self.messages_skipped,
-            "statuses_updated": self.statuses_updated,
-        }
+        counts = dataclasses.asdict(self)
+        del counts["changes"]
+        return counts
+
+
+AfterCommit = Callable[[Changes], Awaitable[None]]
+_after_commit: list[AfterCommit] = []
+
+
+def on_commit(hook: AfterCommit) -> AfterCommit:
+    """Register `hook` to run after every ingest that stored something (e.g. publish events).
+
+    Hooks run after the commit, in registration order; a failing hook is logged, never
+    raised: the data is stored whatever happens after.
+    """
+    _after_commit.append(hook)
+    return hook
+
+
+# Every write's changes become owner-scoped events (tools/events.py), first of all hooks.
+on_commit(ev.publish_changes)
 
 
 def default_scorer() -> Scorer | None:
@@ -109,6 +136,15 @@ def _chunks(values: Sequence[Any], size: int = 500) -> Iterator[Sequence[Any]]:
         yield values[start : start + size]
 
 
+def _retryable(exc: sa.exc.DBAPIError) -> bool:
+    """A conflict with a concurrent writer that a fresh attempt resolves."""
+    if isinstance(exc, sa.exc.OperationalError) and "locked" in str(exc.orig).lower():
+        return True  # SQLite: busy beyond the timeout
+    code = getattr(exc.orig, "sqlstate", None) or getattr(exc.orig, "pgcode", None)
+    # serialization_failure, deadlock_detected, unique_violation (a concurrent first insert)
+    return code in {"40001", "40P01", "23505"}
+
+
 async def ingest(
     db: Database,
     owner_id: int,
@@ -117,121 +153,196 @@ async def ingest(
     batch_size: int = 5000,
     scorer: Scorer | None = None,
     progress: Callable[[int], None] | None = None,
-    statuses: Iterable[StatusIn] = (),
+    after_commit: Sequence[AfterCommit] = (),
+    region: str | None = None,
+    statuses: Sequence[StatusIn] = (),
 ) -> IngestReport:
-    """Store `messages` (and `statuses`) for one owner in one transaction, then publish events.
+    """Store `messages` for one owner in one transaction; already-stored ones are skipped.
 
-    Already-stored messages are skipped; after the commit, caches are invalidated and one
-    event per change goes out (`tools.events`).
+    A conflict with a concurrent writer is retried when `messages` is a sequence (an
+    iterator can be read only once). Phones without a country code are read as numbers of
+    `region` (default WALLIE_DEFAULT_REGION). After the commit, `after_commit` hooks and those
+    registered with `on_commit` receive the committed `Changes` (the first publishes events).
+    `statuses` move outbound messages' delivery status forward in the same transaction.
     """
+    attempts = RETRIES if isinstance(messages, Sequence) else 1
+    for attempt in range(1, attempts + 1):
+        try:
+            report = await _ingest_once(
+                db,
+                owner_id,
+                messages,
+                batch_size,
+                scorer,
+                progress,
+                region or default_region(),
+                statuses,
+            )
+            break
+        except sa.exc.DBAPIError as exc:
+            if attempt == attempts or not _retryable(exc):
+                raise
+            log.info("ingest conflicted with a concurrent writer (%s); retrying", exc.orig)
+            await asyncio.sleep(random.uniform(0.05, 0.2) * attempt)
+    if report.messages_added >= ANALYZE_AFTER:
+        await _analyze(db)
+    if report.changes is not None and _changed(report):
+        for hook in (*after_commit, *_after_commit):
+            try:
+                await hook(report.changes)
+            except Exception:
+                log.exception("after-commit hook %r failed (the data is stored)", hook)
+    return report
+
+
+async def _analyze(db: Database) -> None:
+    """Fresh planner statistics after a bulk load; best effort, the data is committed."""
+    try:
+        async with db.engine.begin() as conn:
+            await conn.exec_driver_sql(
+                "ANALYZE client, conversation, message" if db.dialect == "postgresql" else "ANALYZE"
+            )
+    except sa.exc.DBAPIError as exc:
+        log.warning("could not refresh statistics after the import (%s); data is stored", exc.orig)
+
+
+async def _ingest_once(
+    db: Database,
+    owner_id: int,
+    messages: Iterable[MessageIn],
+    batch_size: int,
+    scorer: Scorer | None,
+    progress: Callable[[int], None] | None,
+    region: str,
+    statuses: Sequence[StatusIn] = (),
+) -> IngestReport:
     report = IngestReport()
     async with db.engine.begin() as conn:
-        writer = _Writer(conn, owner_id, report, scorer)
+        # Write first: on SQLite this takes the write lock (waiting up to the busy timeout)
+        # before any read, so the transaction never has to upgrade a stale read snapshot;
+        # on PostgreSQL the owner row lock serialises concurrent ingests of one owner.
+        await conn.execute(
+            sa.update(_OWNER)
+            .where(_OWNER.c.id == owner_id)
+            .values(data_version=_OWNER.c.data_version)
+        )
+        writer = _Writer(conn, owner_id, report, scorer, region)
         for batch in _batches(messages, batch_size):
             await writer.write(batch)
             if progress:
                 progress(len(batch))
-        await writer.update_statuses(list(statuses))
         await writer.finish()
-        owner_email = await _owner_email(conn, owner_id)
-    # After the commit: readers that react to an event must find the rows.
-    dropped = max(0, writer.event_count - len(writer.events))
-    changes = ev.Changes(owner_id, list(writer.events), dropped)
-    report.events = await ev.after_commit(changes, owner_email)
-    if report.messages_added >= ANALYZE_AFTER:
-        # Fresh statistics after a bulk load, or the planner may pick full scans.
-        async with db.engine.begin() as conn:
-            await conn.exec_driver_sql("ANALYZE")
+        for status in await apply_statuses(conn, owner_id, statuses):
+            writer.changes.statuses.append(status)
+            report.statuses_updated += 1
+        changes = writer.changes
+        if _changed(report):
+            changes.data_version = await bump_version(conn, owner_id)
+        report.changes = changes
     return report
 
 
-_owner_emails: dict[tuple[str, int], str | None] = {}
+def _changed(report: IngestReport) -> bool:
+    return bool(
+        report.messages_added
+        or report.clients_added
+        or report.conversations_added
+        or report.statuses_updated
+    )
 
 
-async def _owner_email(conn: AsyncConnection, owner_id: int) -> str | None:
-    """The owner's email (owners are never renamed: remembered per database)."""
-    key = (str(conn.engine.url), owner_id)
-    if key not in _owner_emails:
-        _owner_emails[key] = await conn.scalar(sa.select(Owner.email).where(Owner.id == owner_id))
-    return _owner_emails[key]
+async def bump_version(conn: AsyncConnection, owner_id: int) -> int:
+    """Advance the owner's data version inside the caller's write transaction."""
+    version = await conn.scalar(
+        sa.update(_OWNER)
+        .where(_OWNER.c.id == owner_id)
+        .values(data_version=_OWNER.c.data_version + 1)
+        .returning(_OWNER.c.data_version)
+    )
+    return int(version or 0)
 
 
 class _Writer:
     """Writes batches on one connection, remembering the ids it has already resolved."""
 
     def __init__(
-        self, conn: AsyncConnection, owner_id: int, report: IngestReport, scorer: Scorer | None
+        self,
+        conn: AsyncConnection,
+        owner_id: int,
+        report: IngestReport,
+        scorer: Scorer | None,
+        region: str,
     ) -> None:
+        self.region = region
         self.conn = conn
         self.owner_id = owner_id
         self.report = report
         self.scorer = scorer
+        self.changes = Changes(owner_id=owner_id)
         self.client_ids: dict[str, int] = {}
         self.conversation_ids: dict[str, int] = {}
         self.touched_conversations: set[int] = set()
         self.touched_clients: set[int] = set()
-        self.created_clients: set[int] = set()
-        self.events: deque[ev.Event] = deque(maxlen=ev.MAX_EVENTS_PER_WRITE)
-        self.event_count = 0
-        dialect = conn.dialect.name
-        self._insert = postgresql.insert if dialect == "postgresql" else sqlite.insert
+        self._insert = postgresql.insert if conn.dialect.name == "postgresql" else sqlite.insert
 
     async def write(self, batch: list[MessageIn]) -> None:
+        """Store one batch of messages, resolving (or creating) their clients and conversations."""
         await self._resolve_clients(batch)
         await self._resolve_conversations(batch)
         scores = self.scorer([m.text for m in batch]) if self.scorer else None
-        rows = []
-        for i, m in enumerate(batch):
-            client_id = self.client_ids[m.client.key]
-            rows.append(
-                {
-                    "owner_id": self.owner_id,
-                    "client_id": client_id,
-                    "conversation_id": self.conversation_ids[m.conversation.key],
-                    "channel": m.conversation.channel,
-                    "direction": m.direction,
-                    "sender": m.sender,
-                    "sent_at": m.sent_at,
-                    "text": m.text,
-                    "external_id": m.external_id,
-                    "sentiment_label": scores[i][0] if scores else None,
-                    "sentiment_score": scores[i][1] if scores else None,
-                }
-            )
+        rows = [
+            {
+                "owner_id": self.owner_id,
+                "client_id": self.client_ids[m.client.key],
+                "conversation_id": self.conversation_ids[m.conversation.key],
+                "channel": m.conversation.channel.value,
+                "direction": m.direction.value,
+                "sender": m.sender,
+                "sent_at": m.sent_at,
+                "text": m.text,
+                "attachments": m.attachments or None,
+                "external_id": m.external_id,
+                "sentiment_label": scores[i][0] if scores else None,
+                "sentiment_score": scores[i][1] if scores else None,
+            }
+            for i, m in enumerate(batch)
+        ]
         stmt = (
-            self._insert(Message)
+            self._insert(_MESSAGE)
             .on_conflict_do_nothing(index_elements=["conversation_id", "external_id"])
-            .returning(Message.id, Message.conversation_id, Message.external_id)
+            .returning(_MESSAGE.c.id, _MESSAGE.c.conversation_id, _MESSAGE.c.external_id)
         )
-        result = await self.conn.execute(stmt, rows)
-        added = result.all()
+        added = (await self.conn.execute(stmt, rows)).all()
         self.report.messages_added += len(added)
         self.report.messages_skipped += len(rows) - len(added)
         by_key = {(r["conversation_id"], r["external_id"]): r for r in rows}
         for message_id, conversation_id, external_id in added:
             row = by_key[(conversation_id, external_id)]
+            self.changes.messages_added.append(message_id)
+            self.changes.messages.append(ev.message_created(self.owner_id, message_id, row))
             self.touched_conversations.add(conversation_id)
             self.touched_clients.add(row["client_id"])
-            self._event(
-                ev.MessageCreated(
-                    owner_id=self.owner_id,
-                    message_id=message_id,
-                    conversation_id=conversation_id,
-                    client_id=row["client_id"],
-                    channel=row["channel"],
-                    direction=row["direction"],
-                    sender=row["sender"],
-                    sent_at=row["sent_at"],
-                    external_id=external_id,
-                    preview=ev.preview(row["text"]),
+
+    async def _known(self, table: sa.Table, keys: list[str]) -> dict[str, int]:
+        found: dict[str, int] = {}
+        for chunk in _chunks(keys):
+            rows = await self.conn.execute(
+                sa.select(table.c.external_id, table.c.id).where(
+                    table.c.owner_id == self.owner_id, table.c.external_id.in_(chunk)
                 )
             )
+            found.update({k: i for k, i in rows.all()})
+        return found
 
-    async def update_statuses(self, statuses: list[StatusIn]) -> None:
-        """Move outbound messages' delivery status forward; unknown ids are ignored."""
-        for event in await apply_statuses(self.conn, self.owner_id, statuses):
-            self.report.statuses_updated += 1
-            self._event(event)
+    async def _upsert(self, table: sa.Table, rows: list[dict[str, Any]]) -> dict[str, int]:
+        """Insert rows that are new; a row a concurrent writer added first is left alone."""
+        stmt = (
+            self._insert(table)
+            .on_conflict_do_nothing(index_elements=["owner_id", "external_id"])
+            .returning(table.c.external_id, table.c.id)
+        )
+        result = await self.conn.execute(stmt, rows)
+        return {k: i for k, i in result.all()}
 
     async def _resolve_clients(self, batch: list[MessageIn]) -> None:
         wanted: dict[str, ClientIn] = {}
@@ -240,14 +351,9 @@ class _Writer:
                 wanted.setdefault(m.client.key, m.client)
         if not wanted:
             return
-        keys = list(wanted)
-        for chunk in _chunks(keys):
-            found = await self.conn.execute(
-                sa.select(Client.external_id, Client.id).where(
-                    Client.owner_id == self.owner_id, Client.external_id.in_(chunk)
-                )
-            )
-            self.client_ids.update({k: i for k, i in found.all()})
+        # Sorted keys: concurrent writers lock rows in the same order.
+        keys = sorted(wanted)
+        self.client_ids.update(await self._known(_CLIENT, keys))
         missing = [wanted[k] for k in keys if k not in self.client_ids]
         if not missing:
             return
@@ -259,35 +365,23 @@ class _Writer:
                 "name": c.name,
                 "email": c.email,
                 "phone": c.phone,
-                "phone_digits": phone_digits(c.phone),
+                "phone_digits": phone_digits(c.phone, self.region),
                 "company": c.company,
                 "industry": c.industry,
                 "tags": c.tags,
                 "notes": c.notes,
-                **client_search_fields(
-                    {
-                        "name": c.name,
-                        "email": c.email,
-                        "company": c.company,
-                        "industry": c.industry,
-                        "tags": c.tags,
-                    }
-                ),
+                **client_search_fields(c.model_dump(include=_SEARCHED)),
                 "created_at": now,
                 "updated_at": now,
             }
             for c in missing
         ]
-        stmt = sa.insert(Client).returning(
-            Client.external_id, Client.id, sort_by_parameter_order=True
-        )
-        result = await self.conn.execute(stmt, rows)
-        created = result.all()
-        self.client_ids.update({k: i for k, i in created})
-        self.created_clients.update(i for _k, i in created)
-        for _k, i in created:
-            self._event(ev.ClientCreated(owner_id=self.owner_id, client_id=i))
-        self.report.clients_added += len(rows)
+        added = await self._upsert(_CLIENT, rows)
+        self.client_ids.update(added)
+        self.changes.clients_added.extend(added.values())
+        self.report.clients_added += len(added)
+        if len(added) < len(rows):  # a concurrent writer stored some first
+            self.client_ids.update(await self._known(_CLIENT, [c.key for c in missing]))
 
     async def _resolve_conversations(self, batch: list[MessageIn]) -> None:
         wanted: dict[str, MessageIn] = {}
@@ -296,14 +390,8 @@ class _Writer:
                 wanted.setdefault(m.conversation.key, m)
         if not wanted:
             return
-        keys = list(wanted)
-        for chunk in _chunks(keys):
-            found = await self.conn.execute(
-                sa.select(Conversation.external_id, Conversation.id).where(
-                    Conversation.owner_id == self.owner_id, Conversation.external_id.in_(chunk)
-                )
-            )
-            self.conversation_ids.update({k: i for k, i in found.all()})
+        keys = sorted(wanted)
+        self.conversation_ids.update(await self._known(_CONVERSATION, keys))
         missing = [wanted[k] for k in keys if k not in self.conversation_ids]
         if not missing:
             return
@@ -312,54 +400,53 @@ class _Writer:
                 "owner_id": self.owner_id,
                 "client_id": self.client_ids[m.client.key],
                 "external_id": m.conversation.key,
-                "channel": m.conversation.channel,
+                "channel": m.conversation.channel.value,
                 "subject": m.conversation.subject,
                 "status": m.conversation.status,
-                "outcome": m.conversation.outcome,
+                "outcome": m.conversation.outcome.value,
                 "success_score": m.conversation.success_score,
             }
             for m in missing
         ]
-        stmt = sa.insert(Conversation).returning(
-            Conversation.external_id, Conversation.id, sort_by_parameter_order=True
-        )
-        result = await self.conn.execute(stmt, rows)
-        self.conversation_ids.update({k: i for k, i in result.all()})
-        self.report.conversations_added += len(rows)
+        added = await self._upsert(_CONVERSATION, rows)
+        self.conversation_ids.update(added)
+        self.changes.conversations_added.extend(added.values())
+        self.report.conversations_added += len(added)
+        if len(added) < len(rows):
+            keys = [m.conversation.key for m in missing]
+            self.conversation_ids.update(await self._known(_CONVERSATION, keys))
 
     async def finish(self) -> None:
         """Refresh first/last message times of what this ingest touched."""
-        m = Message.__table__
+        m, conv, client = _MESSAGE, _CONVERSATION, _CLIENT
         for chunk in _chunks(sorted(self.touched_conversations)):
-            first = (
-                sa.select(sa.func.min(m.c.sent_at))
-                .where(m.c.conversation_id == Conversation.id)
-                .scalar_subquery()
-            )
-            last = (
-                sa.select(sa.func.max(m.c.sent_at))
-                .where(m.c.conversation_id == Conversation.id)
-                .scalar_subquery()
-            )
+            sent = sa.select(m.c.sent_at).where(m.c.conversation_id == conv.c.id).subquery()
             await self.conn.execute(
-                sa.update(Conversation)
-                .where(Conversation.id.in_(chunk))
-                .values(first_message_at=first, last_message_at=last)
+                sa.update(conv)
+                .where(conv.c.id.in_(chunk))
+                .values(
+                    first_message_at=sa.select(sa.func.min(sent.c.sent_at)).scalar_subquery(),
+                    last_message_at=sa.select(sa.func.max(sent.c.sent_at)).scalar_subquery(),
+                )
             )
         for chunk in _chunks(sorted(self.touched_clients)):
             last = (
                 sa.select(sa.func.max(m.c.sent_at))
-                .where(m.c.client_id == Client.id)
+                .where(m.c.client_id == client.c.id)
                 .scalar_subquery()
             )
             await self.conn.execute(
-                sa.update(Client)
-                .where(Client.id.in_(chunk))
+                sa.update(client)
+                .where(client.c.id.in_(chunk))
                 .values(last_contact_at=last, updated_at=utcnow())
             )
-        for i in sorted(self.touched_clients - self.created_clients):
-            self._event(ev.ClientUpdated(owner_id=self.owner_id, client_id=i))
+        added = set(self.changes.clients_added)
+        self.changes.clients_updated = sorted(self.touched_clients - added)
+        self.changes.conversations_touched = sorted(self.touched_conversations)
 
-    def _event(self, event: ev.Event) -> None:
-        self.event_count += 1
-        self.events.append(event)
+
+_SEARCHED = {"name", "email", "company", "industry", "tags"}
+_CLIENT = client_table
+_CONVERSATION = conversation_table
+_MESSAGE = message_table
+_OWNER = owner_table

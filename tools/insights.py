@@ -12,8 +12,8 @@ import sqlalchemy as sa
 
 from tools.db import Database
 from tools.errors import InvalidArgument, NotFound
-from tools.models import Message, utcnow
-from tools.queries import _client_row, _conversation_summaries
+from tools.history import client_row, conversation_summaries
+from tools.models import utcnow
 from tools.schemas import (
     ClientInsights,
     ConversationMood,
@@ -23,6 +23,8 @@ from tools.schemas import (
     SentimentOut,
     TurningPoint,
 )
+from tools.settings import Settings
+from tools.tables import MESSAGES
 from tools.text import fold
 
 MAX_TEXT = 5000
@@ -56,13 +58,6 @@ def check_text(text: str) -> str:
     return text
 
 
-def sentiment_of(text: str, message_id: int | None = None) -> SentimentOut:
-    """The offline analyser's reading of `text`."""
-    from tools.sentiment import analyze
-
-    return sentiment_out(analyze(check_text(text)), message_id)
-
-
 def sentiment_out(r: Any, message_id: int | None = None) -> SentimentOut:
     """A SentimentResult as the tool's output model."""
     return SentimentOut(
@@ -76,24 +71,43 @@ def sentiment_out(r: Any, message_id: int | None = None) -> SentimentOut:
     )
 
 
+async def text_sentiment(
+    text: str, settings: Settings, cache: Any = None, message_id: int | None = None
+) -> SentimentOut:
+    """Sentiment of `text` by the configured analyser (an LLM when WALLIE_SENTIMENT=llm)."""
+    check_text(text)
+    if settings.sentiment_mode == "llm":
+        from tools.sentiment.llm import analyze_with_llm
+
+        return sentiment_out(await analyze_with_llm(text, settings, cache), message_id)
+    from tools.sentiment import analyze
+
+    return sentiment_out(analyze(text), message_id)
+
+
 async def message_text(db: Database, owner_id: int, message_id: int) -> str:
     """The text of one of the owner's messages (cut to what the analyser takes)."""
     async with db.connect() as conn:
         text = await conn.scalar(
-            sa.select(Message.text).where(Message.id == message_id, Message.owner_id == owner_id)
+            sa.select(MESSAGES.c.text).where(
+                MESSAGES.c.id == message_id, MESSAGES.c.owner_id == owner_id
+            )
         )
     if text is None:
         raise NotFound(f"no message with id {message_id}; search_messages returns message ids")
     return str(text)[:MAX_TEXT]
 
 
-async def analyze_message(db: Database, owner_id: int, message_id: int) -> SentimentOut:
-    """Sentiment of one stored message."""
-    return sentiment_of(await message_text(db, owner_id, message_id), message_id)
+async def message_sentiment(
+    db: Database, owner_id: int, message_id: int, settings: Settings, cache: Any = None
+) -> SentimentOut:
+    """Sentiment of one stored message by the configured analyser."""
+    text = await message_text(db, owner_id, message_id)
+    return await text_sentiment(text, settings, cache, message_id)
 
 
 async def _rows(conn: Any, owner_id: int, **where: int) -> list[Any]:
-    m = Message.__table__
+    m = MESSAGES
     stmt = sa.select(
         m.c.id,
         m.c.conversation_id,
@@ -187,14 +201,16 @@ async def conversation_mood(db: Database, owner_id: int, conversation_id: int) -
     async with db.connect() as conn:
         rows = await _rows(conn, owner_id, conversation_id=conversation_id)
         if not rows:
-            found = await _conversation_summaries(conn, owner_id, conversation_id=conversation_id)
+            found = await conversation_summaries(conn, owner_id, conversation_id=conversation_id)
             if not found:
                 raise NotFound(
                     f"no conversation with id {conversation_id}; "
                     "get_client lists a client's conversations"
                 )
         client_id = await conn.scalar(
-            sa.select(Message.client_id).where(Message.conversation_id == conversation_id).limit(1)
+            sa.select(MESSAGES.c.client_id)
+            .where(MESSAGES.c.conversation_id == conversation_id)
+            .limit(1)
         )
     moods, turns, trend, latest = mood_series(rows)
     return ConversationMood(
@@ -217,9 +233,9 @@ async def client_insights(
     """Computed facts about a client, each with the message or conversation ids behind it."""
     now = now or utcnow()
     async with db.connect() as conn:
-        client = await _client_row(conn, owner_id, client_id)
+        client = await client_row(conn, owner_id, client_id)
         rows = await _rows(conn, owner_id, client_id=client_id)
-        conversations = await _conversation_summaries(conn, owner_id, client_id=client_id)
+        conversations = await conversation_summaries(conn, owner_id, client_id=client_id)
     _, turns, trend, latest = mood_series(rows)
     facts: list[Fact] = []
     reasons: list[Fact] = []

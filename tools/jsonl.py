@@ -2,22 +2,21 @@
 
 from __future__ import annotations
 
-import hashlib
 import json
 from collections.abc import Iterator
 from dataclasses import dataclass
-from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
-from tools.ingest import ClientIn, ConversationIn, MessageIn
-from tools.models import Channel, Direction, Outcome
-from tools.text import phone_digits
+from pydantic import ValidationError
 
-MAX_TEXT = 20_000
-_CHANNELS = {c.value for c in Channel}
-_DIRECTIONS = {d.value for d in Direction}
-_OUTCOMES = {o.value for o in Outcome}
+from tools.records import MAX_TEXT, MessageIn
+
+__all__ = ["MAX_TEXT", "LineError", "ParseResult", "parse_file", "parse_record"]
+
+_SECTIONS = ("client", "conversation")
+_EXCERPT = 60
+_HINTS = {"timezone_aware": "; add Z or +01:00", "datetime_from_date_parsing": "; use ISO-8601"}
 
 
 class LineError(ValueError):
@@ -33,135 +32,38 @@ class ParseResult:
     lines: int
 
 
-def _str(
-    obj: dict[str, Any], key: str, where: str, *, required: bool = False, max_len: int = 300
-) -> str | None:
-    value = obj.get(key)
-    if value is None or value == "":
-        if required:
-            raise LineError(f"{where}.{key} is required")
-        return None
-    if isinstance(value, int | float) and not isinstance(value, bool):
-        value = str(value)
-    if not isinstance(value, str):
-        raise LineError(f"{where}.{key} must be a string, got {type(value).__name__}")
-    value = value.strip()
-    if len(value) > max_len:
-        raise LineError(f"{where}.{key} is longer than {max_len} characters")
-    return value
+def _excerpt(value: Any) -> str:
+    text = repr(value)
+    return text if len(text) <= _EXCERPT else text[: _EXCERPT - 3] + "..."
 
 
-def _obj(record: dict[str, Any], key: str) -> dict[str, Any]:
-    value = record.get(key)
-    if not isinstance(value, dict):
-        raise LineError(f'"{key}" must be an object')
-    return value
-
-
-def parse_time(value: Any, where: str) -> datetime:
-    """An ISO-8601 time with a timezone, as UTC."""
-    if not isinstance(value, str) or not value:
-        raise LineError(
-            f"{where} is required (ISO-8601 with timezone, e.g. 2026-11-20T10:15:00+01:00)"
-        )
-    try:
-        parsed = datetime.fromisoformat(value.replace("Z", "+00:00"))
-    except ValueError:
-        raise LineError(f"{where} is not an ISO-8601 time: {value!r}") from None
-    if parsed.tzinfo is None:
-        raise LineError(f"{where} has no timezone: {value!r} (add Z or +01:00)")
-    return parsed.astimezone(UTC)
+def _reason(exc: ValidationError) -> str:
+    """Pydantic's errors as `section.field: what is wrong (got VALUE)`, one after another."""
+    parts = []
+    for error in exc.errors(include_url=False):
+        loc = [str(p) for p in error["loc"]]
+        if loc and loc[0] not in _SECTIONS:
+            loc.insert(0, "message")  # the message's fields are flat in MessageIn
+        where = ".".join(loc)
+        message = error["msg"].removeprefix("Value error, ") + _HINTS.get(error["type"], "")
+        if error["type"] != "missing" and not isinstance(error["input"], dict | list):
+            message += f" (got {_excerpt(error['input'])})"
+        parts.append(f"{where}: {message}" if where else message)
+    return "; ".join(parts)
 
 
 def parse_record(record: Any) -> MessageIn:
     """One JSON object of the format, validated, as a MessageIn."""
     if not isinstance(record, dict):
         raise LineError("a line must be a JSON object")
-    client = _obj(record, "client")
-    conversation = _obj(record, "conversation")
-    message = _obj(record, "message")
-
-    name = _str(client, "name", "client", required=True, max_len=200)
-    email = _str(client, "email", "client", max_len=320)
-    if email is not None:
-        email = email.lower()
-        if "@" not in email:
-            raise LineError(f"client.email is not an email address: {email!r}")
-    phone = _str(client, "phone", "client", max_len=64)
-    if phone is not None and not phone_digits(phone):
-        raise LineError(f"client.phone has no digits: {phone!r}")
-    client_key = _str(client, "id", "client", max_len=200)
-    if client_key is None:
-        if email:
-            client_key = f"email:{email}"
-        elif phone:
-            client_key = f"phone:{phone_digits(phone)}"
-        else:
-            raise LineError("client needs an id, an email or a phone to be identified")
-    tags = client.get("tags") or []
-    if not isinstance(tags, list) or not all(isinstance(t, str) for t in tags):
-        raise LineError("client.tags must be a list of strings")
-
-    channel = _str(conversation, "channel", "conversation", required=True)
-    if channel not in _CHANNELS:
-        raise LineError(f"conversation.channel {channel!r} is not one of {sorted(_CHANNELS)}")
-    outcome = _str(conversation, "outcome", "conversation") or "open"
-    if outcome not in _OUTCOMES:
-        raise LineError(f"conversation.outcome {outcome!r} is not one of {sorted(_OUTCOMES)}")
-    score = conversation.get("success_score")
-    if score is not None and (
-        isinstance(score, bool) or not isinstance(score, int | float) or not 0 <= score <= 1
-    ):
-        raise LineError(f"conversation.success_score must be a number in 0..1, got {score!r}")
-    conversation_key = (
-        _str(conversation, "id", "conversation", max_len=200) or f"{client_key}:{channel}"
-    )
-
-    direction = _str(message, "direction", "message", required=True)
-    if direction not in _DIRECTIONS:
-        raise LineError(f"message.direction {direction!r} is not one of {sorted(_DIRECTIONS)}")
-    sent_at = parse_time(message.get("sent_at"), "message.sent_at")
-    text = message.get("text")
-    if not isinstance(text, str):
-        raise LineError("message.text is required and must be a string")
-    if len(text) > MAX_TEXT:
-        raise LineError(f"message.text is longer than {MAX_TEXT} characters")
-    sender = _str(message, "sender", "message", max_len=200) or (
-        name if direction == "inbound" else ""
-    )
-    external_id = _str(message, "id", "message", max_len=200)
-    if external_id is None:
-        # No id given: a content hash keeps re-imports idempotent all the same.
-        digest = hashlib.sha1(
-            f"{sent_at.isoformat()}\x00{direction}\x00{text}".encode()
-        ).hexdigest()
-        external_id = f"sha1:{digest}"
-
-    return MessageIn(
-        client=ClientIn(
-            key=client_key,
-            name=name or "",
-            email=email,
-            phone=phone,
-            company=_str(client, "company", "client", max_len=200),
-            industry=_str(client, "industry", "client", max_len=100),
-            tags=tags,
-            notes=_str(client, "notes", "client", max_len=5000),
-        ),
-        conversation=ConversationIn(
-            key=conversation_key,
-            channel=channel,
-            subject=_str(conversation, "subject", "conversation", max_len=300),
-            status=_str(conversation, "status", "conversation", max_len=32) or "active",
-            outcome=outcome,
-            success_score=float(score) if score is not None else None,
-        ),
-        external_id=external_id,
-        direction=direction,
-        sender=sender,
-        sent_at=sent_at,
-        text=text,
-    )
+    message = record.get("message")
+    if not isinstance(message, dict):
+        raise LineError("message: must be an object")
+    flat = {**message, "client": record.get("client"), "conversation": record.get("conversation")}
+    try:
+        return MessageIn.model_validate(flat)
+    except ValidationError as exc:
+        raise LineError(_reason(exc)) from None
 
 
 def _lines(path: Path) -> Iterator[tuple[int, str]]:

@@ -69,6 +69,8 @@ class Owner(SQLModel, table=True):
     email: str = Field(max_length=320, unique=True)
     name: str = Field(default="", max_length=200)
     created_at: datetime = Field(default_factory=utcnow, sa_type=UTCDateTime)
+    # Bumped in every write's own transaction; part of every cache key (no stale answers).
+    data_version: int = Field(default=0, sa_type=sa.BigInteger)
 
 
 class Client(SQLModel, table=True):
@@ -142,6 +144,7 @@ class Message(SQLModel, table=True):
     sent_at: datetime = Field(sa_type=UTCDateTime)
     text: str = Field(default="")
     external_id: str = Field(max_length=200)
+    attachments: list[str] | None = Field(default=None, sa_type=sa.JSON)
     sentiment_label: str | None = Field(default=None, max_length=8)
     sentiment_score: float | None = Field(default=None)
     status: str | None = Field(default=None, max_length=16)
@@ -174,6 +177,13 @@ class ApiKey(SQLModel, table=True):
     created_at: datetime = Field(default_factory=utcnow, sa_type=UTCDateTime)
     last_used_at: datetime | None = Field(default=None, sa_type=UTCDateTime)
     revoked_at: datetime | None = Field(default=None, sa_type=UTCDateTime)
+
+
+# Core handles on the tables, typed for statements that need no ORM objects.
+owner_table: sa.Table = SQLModel.metadata.tables["owner"]
+client_table: sa.Table = SQLModel.metadata.tables["client"]
+conversation_table: sa.Table = SQLModel.metadata.tables["conversation"]
+message_table: sa.Table = SQLModel.metadata.tables["message"]
 
 
 class ChannelLink(SQLModel, table=True):

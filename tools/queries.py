@@ -1,34 +1,22 @@
-"""Owner-scoped reads behind the MCP tools: clients, histories and message retrieval."""
+"""Owner-scoped retrieval behind the MCP tools: finding clients and searching messages."""
 
 from __future__ import annotations
 
-import base64
-import binascii
-import json
-from datetime import UTC, datetime, time, timedelta
 from typing import Any
 
 import sqlalchemy as sa
 
+from tools.cursors import check_channel, check_limit, offset_cursor, page_offset, parse_when
 from tools.db import Database
-from tools.errors import InvalidArgument, NotFound
-from tools.models import Channel, Client, Conversation, Message, UTCDateTime
-from tools.schemas import (
-    ClientHit,
-    ClientPage,
-    ClientProfile,
-    ConversationSummary,
-    HistoryPage,
-    MessageHit,
-    MessageOut,
-    MessageSearchResult,
-    Mood,
-    clip,
-)
+from tools.errors import InvalidArgument
+from tools.history import client_row
+from tools.models import UTCDateTime
+from tools.schemas import ClientHit, ClientPage, MessageHit, MessageSearchResult
+from tools.tables import CLIENTS, CONVERSATIONS
 from tools.text import fold, phone_digits, query_digits, words
 
-MAX_QUERY = 200
-CHANNELS = tuple(c.value for c in Channel)
+MAX_QUERY = 200  # search_clients
+MAX_MESSAGE_QUERY = 500  # search_messages
 
 # Words that carry no topic: left out of message-search queries so OR-ranking stays sharp.
 STOPWORDS = frozenset(
@@ -48,57 +36,6 @@ STOPWORDS = frozenset(
 )
 
 
-# -- cursors and argument checks ---------------------------------------------
-
-
-def encode_cursor(payload: dict[str, Any]) -> str:
-    """An opaque cursor for `payload`."""
-    raw = json.dumps(payload, separators=(",", ":")).encode()
-    return base64.urlsafe_b64encode(raw).decode().rstrip("=")
-
-
-def decode_cursor(cursor: str, kind: str) -> dict[str, Any]:
-    """The payload of a cursor this module made for `kind`, or InvalidArgument."""
-    try:
-        padded = cursor + "=" * (-len(cursor) % 4)
-        payload = json.loads(base64.urlsafe_b64decode(padded.encode()))
-        if not isinstance(payload, dict) or payload.get("k") != kind:
-            raise ValueError(kind)
-        return payload
-    except (ValueError, binascii.Error, UnicodeDecodeError):
-        raise InvalidArgument(
-            f"cursor {cursor[:40]!r} is not one returned by this tool; "
-            "pass the `next_cursor` of a previous page, or omit it for the first page"
-        ) from None
-
-
-def _check_limit(limit: int, high: int) -> None:
-    if not 1 <= limit <= high:
-        raise InvalidArgument(f"limit must be between 1 and {high}, got {limit}")
-
-
-def _check_channel(channel: str | None) -> None:
-    if channel is not None and channel not in CHANNELS:
-        raise InvalidArgument(f"channel {channel!r} is not one of: {', '.join(CHANNELS)}")
-
-
-def parse_when(value: str, name: str, *, end_of_day: bool = False) -> datetime:
-    """An ISO-8601 date or time as UTC; a bare date means its start (or end) of day."""
-    text = value.strip()
-    try:
-        if len(text) == 10:
-            day = datetime.fromisoformat(text).date()
-            moment = datetime.combine(day, time.min, tzinfo=UTC)
-            return moment + timedelta(days=1) if end_of_day else moment
-        parsed = datetime.fromisoformat(text.replace("Z", "+00:00"))
-    except ValueError:
-        raise InvalidArgument(
-            f"{name} must be an ISO-8601 date or time (2026-11-01 or 2026-11-01T09:30:00Z), "
-            f"got {value!r}"
-        ) from None
-    return parsed.replace(tzinfo=UTC) if parsed.tzinfo is None else parsed.astimezone(UTC)
-
-
 def _like_escape(text: str) -> str:
     return text.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
 
@@ -115,8 +52,8 @@ async def search_clients(
         raise InvalidArgument("query must not be empty: give a name, email, phone or company")
     if len(query) > MAX_QUERY:
         raise InvalidArgument(f"query is longer than {MAX_QUERY} characters")
-    _check_limit(limit, 50)
-    offset = int(decode_cursor(cursor, "clients")["o"]) if cursor else 0
+    check_limit(limit, 50)
+    offset = page_offset(cursor, "clients")
 
     terms = words(query)
     digits = query_digits(query)
@@ -208,7 +145,7 @@ async def search_clients(
         )
         for r in rows
     ]
-    next_cursor = encode_cursor({"k": "clients", "o": offset + limit}) if more else None
+    next_cursor = offset_cursor("clients", offset + limit) if more else None
     return ClientPage(query=query, clients=hits, next_cursor=next_cursor)
 
 
@@ -217,224 +154,14 @@ async def _channels(conn: Any, client_ids: list[int]) -> dict[int, dict[str, int
     if not client_ids:
         return {}
     rows = await conn.execute(
-        sa.select(Conversation.client_id, Conversation.channel, sa.func.count())
-        .where(Conversation.client_id.in_(client_ids))
-        .group_by(Conversation.client_id, Conversation.channel)
+        sa.select(CONVERSATIONS.c.client_id, CONVERSATIONS.c.channel, sa.func.count())
+        .where(CONVERSATIONS.c.client_id.in_(client_ids))
+        .group_by(CONVERSATIONS.c.client_id, CONVERSATIONS.c.channel)
     )
     found: dict[int, dict[str, int]] = {}
     for client_id, channel, count in rows.all():
         found.setdefault(client_id, {})[channel] = count
     return found
-
-
-async def _client_row(conn: Any, owner_id: int, client_id: int) -> Any:
-    row = (
-        await conn.execute(
-            sa.select(Client).where(Client.id == client_id, Client.owner_id == owner_id)
-        )
-    ).first()
-    if row is None:
-        raise NotFound(f"no client with id {client_id}; use search_clients to find a client's id")
-    return row
-
-
-async def get_client(db: Database, owner_id: int, client_id: int) -> ClientProfile:
-    """A client's profile with counts, channels, contact times and open conversations."""
-    async with db.connect() as conn:
-        client = await _client_row(conn, owner_id, client_id)
-        conversations = await _conversation_summaries(conn, owner_id, client_id=client_id)
-        by_direction = (
-            await conn.execute(
-                sa.select(
-                    Message.direction,
-                    sa.func.count(),
-                    sa.func.min(Message.sent_at),
-                    sa.func.max(Message.sent_at),
-                )
-                .where(Message.client_id == client_id, Message.owner_id == owner_id)
-                .group_by(Message.direction)
-            )
-        ).all()
-        mood_row = (
-            await conn.execute(
-                sa.select(
-                    Message.id, Message.sentiment_label, Message.sentiment_score, Message.sent_at
-                )
-                .where(
-                    Message.client_id == client_id,
-                    Message.owner_id == owner_id,
-                    Message.direction == "inbound",
-                    Message.sentiment_label.is_not(None),
-                )
-                .order_by(Message.sent_at.desc(), Message.id.desc())
-                .limit(1)
-            )
-        ).first()
-    counts = {d: n for d, n, _, _ in by_direction}
-    firsts = [f for _, _, f, _ in by_direction if f is not None]
-    outcomes: dict[str, int] = {}
-    for c in conversations:
-        outcomes[c.outcome] = outcomes.get(c.outcome, 0) + 1
-    return ClientProfile(
-        id=client.id,
-        name=client.name,
-        email=client.email,
-        phone=client.phone,
-        phone_e164=f"+{client.phone_digits}" if client.phone_digits else None,
-        company=client.company,
-        industry=client.industry,
-        tags=list(client.tags or []),
-        notes=client.notes,
-        channels=sorted({c.channel for c in conversations}),
-        conversation_count=len(conversations),
-        message_count=sum(counts.values()),
-        inbound_count=counts.get("inbound", 0),
-        outbound_count=counts.get("outbound", 0),
-        first_contact_at=min(firsts) if firsts else None,
-        last_contact_at=client.last_contact_at,
-        outcomes=outcomes,
-        open_conversations=[c for c in conversations if c.outcome == "open"],
-        latest_mood=Mood(
-            label=mood_row.sentiment_label,
-            score=mood_row.sentiment_score,
-            message_id=mood_row.id,
-            sent_at=mood_row.sent_at,
-        )
-        if mood_row
-        else None,
-    )
-
-
-async def _conversation_summaries(
-    conn: Any, owner_id: int, *, client_id: int | None = None, conversation_id: int | None = None
-) -> list[ConversationSummary]:
-    counts = (
-        sa.select(Message.conversation_id, sa.func.count().label("n"))
-        .where(Message.owner_id == owner_id)
-        .group_by(Message.conversation_id)
-    )
-    if client_id is not None:
-        counts = counts.where(Message.client_id == client_id)
-    if conversation_id is not None:
-        counts = counts.where(Message.conversation_id == conversation_id)
-    sub = counts.subquery()
-    conv = Conversation.__table__
-    stmt = (
-        sa.select(conv, sa.func.coalesce(sub.c.n, 0).label("message_count"))
-        .outerjoin(sub, sub.c.conversation_id == conv.c.id)
-        .where(conv.c.owner_id == owner_id)
-        .order_by(conv.c.last_message_at.desc().nulls_last(), conv.c.id)
-    )
-    if client_id is not None:
-        stmt = stmt.where(conv.c.client_id == client_id)
-    if conversation_id is not None:
-        stmt = stmt.where(conv.c.id == conversation_id)
-    rows = (await conn.execute(stmt)).all()
-    return [ConversationSummary.model_validate(dict(r._mapping)) for r in rows]
-
-
-async def get_conversation(
-    db: Database, owner_id: int, conversation_id: int
-) -> ConversationSummary:
-    """One conversation's summary, or NotFound."""
-    async with db.connect() as conn:
-        found = await _conversation_summaries(conn, owner_id, conversation_id=conversation_id)
-    if not found:
-        raise NotFound(
-            f"no conversation with id {conversation_id}; get_client lists a client's conversations"
-        )
-    return found[0]
-
-
-# -- history -----------------------------------------------------------------
-
-
-def _message_out(row: Any) -> MessageOut:
-    text, cut = clip(row.text)
-    return MessageOut(
-        id=row.id,
-        conversation_id=row.conversation_id,
-        client_id=row.client_id,
-        channel=row.channel,
-        direction=row.direction,
-        sender=row.sender,
-        sent_at=row.sent_at,
-        text=text,
-        truncated=cut,
-    )
-
-
-async def conversation_history(
-    db: Database,
-    owner_id: int,
-    *,
-    client_id: int | None = None,
-    conversation_id: int | None = None,
-    limit: int = 50,
-    before: str | None = None,
-    channel: str | None = None,
-) -> HistoryPage:
-    """A page of messages in time order, newest page first; `before` pages back."""
-    if (client_id is None) == (conversation_id is None):
-        raise InvalidArgument(
-            "give exactly one of client_id or conversation_id "
-            "(search_clients finds a client_id; get_client lists conversation ids)"
-        )
-    _check_limit(limit, 200)
-    _check_channel(channel)
-    m = Message.__table__
-    stmt = sa.select(m).where(m.c.owner_id == owner_id)
-    async with db.connect() as conn:
-        if client_id is not None:
-            await _client_row(conn, owner_id, client_id)
-            stmt = stmt.where(m.c.client_id == client_id)
-        else:
-            exists = await conn.scalar(
-                sa.select(Conversation.id).where(
-                    Conversation.id == conversation_id, Conversation.owner_id == owner_id
-                )
-            )
-            if exists is None:
-                raise NotFound(
-                    f"no conversation with id {conversation_id}; "
-                    "get_client lists a client's conversations"
-                )
-            stmt = stmt.where(m.c.conversation_id == conversation_id)
-        if channel is not None:
-            stmt = stmt.where(m.c.channel == channel)
-        if before:
-            at, last_id = _before(before)
-            stmt = stmt.where(
-                sa.or_(m.c.sent_at < at, sa.and_(m.c.sent_at == at, m.c.id < last_id))
-            )
-        stmt = stmt.order_by(m.c.sent_at.desc(), m.c.id.desc()).limit(limit + 1)
-        rows = (await conn.execute(stmt)).all()
-    more = len(rows) > limit
-    page = list(reversed(rows[:limit]))
-    next_cursor = None
-    if more and page:
-        oldest = page[0]
-        next_cursor = encode_cursor(
-            {"k": "history", "t": oldest.sent_at.isoformat(), "id": oldest.id}
-        )
-    return HistoryPage(
-        client_id=client_id,
-        conversation_id=conversation_id,
-        messages=[_message_out(r) for r in page],
-        next_cursor=next_cursor,
-    )
-
-
-def _before(before: str) -> tuple[datetime, int]:
-    """`before` as (time, id): a cursor from a previous page, or an ISO-8601 time."""
-    if before[:2].isdigit() and "-" in before:
-        # A plain time: strictly earlier messages (no id at that instant is below 0).
-        return parse_when(before, "before"), 0
-    payload = decode_cursor(before, "history")
-    try:
-        return datetime.fromisoformat(payload["t"]), int(payload["id"])
-    except (KeyError, ValueError, TypeError):
-        raise InvalidArgument("before is not a cursor returned by this tool") from None
 
 
 # -- message search ------------------------------------------------------------
@@ -484,15 +211,15 @@ async def search_messages(
     query = (query or "").strip()
     if not query:
         raise InvalidArgument("query must not be empty: give the words to look for")
-    if len(query) > 500:
-        raise InvalidArgument("query is longer than 500 characters")
-    _check_limit(limit, 50)
-    _check_channel(channel)
+    if len(query) > MAX_MESSAGE_QUERY:
+        raise InvalidArgument(f"query is longer than {MAX_MESSAGE_QUERY} characters")
+    check_limit(limit, 50)
+    check_channel(channel)
     start = parse_when(since, "since") if since else None
     end = parse_when(until, "until", end_of_day=True) if until else None
     if start and end and start >= end:
         raise InvalidArgument(f"since ({since}) must be before until ({until})")
-    offset = int(decode_cursor(cursor, "messages")["o"]) if cursor else 0
+    offset = page_offset(cursor, "messages")
     terms = _search_terms(query)
     if not terms:
         raise InvalidArgument(
@@ -553,7 +280,7 @@ async def search_messages(
     )
     async with db.connect() as conn:
         if client_id is not None:
-            await _client_row(conn, owner_id, client_id)
+            await client_row(conn, owner_id, client_id)
         rows = (await conn.execute(stmt, params)).all()
     more = len(rows) > limit
     hits = [
@@ -570,5 +297,28 @@ async def search_messages(
         )
         for r in rows[:limit]
     ]
-    next_cursor = encode_cursor({"k": "messages", "o": offset + limit}) if more else None
+    next_cursor = offset_cursor("messages", offset + limit) if more else None
     return MessageSearchResult(query=query, hits=hits, next_cursor=next_cursor)
+
+
+# -- completions ---------------------------------------------------------------
+
+
+async def id_completions(
+    db: Database, owner_id: int, kind: str, prefix: str, limit: int = 20
+) -> list[str]:
+    """The owner's client or conversation ids that start with `prefix`, most recent first."""
+    table, recent = (
+        (CLIENTS, CLIENTS.c.last_contact_at)
+        if kind == "client"
+        else (CONVERSATIONS, CONVERSATIONS.c.last_message_at)
+    )
+    stmt = (
+        sa.select(table.c.id)
+        .where(table.c.owner_id == owner_id)
+        .where(sa.cast(table.c.id, sa.String).like(_like_escape(prefix) + "%", escape="\\"))
+        .order_by(recent.desc().nulls_last(), table.c.id.desc())
+        .limit(limit)
+    )
+    async with db.connect() as conn:
+        return [str(i) for i in (await conn.scalars(stmt)).all()]

@@ -178,6 +178,9 @@ class ConversationMood(BaseModel):
     latest_mood: Mood | None = None
     trend: str = Field(description="improving, worsening, stable or unknown")
     turning_points: list[TurningPoint] = Field(default_factory=list)
+    omitted_messages: int = Field(
+        default=0, description="older messages left out to fit the output budget"
+    )
 
 
 class Fact(BaseModel):

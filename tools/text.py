@@ -1,15 +1,15 @@
-"""Text normalisation shared by storage and search: accents, case, phones."""
+"""Text normalisation shared by storage and search: accents, case, phones, secrets."""
 
 from __future__ import annotations
 
 import re
 import unicodedata
+from functools import lru_cache
+
+import phonenumbers
 
 _DIGITS = re.compile(r"\D+")
 _WORD = re.compile(r"[^\W_]+")
-
-# Spain is the default market: a bare 9-digit national number gets its country code.
-DEFAULT_COUNTRY_CODE = "34"
 
 
 def fold(text: str) -> str:
@@ -26,29 +26,95 @@ def search_text(*parts: str | None) -> str:
     return " ".join(words(" ".join(p for p in parts if p)))
 
 
-def phone_digits(raw: str | None) -> str | None:
-    """A phone number as E.164 digits without '+' ("+34 600-12-34-56" -> "34600123456")."""
+@lru_cache(maxsize=65_536)
+def normalise_phone(raw: str | None, region: str | None = None) -> str | None:
+    """A phone in E.164 ("+34600123456"), or None when `raw` is not a possible number.
+
+    `raw` may be international ("+44 7700 900123", "0044 ...") or national for `region`
+    (ISO 3166 code; default WALLIE_DEFAULT_REGION, itself "ES" by default).
+    """
+    if not raw or not _DIGITS.sub("", raw):
+        return None
+    number = _parse(raw, region or default_region())
+    if number is None:
+        return None
+    return phonenumbers.format_number(number, phonenumbers.PhoneNumberFormat.E164)
+
+
+def _parse(raw: str, region: str | None) -> phonenumbers.PhoneNumber | None:
+    """A possible phone number of 6+ national digits ("00" counts as "+"), else None."""
+    text = raw.strip()
+    if text.startswith("00"):
+        text = "+" + text[2:]
+    try:
+        number = phonenumbers.parse(text, region)
+    except phonenumbers.NumberParseException:
+        return None
+    if not phonenumbers.is_possible_number(number) or len(str(number.national_number)) < 6:
+        return None
+    return number
+
+
+def phone_digits(raw: str | None, region: str | None = None) -> str | None:
+    """A phone as stored and matched: E.164 digits without '+' ("+34 600-12-34-56" ->
+    "34600123456"); a number that is not a possible phone keeps its bare digits."""
     if not raw:
         return None
-    stripped = raw.strip()
-    digits = _DIGITS.sub("", stripped)
-    if not digits:
-        return None
-    if stripped.startswith("00"):
+    e164 = normalise_phone(raw, region)
+    if e164:
+        return e164[1:]
+    digits = _DIGITS.sub("", raw)
+    if raw.strip().startswith("00"):
         digits = digits[2:]
-    elif not stripped.startswith("+") and len(digits) == 9 and digits[0] in "6789":
-        digits = DEFAULT_COUNTRY_CODE + digits
-    return digits
+    return digits or None
 
 
 def query_digits(query: str) -> str | None:
-    """The digits of a query that looks like a phone number (6+ digits), else None."""
+    """The digits to look for in stored phones when `query` looks like one (6+ digits).
+
+    An international query ("+1 415 555 2671") gives its national number, which is found
+    whether the client's phone was stored with or without its country code.
+    """
     if re.search(r"[a-zA-Z]", query):
         return None
     digits = _DIGITS.sub("", query)
-    return digits if len(digits) >= 6 else None
+    if len(digits) < 6:
+        return None
+    text = query.strip()
+    if text.startswith(("+", "00")):
+        try:
+            number = phonenumbers.parse(
+                "+" + text.lstrip("+")[2 if text.startswith("00") else 0 :], None
+            )
+        except phonenumbers.NumberParseException:
+            return digits
+        national = str(number.national_number)
+        if phonenumbers.is_possible_number(number) and len(national) >= 6:
+            return national
+    return digits
+
+
+def default_region() -> str:
+    """WALLIE_DEFAULT_REGION: the region of phone numbers written without a country code."""
+    from tools.settings import get_settings
+
+    return get_settings().default_region
 
 
 def words(text: str) -> list[str]:
     """Folded word tokens of `text` (letters and digits; '_' splits words)."""
     return _WORD.findall(fold(text))
+
+
+# `scheme://user:password@` anywhere in a text: the password is masked before it is shown.
+_CREDENTIALS = (
+    re.compile(r"(?P<head>[\w+.-]+://[^:/?#@\s]*:)[^@\s]*@"),
+    re.compile(r"(?P<head>(?:^|[\s'\"=])[^:/?#@\s'\"]+:)[^@\s/'\"]+@"),  # no scheme
+)
+
+
+def mask_password(text: str) -> str:
+    """`text` with the password of every URL in it replaced by `***`."""
+    for pattern in _CREDENTIALS:
+        text = pattern.sub(r"\g<head>***@", text)
+    return text

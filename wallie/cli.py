@@ -8,6 +8,7 @@ import sys
 import typer
 
 from tools.errors import WallieError
+from tools.text import mask_password
 from wallie import __version__
 from wallie._console import err
 from wallie.commands import agent, cache, channels, data, db, events, keys, sentiment, serve
@@ -72,7 +73,7 @@ def main() -> None:
         if isinstance(exc, SystemExit | KeyboardInterrupt) or not (found := _domain_error(exc)):
             _unexpected(exc)
             raise
-        err.print(f"[bold red]error:[/] {found}", highlight=False)
+        err.print(f"[bold red]error:[/] {mask_password(str(found))}", highlight=False)
         sys.exit(2)
 
 
@@ -85,7 +86,8 @@ def _unexpected(exc: BaseException) -> None:
         sys.exit(130)
     if os.environ.get("WALLIE_DEBUG"):
         return  # the caller re-raises: the full traceback
-    first_line = str(exc).strip().splitlines()[0][:300] if str(exc).strip() else ""
+    text = mask_password(str(exc)).strip()
+    first_line = text.splitlines()[0][:300] if text else ""
     err.print(
         f"[bold red]error:[/] unexpected {type(exc).__name__}: {first_line} "
         "(set WALLIE_DEBUG=1 for the traceback)",

@@ -53,7 +53,7 @@ def test_workload_and_database_floor_on_a_tiny_dataset(tmp_path: Path) -> None:
     for tool, samples in floors.items():
         assert len(samples) == len(args[tool]), tool
         assert all(s > 0 for s in samples)
-    schemas = output_schemas(url)
+    schemas = asyncio.run(output_schemas(url))
     assert set(schemas) >= set(args)
     published, original = schemas["search_clients"]
     assert "$defs" in original and "$defs" not in published

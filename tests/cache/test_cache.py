@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import json
 import shutil
 import socket
 import subprocess
@@ -281,3 +282,33 @@ async def test_redis_that_never_answers_costs_one_short_timeout() -> None:
         assert (await cache.stats()).tools["t"].errors == 20
     finally:
         await cache.aclose()
+
+
+def test_cache_stats_with_redis_down_says_redis_is_unreachable(
+    tmp_path: Any, redis_url: str
+) -> None:
+    import os
+    import sys
+    from pathlib import Path
+
+    wallie = str(Path(sys.executable).with_name("wallie"))
+    env = {**os.environ, "WALLIE_HOME": str(tmp_path)}
+    down = subprocess.run(
+        [wallie, "cache", "stats"],
+        env={**env, "REDIS_URL": f"redis://user:pw-{_free_port()}@127.0.0.1:{_free_port()}/0"},
+        capture_output=True,
+        text=True,
+        timeout=60,
+    )
+    assert down.returncode == 2
+    assert "is unreachable" in down.stderr and "no cached calls yet" not in down.stderr
+    assert "pw-" not in down.stderr and "user:***@127.0.0.1" in down.stderr
+    up = subprocess.run(
+        [wallie, "cache", "stats", "--json"],
+        env={**env, "REDIS_URL": redis_url},
+        capture_output=True,
+        text=True,
+        timeout=60,
+    )
+    assert up.returncode == 0, up.stderr
+    assert json.loads(up.stdout)["backend"] == "redis"

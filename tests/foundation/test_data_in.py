@@ -164,17 +164,206 @@ def test_bad_lines_are_reported_with_file_line_and_reason(tmp_path: Path) -> Non
                 _line(conversation__success_score=1.5),
                 "[1, 2]",
                 _line(client__id=None, client__phone=None),
+                _line(message__sent_at="0001-01-01T00:00:00+01:00"),
+                _line(client__email="ana.example.es"),
             ]
         )
     )
     errors = parse_file(file).errors
     assert errors == [
         f"{file}:2: invalid JSON: Expecting property name enclosed in double quotes (column 2)",
-        f"{file}:3: client.name is required",
-        f"{file}:4: conversation.channel 'fax' is not one of "
-        "['call', 'email', 'other', 'sms', 'whatsapp']",
-        f"{file}:5: message.sent_at has no timezone: '2026-11-20T10:15:00' (add Z or +01:00)",
-        f"{file}:6: conversation.success_score must be a number in 0..1, got 1.5",
+        f"{file}:3: client.name: Field required",
+        f"{file}:4: conversation.channel: Input should be 'whatsapp', 'email', 'sms', 'call' "
+        "or 'other' (got 'fax')",
+        f"{file}:5: message.sent_at: Input should have timezone info; add Z or +01:00 "
+        "(got '2026-11-20T10:15:00')",
+        f"{file}:6: conversation.success_score: Input should be less than or equal to 1 (got 1.5)",
         f"{file}:7: a line must be a JSON object",
-        f"{file}:8: client needs an id, an email or a phone to be identified",
+        f"{file}:8: client: needs an id, an email or a phone to be identified",
+        f"{file}:9: message.sent_at: is out of range once converted to UTC "
+        "(got '0001-01-01T00:00:00+01:00')",
+        f"{file}:10: client.email: is not an email address (got 'ana.example.es')",
     ]
+
+
+async def test_ingest_reports_committed_changes_to_after_commit_hooks(db: Database) -> None:
+    from tools.ingest import Changes, ClientIn, ConversationIn, MessageIn
+
+    owner = await ensure_owner(db, "laura@example.es")
+    ana = ClientIn(key="crm-1", name="Ana")
+    chat = ConversationIn(key="wa-1", channel="whatsapp")
+    seen: list[Changes] = []
+
+    async def hook(changes: Changes) -> None:
+        seen.append(changes)
+
+    def message(ext: str, **extra: object) -> MessageIn:
+        return MessageIn.model_validate(
+            {
+                "client": ana,
+                "conversation": chat,
+                "id": ext,
+                "direction": "inbound",
+                "sent_at": "2026-11-20T10:15:00+01:00",
+                "text": "Hola",
+                **extra,
+            }
+        )
+
+    first = await ingest(
+        db, owner, [message("m1", attachments=["IMG-001.jpg"])], after_commit=[hook]
+    )
+    assert first.as_dict() == {
+        "clients_added": 1,
+        "conversations_added": 1,
+        "messages_added": 1,
+        "messages_skipped": 0,
+    }
+    again = await ingest(db, owner, [message("m1"), message("m2")], after_commit=[hook])
+    nothing = await ingest(db, owner, [message("m2")], after_commit=[hook])
+    assert nothing.messages_added == 0
+
+    async with db.connect() as conn:
+        rows = (
+            await conn.execute(
+                sa.select(Message.id, Message.external_id, Message.attachments).order_by(
+                    Message.external_id
+                )
+            )
+        ).all()
+        client_id = await conn.scalar(sa.select(Client.id))
+        conversation_id = await conn.scalar(sa.select(Conversation.id))
+    assert [(r.external_id, r.attachments) for r in rows] == [("m1", ["IMG-001.jpg"]), ("m2", None)]
+    assert len(seen) == 2  # nothing stored: no hook call
+    assert (seen[0].clients_added, seen[0].clients_updated) == ([client_id], [])
+    assert seen[0].conversations_added == seen[0].conversations_touched == [conversation_id]
+    assert seen[0].messages_added == [rows[0].id]
+    assert (seen[1].clients_added, seen[1].clients_updated) == ([], [client_id])
+    assert seen[1].messages_added == [rows[1].id] and again.messages_skipped == 1
+    assert seen[1].data_version == seen[0].data_version + 1
+
+
+async def test_a_failing_hook_never_undoes_a_commit(db: Database) -> None:
+    from tools.ingest import Changes, ClientIn, ConversationIn, MessageIn
+
+    owner = await ensure_owner(db, "laura@example.es")
+
+    async def broken(_changes: Changes) -> None:
+        raise RuntimeError("event bus down")
+
+    report = await ingest(
+        db,
+        owner,
+        [
+            MessageIn(
+                client=ClientIn(key="c", name="Ana"),
+                conversation=ConversationIn(channel="email"),  # type: ignore[arg-type]
+                external_id="m1",
+                direction="outbound",  # type: ignore[arg-type]
+                sent_at=datetime(2026, 11, 20, tzinfo=UTC),
+                text="Hi",
+            )
+        ],
+        after_commit=[broken],
+    )
+    assert report.messages_added == 1
+    async with db.connect() as conn:
+        assert await conn.scalar(sa.select(Conversation.external_id)) == "c:email"
+
+
+def _overlapping_files(tmp_path: Path) -> tuple[Path, Path]:
+    """Two files sharing half their clients, conversations and messages."""
+
+    def lines(clients: range) -> str:
+        return "\n".join(
+            _line(
+                client__id=f"crm-{c}",
+                client__name=f"Cliente {c}",
+                client__phone=f"+34 600 000 {c:03d}",
+                conversation__id=f"wa-{c}",
+                message__id=f"m{c}-{k}",
+                message__text=f"mensaje {k} de {c}",
+            )
+            for c in clients
+            for k in range(3)
+        )
+
+    first, second = tmp_path / "a.jsonl", tmp_path / "b.jsonl"
+    first.write_text(lines(range(0, 400)) + "\n")
+    second.write_text(lines(range(200, 600)) + "\n")
+    return first, second
+
+
+async def _counts(db: Database) -> tuple[int, int, int, int]:
+    async with db.connect() as conn:
+        return (
+            int(await conn.scalar(sa.select(sa.func.count()).select_from(Client)) or 0),
+            int(await conn.scalar(sa.select(sa.func.count()).select_from(Conversation)) or 0),
+            int(await conn.scalar(sa.select(sa.func.count()).select_from(Message)) or 0),
+            int(await conn.scalar(sa.select(sa.func.count(sa.distinct(Client.external_id)))) or 0),
+        )
+
+
+async def test_concurrent_ingests_of_overlapping_files_both_succeed(
+    db: Database, database_url: str, tmp_path: Path
+) -> None:
+    import asyncio
+
+    first, second = _overlapping_files(tmp_path)
+    owner = await ensure_owner(db, "laura@example.es")
+    # Separate engines, as two processes would have; small batches interleave the writes.
+    engines = [Database.from_url(database_url), Database.from_url(database_url)]
+    reports = await asyncio.gather(
+        *(
+            ingest(engine, owner, parse_file(file).messages, batch_size=20)
+            for engine, file in zip(engines, (first, second), strict=True)
+        )
+    )
+    for engine in engines:
+        await engine.dispose()
+    assert await _counts(db) == (600, 600, 1800, 600)
+    assert sum(r.clients_added for r in reports) == 600
+    assert sum(r.messages_added for r in reports) == 1800
+    assert sum(r.messages_skipped for r in reports) == 600
+
+
+def test_two_import_processes_of_overlapping_files_both_exit_0(
+    database_url: str, tmp_path: Path
+) -> None:
+    import asyncio
+    import os
+    import subprocess
+    import sys
+
+    first, second = _overlapping_files(tmp_path)
+    setup = Database.from_url(database_url)
+    asyncio.run(setup.upgrade())
+    env = {k: v for k, v in os.environ.items() if k != "REDIS_URL"}
+    # Redis unreachable: the rows are committed, so that is no failure.
+    env.update(
+        DATABASE_URL=database_url, WALLIE_HOME=str(tmp_path), REDIS_URL="redis://127.0.0.1:1/0"
+    )
+    wallie = str(Path(sys.executable).with_name("wallie"))
+    procs = [
+        subprocess.Popen(
+            [wallie, "import", "jsonl", str(f), "--owner", "laura@example.es", "--json"],
+            env=env,
+            stdout=subprocess.PIPE,
+            stderr=subprocess.PIPE,
+            text=True,
+        )
+        for f in (first, second)
+    ]
+    outputs = [p.communicate(timeout=180) for p in procs]
+    assert [p.returncode for p in procs] == [0, 0], [err for _, err in outputs]
+    added = [json.loads(out)["messages_added"] for out, _ in outputs]
+    assert sum(added) == 1800
+
+    async def check() -> tuple[int, int, int, int]:
+        db = Database.from_url(database_url)
+        try:
+            return await _counts(db)
+        finally:
+            await db.dispose()
+
+    assert asyncio.run(check()) == (600, 600, 1800, 600)

@@ -117,7 +117,6 @@ def _use_env(monkeypatch: pytest.MonkeyPatch, world: Live) -> None:
     monkeypatch.setenv(VERIFY_TOKEN_ENV, VERIFY_TOKEN)
     get_settings.cache_clear()
     monkeypatch.setattr(ev, "_buses", {})
-    monkeypatch.setattr(ev, "_caches", {})
 
 
 async def _close_buses() -> None:

@@ -85,8 +85,8 @@ async def test_a_bad_batch_is_422_with_field_and_reason_and_stores_nothing(live:
         (3, "client"),
         (4, "record"),
     ]
-    assert "has no timezone" in errors[0]["reason"]
-    assert "'sideways' is not one of" in errors[1]["reason"]
+    assert "timezone" in errors[0]["reason"] and "add Z or +01:00" in errors[0]["reason"]
+    assert "'inbound' or 'outbound'" in errors[1]["reason"] and "sideways" in errors[1]["reason"]
     assert not_json.status_code == 422 and not_json.json()["errors"][0]["field"] == "body"
     assert empty.status_code == 422
     assert await _count(live, "message") == 0

@@ -42,8 +42,8 @@ async def _notifies_only_the_owner(world: Live) -> None:
     db = Database.from_url(world.url)
     mine, theirs = await ensure_owner(db, OWNER), await ensure_owner(db, OTHER)
     first = await ingest(db, mine, [_message(1, "Ana")])
-    conversation = next(e for e in first.events if e.type == "message.created")
-    uri = f"wallie://conversations/{conversation.conversation_id}"  # type: ignore[union-attr]
+    assert first.changes is not None
+    uri = f"wallie://conversations/{first.changes.messages[0].conversation_id}"
     heard: list[str] = []
     async with (
         Client(build_server(world.settings())) as client,

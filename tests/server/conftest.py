@@ -3,13 +3,17 @@
 from __future__ import annotations
 
 import asyncio
-from collections.abc import Iterator
+from collections.abc import AsyncIterator, Iterator
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
+from typing import Any
 
+import jsonschema
 import pytest
+from mcp import Client
 
+from server.app import build_server
 from tests.conftest import _create_pg_database, _drop_pg_database
 from tools.db import Database
 from tools.ingest import ClientIn, ConversationIn, MessageIn, default_scorer, ingest
@@ -175,3 +179,36 @@ def dataset(
 def home(tmp_path: Path) -> Path:
     """An empty WALLIE_HOME (nothing must land in the user's real one)."""
     return tmp_path
+
+
+@pytest.fixture
+async def client(dataset: Dataset) -> AsyncIterator[Client]:
+    """An MCP client session with the server, acting as Laura."""
+    async with Client(build_server(dataset.settings())) as session:
+        yield session
+
+
+async def call(client: Client, tool: str, **args: Any) -> dict[str, Any]:
+    """A successful call's structured content, checked against the tool's output schema."""
+    result = await client.call_tool(tool, args)
+    assert not result.is_error, result.content[0].text
+    schemas = {t.name: t.output_schema for t in (await client.list_tools()).tools}
+    jsonschema.validate(result.structured_content, schemas[tool])
+    return result.structured_content
+
+
+async def error(client: Client, tool: str, **args: Any) -> str:
+    """The text of a tool error, which must be short and say what is wrong."""
+    result = await client.call_tool(tool, args)
+    assert result.is_error, f"{tool}({args}) should fail"
+    text = result.content[0].text
+    # A deliberate error says what is wrong after the SDK's prefix; a crash says nothing.
+    assert "Traceback" not in text and text.strip() != f"Error executing tool {tool}"
+    assert len(text) < 600, text
+    return text
+
+
+async def client_id(client: Client, name: str) -> int:
+    """The id of the client named exactly `name`."""
+    page = await call(client, "search_clients", query=name, limit=50)
+    return next(c["id"] for c in page["clients"] if c["name"] == name)

@@ -3,46 +3,15 @@
 from __future__ import annotations
 
 import re
-from collections.abc import AsyncIterator
 from typing import Any
 
-import jsonschema
 import pytest
 from mcp import Client
 
 from server.app import build_server
-from tests.server.conftest import LONG_TEXT, OTHER, Dataset
+from tests.server.conftest import LONG_TEXT, OTHER, Dataset, call, client_id, error
 
 pytestmark = pytest.mark.anyio
-
-
-@pytest.fixture
-async def client(dataset: Dataset) -> AsyncIterator[Client]:
-    """An MCP client session with the server, acting as Laura."""
-    async with Client(build_server(dataset.settings())) as session:
-        yield session
-
-
-async def call(client: Client, tool: str, **args: Any) -> dict[str, Any]:
-    """A successful call's structured content, checked against the tool's output schema."""
-    result = await client.call_tool(tool, args)
-    assert not result.is_error, result.content[0].text
-    schemas = {t.name: t.output_schema for t in (await client.list_tools()).tools}
-    jsonschema.validate(result.structured_content, schemas[tool])
-    return result.structured_content
-
-
-async def error(client: Client, tool: str, **args: Any) -> str:
-    """The text of a tool error."""
-    result = await client.call_tool(tool, args)
-    assert result.is_error, f"{tool}({args}) should fail"
-    return result.content[0].text
-
-
-async def client_id(client: Client, name: str) -> int:
-    """The id of the client named exactly `name`."""
-    page = await call(client, "search_clients", query=name, limit=50)
-    return next(c["id"] for c in page["clients"] if c["name"] == name)
 
 
 async def test_lists_every_tool_resource_template_and_prompt(client: Client) -> None:
@@ -359,7 +328,7 @@ async def test_resources(client: Client) -> None:
     transcript = (
         (await client.read_resource(f"wallie://conversations/{conversation_id}")).contents[0].text
     )
-    assert transcript.startswith(f"Conversation {conversation_id} with José García on whatsapp")
+    assert transcript.startswith(f'Conversation {conversation_id} with "José García" on whatsapp')
     assert "> El precio es demasiado caro" in transcript
     with pytest.raises(Exception, match="no client with id 999999"):
         await client.read_resource("wallie://clients/999999")

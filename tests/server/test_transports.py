@@ -117,3 +117,14 @@ async def test_streamable_http(http_url: str) -> None:
     assert 'wallie_tool_calls_total{tool="search_clients"}' in metrics
     assert 'wallie_cache_misses_total{tool="search_clients"}' in metrics
     assert "# TYPE wallie_tool_calls_total counter" in metrics
+
+
+def test_a_malformed_setting_is_one_line_naming_the_variable(tmp_path: Path) -> None:
+    env = {**os.environ, "WALLIE_HOME": str(tmp_path), "WALLIE_SENTIMENT": "magic"}
+    done = subprocess.run(
+        [WALLIE, "serve"], env=env, input="", capture_output=True, text=True, timeout=60
+    )
+    assert done.returncode == 2
+    assert done.stdout == ""
+    assert "invalid setting: WALLIE_SENTIMENT: Input should be 'lexicon' or 'llm'" in done.stderr
+    assert "Traceback" not in done.stderr

@@ -1,7 +1,9 @@
 """Cache-aside for read tools: Redis when REDIS_URL is set, else an in-process TTL cache.
 
-`cache.cached(owner, tool, args, compute)` answers from the cache or computes once;
-`bump_version(owner)` after any write makes the next read recompute; `stats()` reports
+`cache.cached(owner, tool, args, compute)` answers from the cache or computes once. Given
+`versions` (the owners' data versions, read from the database, bumped by every write in
+its own transaction), keys follow the data whoever wrote it; `bump_version(owner)` also
+makes the next read recompute; `stats()` reports
 hits, misses and errors per tool; `check_rate(owner, tool)` enforces per-owner limits.
 """
 
@@ -9,7 +11,7 @@ from __future__ import annotations
 
 import logging
 
-from tools.cache._base import CacheStats, ToolStats
+from tools.cache._base import CacheStats, ToolStats, VersionSource
 from tools.cache.memory import MemoryCache
 from tools.cache.redis import RedisCache
 from tools.settings import Settings
@@ -20,17 +22,33 @@ log = logging.getLogger("wallie.cache")
 _said_memory = False
 
 
-def make_cache(settings: Settings) -> Cache:
-    """The cache the settings ask for (Redis when REDIS_URL is set)."""
+def make_cache(settings: Settings, *, versions: VersionSource | None = None) -> Cache:
+    """The cache the settings ask for (Redis when REDIS_URL is set).
+
+    Caches of stored data pass `versions` (`tools.owners.data_versions(db)`).
+    """
     global _said_memory
     if settings.redis_url:
         return RedisCache(
-            settings.redis_url, ttl=settings.cache_ttl, rate_limit=settings.rate_limit_per_minute
+            settings.redis_url,
+            ttl=settings.cache_ttl,
+            rate_limit=settings.rate_limit_per_minute,
+            versions=versions,
         )
     if not _said_memory:
         log.info("REDIS_URL is unset: using an in-process cache (figures are per process)")
         _said_memory = True
-    return MemoryCache(ttl=settings.cache_ttl, rate_limit=settings.rate_limit_per_minute)
+    return MemoryCache(
+        ttl=settings.cache_ttl, rate_limit=settings.rate_limit_per_minute, versions=versions
+    )
 
 
-__all__ = ["Cache", "CacheStats", "MemoryCache", "RedisCache", "ToolStats", "make_cache"]
+__all__ = [
+    "Cache",
+    "CacheStats",
+    "MemoryCache",
+    "RedisCache",
+    "ToolStats",
+    "VersionSource",
+    "make_cache",
+]

@@ -11,6 +11,17 @@ from typing import Any
 from pydantic import BaseModel, Field
 
 Compute = Callable[[], Awaitable[Any]]
+# The owner's data version as the database knows it (see `tools.owners.data_versions`).
+VersionSource = Callable[[str], Awaitable[str]]
+
+
+async def close_versions(versions: VersionSource | None) -> None:
+    """Release what a version source holds (connections), when it has an `aclose`."""
+    close = getattr(versions, "aclose", None)
+    if close is not None:
+        await close()
+
+
 ENVELOPE = "wallie-cache/1"
 
 
@@ -51,7 +62,7 @@ def args_hash(args: Mapping[str, Any]) -> str:
     return hashlib.sha256(canonical.encode()).hexdigest()[:24]
 
 
-def entry_key(owner: str, tool: str, version: int, digest: str) -> str:
+def entry_key(owner: str, tool: str, version: int | str, digest: str) -> str:
     """`wallie:{owner}:{tool}:v{version}:{hash}`."""
     return f"wallie:{owner}:{tool}:v{version}:{digest}"
 

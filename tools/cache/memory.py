@@ -10,7 +10,9 @@ from tools.cache._base import (
     CacheStats,
     Compute,
     SingleFlight,
+    VersionSource,
     args_hash,
+    close_versions,
     decode,
     encode,
     entry_key,
@@ -23,7 +25,11 @@ MAX_ENTRIES = 10_000
 
 
 class MemoryCache:
-    """A TTL cache in this process's memory, with the Redis cache's interface."""
+    """A TTL cache in this process's memory, with the Redis cache's interface.
+
+    With `versions`, every key carries the owner's data version read from the database,
+    so a write committed by any process (an import, another server) is seen at once.
+    """
 
     backend = "memory"
 
@@ -33,8 +39,10 @@ class MemoryCache:
         ttl: int = 300,
         ttls: Mapping[str, int] | None = None,
         rate_limit: int = 120,
+        versions: VersionSource | None = None,
     ) -> None:
         self.ttl = ttl
+        self.versions = versions
         self.ttls = dict(ttls or {})
         self.rate_limit = rate_limit
         self._store: dict[str, tuple[float, bytes]] = {}
@@ -57,7 +65,7 @@ class MemoryCache:
         ttl: int | None = None,
     ) -> Any:
         """The cached answer for (owner, tool, args), computed once when missing."""
-        key, hit, value = self._lookup(owner, tool, args)
+        key, hit, value = await self._lookup(owner, tool, args)
         if hit:
             return value
 
@@ -70,19 +78,26 @@ class MemoryCache:
 
     async def get(self, owner: str, tool: str, args: Mapping[str, Any]) -> tuple[bool, Any]:
         """(True, value) when cached, else (False, None); counted like `cached`."""
-        _, hit, value = self._lookup(owner, tool, args)
+        _, hit, value = await self._lookup(owner, tool, args)
         return hit, value
 
     async def put(
         self, owner: str, tool: str, args: Mapping[str, Any], value: Any, *, ttl: int | None = None
     ) -> None:
         """Store `value` (for callers that compute in pieces, such as a stream)."""
-        key = entry_key(owner, tool, self._versions.get(owner, 0), args_hash(args))
+        key = entry_key(owner, tool, await self._version(owner), args_hash(args))
         self._keep(key, tool, value, ttl)
 
-    def _lookup(self, owner: str, tool: str, args: Mapping[str, Any]) -> tuple[str, bool, Any]:
+    async def _version(self, owner: str) -> int | str:
+        if self.versions is not None:
+            return f"{await self.versions(owner)}.{self._versions.get(owner, 0)}"
+        return self._versions.get(owner, 0)
+
+    async def _lookup(
+        self, owner: str, tool: str, args: Mapping[str, Any]
+    ) -> tuple[str, bool, Any]:
         """(key, hit, value) for the entry under the owner's current version, counted."""
-        key = entry_key(owner, tool, self._versions.get(owner, 0), args_hash(args))
+        key = entry_key(owner, tool, await self._version(owner), args_hash(args))
         found = self._store.get(key)
         if found is not None and found[0] > time.monotonic():
             ok, value = decode(found[1])
@@ -112,6 +127,10 @@ class MemoryCache:
         self._versions[owner] = self._versions.get(owner, 0) + 1
         return self._versions[owner]
 
+    async def ping(self) -> str | None:
+        """Always None: this process's memory always answers."""
+        return None
+
     async def stats(self) -> CacheStats:
         """Hits, misses and errors per tool in this process."""
         return CacheStats.from_counts(self.backend, self._counts)
@@ -140,4 +159,5 @@ class MemoryCache:
             raise RateLimited(rate_message(tool, limit, period, wait), wait)
 
     async def aclose(self) -> None:
-        """Nothing to close."""
+        """Close the version source, if it holds connections."""
+        await close_versions(self.versions)

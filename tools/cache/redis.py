@@ -18,7 +18,9 @@ from tools.cache._base import (
     CacheStats,
     Compute,
     SingleFlight,
+    VersionSource,
     args_hash,
+    close_versions,
     decode,
     encode,
     entry_key,
@@ -30,10 +32,11 @@ log = logging.getLogger("wallie.cache")
 
 STATS_KEY = "wallie:stats"
 
-# One round trip for a lookup: read the owner's data version, then the entry under that
-# version, and count the hit or miss where every process can see it.
+# One round trip for a lookup: read the owner's cache version (prefixed by the database's
+# data version, ARGV[4], when known), then the entry under that version, and count the hit
+# or miss where every process can see it.
 _LOOKUP = """
-local version = redis.call('GET', KEYS[1]) or '0'
+local version = ARGV[4] .. (redis.call('GET', KEYS[1]) or '0')
 local value = redis.call('GET', ARGV[1] .. version .. ARGV[2])
 if value then
   redis.call('HINCRBY', KEYS[2], ARGV[3] .. '|hits', 1)
@@ -62,7 +65,12 @@ return 0
 
 
 class RedisCache:
-    """A cache in Redis with per-owner versions, shared counters and rate limits."""
+    """A cache in Redis with per-owner versions, shared counters and rate limits.
+
+    With `versions`, every key also carries the owner's data version read from the
+    database: a write committed while Redis was unreachable, or a Redis restored from an
+    old snapshot, can never bring back an answer computed before that write.
+    """
 
     backend = "redis"
 
@@ -76,8 +84,10 @@ class RedisCache:
         timeout: float = 0.25,
         retry_after_failure: float = 1.0,
         lock_wait: float = 1.0,
+        versions: VersionSource | None = None,
     ) -> None:
         self.url = url
+        self.versions = versions
         self.ttl = ttl
         self.ttls = dict(ttls or {})
         self.rate_limit = rate_limit
@@ -153,17 +163,18 @@ class RedisCache:
             self._unflushed_errors[tool] = self._unflushed_errors.get(tool, 0) + 1
             return None, False, None
         digest = args_hash(args)
+        prefix = f"{await self.versions(owner)}." if self.versions is not None else ""
         try:
             reply = await self._lookup(
                 keys=[f"wallie:{owner}:version", STATS_KEY],
-                args=[f"wallie:{owner}:{tool}:v", f":{digest}", tool],
+                args=[f"wallie:{owner}:{tool}:v", f":{digest}", tool, prefix],
             )
         except (RedisError, OSError) as exc:
             self._failed(tool, exc)
             return None, False, None
         if self._unflushed_errors:
             await self._flush_errors()
-        key = entry_key(owner, tool, int(reply[0]), digest)
+        key = entry_key(owner, tool, _text(reply[0]), digest)
         if len(reply) > 1 and reply[1] is not None:
             ok, value = decode(reply[1])
             if ok:
@@ -179,8 +190,9 @@ class RedisCache:
         if seconds <= 0 or not self._available():
             return
         try:
-            version = int(await self.redis.get(f"wallie:{owner}:version") or 0)
-            key = entry_key(owner, tool, version, args_hash(args))
+            prefix = f"{await self.versions(owner)}." if self.versions is not None else ""
+            version = _text(await self.redis.get(f"wallie:{owner}:version") or b"0")
+            key = entry_key(owner, tool, prefix + version, args_hash(args))
             await self.redis.set(key, encode(value), ex=seconds)
         except (RedisError, OSError) as exc:
             self._failed(tool, exc)
@@ -235,6 +247,14 @@ class RedisCache:
         """Invalidate every cached answer of `owner` (old entries expire unread)."""
         return int(await self.redis.incr(f"wallie:{owner}:version"))
 
+    async def ping(self) -> str | None:
+        """None when Redis answers, else why it does not."""
+        try:
+            await self.redis.ping()
+        except (RedisError, OSError) as exc:
+            return str(exc) or type(exc).__name__
+        return None
+
     async def stats(self) -> CacheStats:
         """Hits, misses and errors per tool, as every process sees them."""
         counts: dict[str, dict[str, int]] = {}
@@ -243,7 +263,7 @@ class RedisCache:
         except RedisError:
             raw = {}
         for field, value in raw.items():
-            tool, _, what = field.decode().rpartition("|")
+            tool, _, what = _text(field).rpartition("|")
             counts.setdefault(tool, {})[what] = int(value)
         for tool, n in self._unflushed_errors.items():
             counts.setdefault(tool, {})["errors"] = counts.get(tool, {}).get("errors", 0) + n
@@ -283,9 +303,14 @@ class RedisCache:
             raise RateLimited(rate_message(tool, limit, period, wait), wait)
 
     async def aclose(self) -> None:
-        """Close the connection pool."""
+        """Close the connection pool (and the version source's)."""
         await self.redis.aclose()
+        await close_versions(self.versions)
 
 
 def _glob_escape(text: str) -> str:
     return "".join(f"\\{c}" if c in "*?[]\\" else c for c in text)
+
+
+def _text(value: bytes | str) -> str:
+    return value.decode() if isinstance(value, bytes) else value

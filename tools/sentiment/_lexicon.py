@@ -203,8 +203,8 @@ def lexicons() -> Lexicons:
         stem, value = fold(parts[0].strip()), float(parts[1])
         if value and len(stem) >= 4:
             spanish_stems[stem] = value
-    for emoji, value in _read_tsv(DATA / "emoji.tsv"):
-        symbols[emoji] = float(value)
+    for emoji, weight in _read_tsv(DATA / "emoji.tsv"):
+        symbols[emoji] = float(weight)
     emotions: dict[str, set[str]] = {}
     for parts in _read_tsv(DATA / "emotions.tsv"):
         emotion, cues = parts[0], parts[1].split()

@@ -7,7 +7,9 @@ from typing import Any
 
 import typer
 
+from tools.errors import ConfigError
 from tools.settings import get_settings
+from tools.text import mask_password
 from wallie._console import err, out, print_json
 
 app = typer.Typer(
@@ -18,8 +20,12 @@ app = typer.Typer(
 async def _with_cache(action: str, owner: str | None = None) -> Any:
     from tools.cache import make_cache
 
-    cache = make_cache(get_settings())
+    settings = get_settings()
+    cache = make_cache(settings)
     try:
+        if (problem := await cache.ping()) is not None:
+            where = mask_password(settings.redis_url or "")
+            raise ConfigError(f"Redis at {where} is unreachable ({problem}); no cache figures")
         if action == "stats":
             return await cache.stats()
         return await cache.clear(owner)

@@ -25,8 +25,6 @@ _OWNER_HELP = "Owner (salesperson email) the data belongs to. [default: WALLIE_O
 async def _store(
     owner: str, messages: list[MessageIn] | object, total: int | None, label: str
 ) -> IngestReport:
-    from tools.writes import data_changed
-
     settings = get_settings()
     db = await open_database(settings)
     try:
@@ -43,8 +41,7 @@ async def _store(
                 scorer=default_scorer(),
                 progress=lambda n: progress.advance(task, n),
             )
-        if report.messages_added:
-            await data_changed(settings, owner)
+        # No cache to tell: the data version moved on in the import's own transaction.
         return report
     finally:
         await db.dispose()

@@ -72,7 +72,7 @@ def analyze(
     from tools.sentiment import analyze as run
 
     result = run(text)
-    data = result.model_dump() if hasattr(result, "model_dump") else result.to_dict()  # type: ignore[union-attr]
+    data = result.model_dump() if hasattr(result, "model_dump") else result.to_dict()
     if json_:
         print_json(data)
         return

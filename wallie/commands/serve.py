@@ -58,8 +58,9 @@ def serve(
     http_app = app.streamable_http_app(
         streamable_http_path="/mcp", stateless_http=stateless, host=host
     )
+    public = (settings.public_url or f"http://{host}:{port}").rstrip("/")
     err.print(
-        f"Wallie MCP server on http://{host}:{port}/mcp "
+        f"Wallie MCP server on {public}/mcp "
         f"({'stateless' if stateless else 'stateful'}, "
         f"{'NO AUTH, acting as ' + settings.owner if no_auth else 'API key required'}); "
         "health at /healthz, metrics at /metrics",
