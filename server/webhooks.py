@@ -31,6 +31,7 @@ log = logging.getLogger("wallie.webhooks")
 MAX_BODY = 5 * 1024 * 1024
 MAX_BATCH = 1000
 _EVENT_ID = re.compile(r"^[0-9]{1,20}-[0-9]{1,20}$")
+_PARTS = re.compile(r"; (?=(?:client|conversation|message)\b)")
 _FIELD = re.compile(r'^"?((?:client|conversation|message)(?:\.[a-z_]+)?)"?\b')
 
 
@@ -196,7 +197,7 @@ def _parse_records(records: list[Any]) -> tuple[list[MessageIn], list[dict[str, 
                 field = ".".join(str(p) for p in error["loc"]) or "record"
                 errors.append({"index": index, "field": field, "reason": error["msg"]})
         except ValueError as exc:
-            for part in str(exc).split("; "):
+            for part in _PARTS.split(str(exc)):
                 found = _FIELD.match(part)
                 errors.append(
                     {"index": index, "field": found.group(1) if found else "record", "reason": part}

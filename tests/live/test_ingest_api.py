@@ -83,6 +83,9 @@ async def test_a_bad_batch_is_422_with_field_and_reason_and_stores_nothing(live:
         (1, "message.sent_at"),
         (2, "message.direction"),
         (3, "client"),
+        (3, "message.direction"),
+        (3, "message.sent_at"),
+        (3, "message.text"),
         (4, "record"),
     ]
     assert "timezone" in errors[0]["reason"] and "add Z or +01:00" in errors[0]["reason"]
