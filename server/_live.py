@@ -19,7 +19,7 @@ from mcp.server.subscriptions import ResourceUpdated, ServerEvent
 
 from tools import events as ev
 from tools.inbox import latest_messages
-from tools.models import Owner
+from tools.models import owner_table
 
 if TYPE_CHECKING:
     from mcp.server.mcpserver import MCPServer
@@ -75,7 +75,9 @@ class OwnerSubscriptionBus:
         """The email of owner `owner_id` (remembered; owners are never renamed)."""
         if owner_id not in self._emails:
             async with self._state.database.connect() as conn:
-                email = await conn.scalar(sa.select(Owner.email).where(Owner.id == owner_id))
+                email = await conn.scalar(
+                    sa.select(owner_table.c.email).where(owner_table.c.id == owner_id)
+                )
             if email is None:
                 return None
             self._emails[owner_id] = email

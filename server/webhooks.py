@@ -65,7 +65,7 @@ def register(app: MCPServer[Any], state: ServerState) -> None:
             headers={"WWW-Authenticate": 'Bearer realm="wallie"'},
         )
 
-    @app.custom_route("/webhooks/whatsapp", methods=["GET"], include_in_schema=False)
+    @app.custom_route("/webhooks/whatsapp", methods=["GET"], include_in_schema=False)  # type: ignore[untyped-decorator]
     async def whatsapp_verify(request: Request) -> Response:
         params = request.query_params
         token = secret(VERIFY_TOKEN_ENV)
@@ -78,7 +78,7 @@ def register(app: MCPServer[Any], state: ServerState) -> None:
             return PlainTextResponse(params.get("hub.challenge", ""))
         return PlainTextResponse("verification failed", status_code=403)
 
-    @app.custom_route("/webhooks/whatsapp", methods=["POST"], include_in_schema=False)
+    @app.custom_route("/webhooks/whatsapp", methods=["POST"], include_in_schema=False)  # type: ignore[untyped-decorator]
     async def whatsapp_deliver(request: Request) -> Response:
         app_secret = secret(APP_SECRET_ENV)
         if not app_secret:
@@ -111,7 +111,7 @@ def register(app: MCPServer[Any], state: ServerState) -> None:
                 stored[key] += getattr(report, key)
         return JSONResponse({"ok": True, **stored})
 
-    @app.custom_route("/api/messages", methods=["POST"], include_in_schema=False)
+    @app.custom_route("/api/messages", methods=["POST"], include_in_schema=False)  # type: ignore[untyped-decorator]
     async def post_messages(request: Request) -> Response:
         owner = await owner_of(request)
         if owner is None:
@@ -134,7 +134,7 @@ def register(app: MCPServer[Any], state: ServerState) -> None:
         report = await ingest(state.database, owner_id, messages, scorer=scorer)
         return JSONResponse(_stored(messages, report), status_code=200)
 
-    @app.custom_route("/api/events", methods=["GET"], include_in_schema=False)
+    @app.custom_route("/api/events", methods=["GET"], include_in_schema=False)  # type: ignore[untyped-decorator]
     async def event_stream(request: Request) -> Response:
         owner = await owner_of(request)
         if owner is None:

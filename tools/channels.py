@@ -13,16 +13,18 @@ from dataclasses import dataclass
 from pathlib import Path
 
 import sqlalchemy as sa
+from sqlmodel import SQLModel
 
 from tools.db import Database
 from tools.errors import ConfigError, InvalidArgument
-from tools.models import ChannelLink, Owner, utcnow
+from tools.models import ChannelLink, owner_table, utcnow
 from tools.owners import ensure_owner
 
 KINDS = ("whatsapp",)
 _PHONE_NUMBER_ID = re.compile(r"^[0-9]{5,32}$")
 APP_SECRET_ENV = "WALLIE_WHATSAPP_APP_SECRET"
 VERIFY_TOKEN_ENV = "WALLIE_WHATSAPP_VERIFY_TOKEN"
+_CHANNEL: sa.Table = SQLModel.metadata.tables[ChannelLink.__tablename__]
 
 
 @dataclass(frozen=True)
@@ -70,59 +72,51 @@ def _check(kind: str, address: str) -> tuple[str, str]:
     return kind, address
 
 
+def _this(kind: str, address: str) -> sa.ColumnElement[bool]:
+    return sa.and_(_CHANNEL.c.kind == kind, _CHANNEL.c.address == address)
+
+
 async def add_channel(db: Database, kind: str, address: str, owner: str, name: str = "") -> bool:
     """Link `address` to `owner` (moving it from another owner); True when it was new."""
     kind, address = _check(kind, address)
     owner_id = await ensure_owner(db, owner)
-    async with db.session() as session:
-        found = await session.scalar(
-            sa.select(ChannelLink).where(ChannelLink.kind == kind, ChannelLink.address == address)
+    async with db.engine.begin() as conn:
+        moved = await conn.execute(
+            sa.update(_CHANNEL)
+            .where(_this(kind, address))
+            .values(owner_id=owner_id, **({"name": name} if name else {}))
         )
-        if found is not None:
-            found.owner_id = owner_id
-            found.name = name or found.name
-            await session.commit()
+        if moved.rowcount:
             return False
-        session.add(
-            ChannelLink(
+        await conn.execute(
+            sa.insert(_CHANNEL).values(
                 owner_id=owner_id, kind=kind, address=address, name=name, created_at=utcnow()
             )
         )
-        try:
-            await session.commit()
-        except sa.exc.IntegrityError:
-            await session.rollback()
-            return False
     return True
 
 
 async def remove_channel(db: Database, kind: str, address: str) -> bool:
     """Unlink `address`; True when it was linked."""
     kind, address = _check(kind, address)
-    async with db.session() as session:
-        result = await session.execute(
-            sa.delete(ChannelLink).where(ChannelLink.kind == kind, ChannelLink.address == address)
-        )
-        await session.commit()
-    return bool(getattr(result, "rowcount", 0))
+    async with db.engine.begin() as conn:
+        result = await conn.execute(sa.delete(_CHANNEL).where(_this(kind, address)))
+    return bool(result.rowcount)
 
 
 async def channel_owner(db: Database, kind: str, address: str) -> int | None:
     """The owner id `address` is linked to, or None."""
-    async with db.session() as session:
-        return await session.scalar(
-            sa.select(ChannelLink.owner_id).where(
-                ChannelLink.kind == kind, ChannelLink.address == address
-            )
-        )
+    async with db.connect() as conn:
+        found = await conn.scalar(sa.select(_CHANNEL.c.owner_id).where(_this(kind, address)))
+    return int(found) if found is not None else None
 
 
 async def list_channels(db: Database) -> list[ChannelInfo]:
     """Every channel with its owner's email."""
-    async with db.session() as session:
-        rows = await session.execute(
-            sa.select(ChannelLink.kind, ChannelLink.address, Owner.email, ChannelLink.name)
-            .join(Owner, Owner.id == ChannelLink.owner_id)
-            .order_by(ChannelLink.kind, ChannelLink.address)
+    async with db.connect() as conn:
+        rows = await conn.execute(
+            sa.select(_CHANNEL.c.kind, _CHANNEL.c.address, owner_table.c.email, _CHANNEL.c.name)
+            .join(owner_table, owner_table.c.id == _CHANNEL.c.owner_id)
+            .order_by(_CHANNEL.c.kind, _CHANNEL.c.address)
         )
         return [ChannelInfo(k, a, o, n) for k, a, o, n in rows.all()]

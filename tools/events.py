@@ -354,7 +354,7 @@ def change_events(changes: Changes) -> Iterator[Event]:
         yield ClientUpdated(owner_id=owner, client_id=client_id)
 
 
-async def publish_changes(changes: Changes, settings: Settings | None = None) -> list[Event]:
+async def publish_changes(changes: Changes) -> None:
     """Publish a committed write's events (the ingest path's first after-commit hook).
 
     A failure is logged, not raised: the rows are committed, and the caller must not be told
@@ -371,10 +371,9 @@ async def publish_changes(changes: Changes, settings: Settings | None = None) ->
     if skip:
         log.info("bulk write: published the newest %d events of %d", len(events), total)
     try:
-        return await get_bus(settings).publish(events)
+        await get_bus().publish(events)
     except Exception as exc:  # the write stands; report and go on
         log.warning("publishing %d event(s) failed: %s", len(events), exc)
-        return []
 
 
 def preview(text: str) -> str:

@@ -8,7 +8,7 @@ import sqlalchemy as sa
 from pydantic import BaseModel, Field
 
 from tools.db import Database
-from tools.models import Client, Message
+from tools.models import client_table, message_table
 
 INBOX_LIMIT = 50
 INBOX_TEXT_CHARS = 500
@@ -37,22 +37,23 @@ class Inbox(BaseModel):
 async def latest_messages(db: Database, owner_id: int, limit: int = INBOX_LIMIT) -> Inbox:
     """The owner's `limit` newest messages across conversations, newest first."""
     limit = max(1, min(limit, 200))
+    m, c = message_table, client_table
     async with db.connect() as conn:
         rows = await conn.execute(
             sa.select(
-                Message.id,
-                Message.conversation_id,
-                Message.client_id,
-                Client.name,
-                Message.channel,
-                Message.direction,
-                Message.sent_at,
-                Message.status,
-                Message.text,
+                m.c.id,
+                m.c.conversation_id,
+                m.c.client_id,
+                c.c.name,
+                m.c.channel,
+                m.c.direction,
+                m.c.sent_at,
+                m.c.status,
+                m.c.text,
             )
-            .join(Client, Client.id == Message.client_id)
-            .where(Message.owner_id == owner_id)
-            .order_by(Message.sent_at.desc(), Message.id.desc())
+            .join(c, c.c.id == m.c.client_id)
+            .where(m.c.owner_id == owner_id)
+            .order_by(m.c.sent_at.desc(), m.c.id.desc())
             .limit(limit)
         )
         items = [

@@ -310,18 +310,23 @@ class _Writer:
         stmt = (
             self._insert(_MESSAGE)
             .on_conflict_do_nothing(index_elements=["conversation_id", "external_id"])
-            .returning(_MESSAGE.c.id, _MESSAGE.c.conversation_id, _MESSAGE.c.external_id)
+            .returning(
+                _MESSAGE.c.id,
+                _MESSAGE.c.conversation_id,
+                _MESSAGE.c.client_id,
+                _MESSAGE.c.external_id,
+            )
         )
         added = (await self.conn.execute(stmt, rows)).all()
         self.report.messages_added += len(added)
         self.report.messages_skipped += len(rows) - len(added)
         by_key = {(r["conversation_id"], r["external_id"]): r for r in rows}
-        for message_id, conversation_id, external_id in added:
+        for message_id, conversation_id, client_id, external_id in added:
             row = by_key[(conversation_id, external_id)]
             self.changes.messages_added.append(message_id)
             self.changes.messages.append(ev.message_created(self.owner_id, message_id, row))
             self.touched_conversations.add(conversation_id)
-            self.touched_clients.add(row["client_id"])
+            self.touched_clients.add(client_id)
 
     async def _known(self, table: sa.Table, keys: list[str]) -> dict[str, int]:
         found: dict[str, int] = {}

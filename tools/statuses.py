@@ -9,7 +9,7 @@ import sqlalchemy as sa
 from sqlalchemy.ext.asyncio import AsyncConnection
 
 from tools.events import MessageStatus
-from tools.models import Message
+from tools.models import message_table
 
 # A late "delivered" never overwrites "read"; "failed" is final.
 STATUS_RANK = {"sent": 1, "delivered": 2, "read": 3, "failed": 4}
@@ -27,20 +27,20 @@ async def apply_statuses(
     conn: AsyncConnection, owner_id: int, statuses: Sequence[StatusIn]
 ) -> list[MessageStatus]:
     """Move the owner's outbound messages forward; one event per message that changed."""
-    m = Message.__table__
+    m = message_table
     rank = sa.case(*((m.c.status == name, value) for name, value in STATUS_RANK.items()), else_=0)
     changed: list[MessageStatus] = []
     for s in statuses:
         result = await conn.execute(
-            sa.update(Message)
+            sa.update(m)
             .where(
-                Message.owner_id == owner_id,
-                Message.external_id == s.external_id,
-                Message.direction == "outbound",
+                m.c.owner_id == owner_id,
+                m.c.external_id == s.external_id,
+                m.c.direction == "outbound",
                 rank < STATUS_RANK[s.status],
             )
             .values(status=s.status)
-            .returning(Message.id, Message.conversation_id, Message.client_id)
+            .returning(m.c.id, m.c.conversation_id, m.c.client_id)
         )
         changed += [
             MessageStatus(
