@@ -1,17 +1,40 @@
-"""Citations: which ids the tools returned in a run, and which ids an answer cites."""
+"""Citations: which ids the tools returned in a run, and which ids an answer cites.
+
+Only the id fields of validated tool results count as evidence. Ids written inside
+texts (a message saying "[msg:2071]", a client named "[client:3]") never do: anyone can
+send a salesperson a message.
+"""
 
 from __future__ import annotations
 
-import json
 import re
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 from typing import Any
 
+from pydantic import BaseModel
 from pydantic_ai.messages import ModelMessage, ModelRequest, ToolReturnPart
 
+from agents.results import parse_result
+from tools.schemas import (
+    ClientHit,
+    ClientProfile,
+    ConversationSummary,
+    MessageOut,
+)
+
 CITATION = re.compile(r"\[(msg|client|conversation):(\d+)\]")
-_MARKER = CITATION  # the servers' own text renderings use the same markers
+
+# Fields that hold ids, by the kind of id they hold.
+_ID_FIELDS = {"message_id": "msg", "client_id": "client", "conversation_id": "conversation"}
+_ID_LISTS = {"message_ids": "msg", "unanswered_inbound": "msg", "conversation_ids": "conversation"}
+# Models whose own `id` field is the id of a client, message or conversation.
+_OWN_ID = {
+    ClientHit: "client",
+    ClientProfile: "client",
+    MessageOut: "msg",
+    ConversationSummary: "conversation",
+}
 
 
 @dataclass
@@ -28,64 +51,54 @@ class Source:
         return f"[{self.kind}:{self.id}]"
 
 
+def _label(model: BaseModel, kind: str) -> str:
+    """A short label for an id of `model`: a client's name or a message's words."""
+    if kind == "client":
+        name = getattr(model, "client_name", None) or getattr(model, "name", None)
+        return name if isinstance(name, str) else ""
+    if kind == "msg":
+        words = getattr(model, "snippet", None) or getattr(model, "text", None)
+        return " ".join(words.split())[:80] if isinstance(words, str) else ""
+    return ""
+
+
 @dataclass
 class Evidence:
     """Every id the tools returned in one run, with a short label each."""
 
     sources: dict[str, Source] = field(default_factory=dict)
 
-    def add(self, kind: str, id_: Any, label: str = "") -> None:
+    def add(self, kind: str, id_: int, label: str = "") -> None:
         """Record that a tool returned `kind` `id_`."""
-        if isinstance(id_, bool) or not isinstance(id_, int | str) or not str(id_).isdigit():
-            return
-        key = f"{kind}:{int(id_)}"
+        key = f"{kind}:{id_}"
         known = self.sources.get(key)
         if known is None:
-            self.sources[key] = Source(kind, int(id_), label)
+            self.sources[key] = Source(kind, id_, label)
         elif label and not known.label:
             known.label = label
 
-    def add_result(self, content: Any) -> None:
-        """Record the ids inside one tool result (structured data or text)."""
-        if isinstance(content, str):
-            try:
-                content = json.loads(content)
-            except ValueError:
-                for kind, id_ in _MARKER.findall(content):
-                    self.add(kind, id_)
-                return
-        self._walk(content, parent=None)
+    def add_result(self, tool: str, content: Any) -> None:
+        """Record the ids in the id fields of one Wallie tool result."""
+        model = parse_result(tool, content)
+        if model is not None:
+            self._walk(model)
 
-    def _walk(self, node: Any, parent: str | None) -> None:
-        if isinstance(node, list):
-            for item in node:
-                self._walk(item, parent)
-            return
-        if not isinstance(node, dict):
-            if isinstance(node, str):
-                for kind, id_ in _MARKER.findall(node):
-                    self.add(kind, id_)
-            return
-        text = str(node.get("snippet") or node.get("text") or "")[:80]
-        if "message_id" in node:
-            self.add("msg", node["message_id"], text)
-        if "client_id" in node:
-            self.add("client", node["client_id"], str(node.get("client_name") or ""))
-        if "conversation_id" in node:
-            self.add("conversation", node["conversation_id"])
-        if "id" in node:
-            if parent == "messages" and "direction" in node:
-                self.add("msg", node["id"], text)
-            elif parent in ("clients", None) and "name" in node:
-                self.add("client", node["id"], str(node["name"]))
-            elif parent == "open_conversations" or "outcome" in node:
-                self.add("conversation", node["id"])
-        for key in ("message_ids", "conversation_ids", "unanswered_inbound"):
-            for id_ in node.get(key) or []:
-                self.add("conversation" if key == "conversation_ids" else "msg", id_)
-        for key, value in node.items():
-            if isinstance(value, dict | list) or (isinstance(value, str) and "[" in value):
-                self._walk(value, key)
+    def _walk(self, model: BaseModel) -> None:
+        own = _OWN_ID.get(type(model))
+        if own is not None:
+            self.add(own, model.id, _label(model, own))  # type: ignore[attr-defined]
+        for name, kind in _ID_FIELDS.items():
+            value = getattr(model, name, None)
+            if isinstance(value, int) and not isinstance(value, bool):
+                self.add(kind, value, _label(model, kind))
+        for name, kind in _ID_LISTS.items():
+            for value in getattr(model, name, None) or []:
+                self.add(kind, value)
+        for name in type(model).model_fields:
+            value = getattr(model, name)
+            for child in value if isinstance(value, list) else [value]:
+                if isinstance(child, BaseModel):
+                    self._walk(child)
 
     def check(self, answer: str) -> tuple[list[Source], list[str]]:
         """(valid sources cited, cited markers that no tool returned)."""
@@ -107,5 +120,5 @@ def evidence_from(messages: Iterable[ModelMessage]) -> Evidence:
         if isinstance(message, ModelRequest):
             for part in message.parts:
                 if isinstance(part, ToolReturnPart) and part.outcome == "success":
-                    evidence.add_result(part.content)
+                    evidence.add_result(part.tool_name, part.content)
     return evidence

@@ -2,14 +2,16 @@
 
 from __future__ import annotations
 
+import asyncio
 import os
+import subprocess
 from collections.abc import AsyncIterator, Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
-from pydantic_ai import Agent, ModelRetry, RunContext, UsageLimits
+from pydantic_ai import Agent, RunContext
 from pydantic_ai.exceptions import UsageLimitExceeded
 from pydantic_ai.messages import (
     FunctionToolCallEvent,
@@ -25,10 +27,24 @@ from pydantic_ai.run import AgentRunResultEvent
 from pydantic_ai.toolsets import AbstractToolset
 
 from agents.citations import Evidence, evidence_from
+from agents.events import (
+    Error,
+    Event,
+    Final,
+    Found,
+    Notice,
+    SourceRef,
+    Text,
+    ToolCall,
+    ToolResult,
+    Usage,
+)
+from agents.guards import AnswerCheck, CleanLines, model_settings, usage_limits
+from agents.markdown import note
 from agents.prompt import SYSTEM_PROMPT
+from agents.results import summarize
 from tools.settings import Settings, get_settings
 
-Event = dict[str, Any]
 PROVIDER_KEYS = ("OPENAI_API_KEY", "ANTHROPIC_API_KEY", "GEMINI_API_KEY", "MISTRAL_API_KEY")
 
 
@@ -44,6 +60,7 @@ class AskOptions:
     max_tool_calls: int = 40
     citation_retries: int = 2
     toolsets: Sequence[AbstractToolset[Any]] | None = None  # tests pass their own
+    local_process: subprocess.Popen[bytes] | None = None  # `wallie serve`, started early
 
 
 @dataclass
@@ -79,31 +96,6 @@ def choose_model(options: AskOptions, settings: Settings) -> tuple[Model | str, 
     return RetrievalModel(), True
 
 
-def summarize(tool: str, content: Any, ok: bool) -> str:
-    """A one-line summary of a tool result for the stream."""
-    if not ok:
-        return str(content).strip().splitlines()[0][:200] if content else "failed"
-    if not isinstance(content, dict):
-        return str(content).strip().replace("\n", " ")[:120]
-    data = content.get("result", content) if isinstance(content.get("result"), dict) else content
-    if "clients" in data:
-        names = ", ".join(c["name"] for c in data["clients"][:3])
-        return f"{len(data['clients'])} client(s)" + (f": {names}" if names else "")
-    if "hits" in data:
-        return f"{len(data['hits'])} message(s) found"
-    if "messages" in data and "trend" in data:
-        return f"{len(data['messages'])} message(s) scored; trend {data['trend']}"
-    if "messages" in data:
-        return f"{len(data['messages'])} message(s)"
-    if "churn_risk" in data:
-        return f"{data['name']}: trend {data['mood_trend']}, churn risk {data['churn_risk']}"
-    if "conversation_count" in data:
-        return f"{data['name']}: {data['conversation_count']} conversation(s)"
-    if "label" in data:
-        return f"{data['label']} ({data['score']:+.2f})"
-    return ", ".join(list(data)[:5])
-
-
 def _partial(evidence: Evidence) -> str:
     found = [f"{s.ref} {s.label}".strip() for s in list(evidence.sources.values())[:8]]
     return "; ".join(found) if found else "nothing yet"
@@ -120,7 +112,7 @@ async def ask(
     settings = settings or get_settings()
     question = question.strip()
     if not question:
-        yield {"type": "error", "message": "the question is empty"}
+        yield Error(message="the question is empty")
         return
     try:
         model, retrieval_only = choose_model(options, settings)
@@ -130,109 +122,131 @@ async def ask(
             from agents.servers import toolsets as make_toolsets
 
             toolsets = make_toolsets(
+                settings,
                 server_url=options.server_url,
                 api_key=options.api_key,
                 mcp_config=options.mcp_config,
+                local_process=options.local_process,
             )
     except Exception as exc:  # configuration problems: one clear line
-        yield {"type": "error", "message": str(exc)}
+        yield Error(message=str(exc))
         return
 
-    pending: list[Event] = []
+    check = AnswerCheck(language=_language(question), require_citation=not retrieval_only)
     agent: Agent[None, str] = Agent(
         model,
         instructions=SYSTEM_PROMPT.format(today=datetime.now(UTC).date().isoformat()),
         toolsets=toolsets,
         retries={"tools": 1, "output": options.citation_retries},
+        model_settings=model_settings(settings),
     )
 
     @agent.output_validator
-    def check_citations(ctx: RunContext[None], output: str) -> str:
-        if ctx.partial_output:
-            return output
-        evidence = evidence_from(ctx.messages)
-        _, invalid = evidence.check(output)
-        if invalid:
-            pending.append({"type": "retry", "invalid_citations": invalid})
-            raise ModelRetry(
-                "These citations were not returned by any tool in this conversation: "
-                + ", ".join(invalid)
-                + ". Cite only ids that appear in tool results, or drop the claim."
-            )
-        return output
+    def check_answer(ctx: RunContext[None], output: str) -> str:
+        return output if ctx.partial_output else check(output, ctx.messages)
 
     seen = Evidence()
-    limits = UsageLimits(request_limit=options.max_steps, tool_calls_limit=options.max_tool_calls)
+    limits = usage_limits(options.max_steps, options.max_tool_calls, settings, not retrieval_only)
     history = conversation.messages if conversation else None
+    lines = CleanLines()
     if retrieval_only:
-        yield {"type": "notice", "message": "no LLM configured: retrieval-only mode"}
+        yield Notice(message="no LLM configured: retrieval-only mode")
     try:
-        async with agent.run_stream_events(
-            question, message_history=history, usage_limits=limits
-        ) as events:
+        async with (
+            asyncio.timeout(settings.run_timeout),
+            agent.run_stream_events(
+                question, message_history=history, usage_limits=limits
+            ) as events,
+        ):
             async for event in events:
-                while pending:
-                    yield pending.pop(0)
+                if check.retries and (rest := lines.flush()):
+                    yield Text(delta=rest)
+                while check.retries:
+                    yield check.retries.pop(0)
                 if isinstance(event, FunctionToolCallEvent):
-                    yield {
-                        "type": "tool_call",
-                        "tool": event.part.tool_name,
-                        "args": event.part.args_as_dict(),
-                    }
+                    yield ToolCall(tool=event.part.tool_name, args=event.part.args_as_dict())
                 elif isinstance(event, FunctionToolResultEvent):
                     ok = event.part.outcome == "success"
                     if ok:
-                        seen.add_result(event.part.content)
-                    yield {
-                        "type": "tool_result",
-                        "tool": event.part.tool_name,
-                        "ok": ok,
-                        "summary": summarize(event.part.tool_name, event.part.content, ok),
-                    }
-                elif isinstance(event, PartStartEvent) and isinstance(event.part, TextPart):
-                    if event.part.content:
-                        yield {"type": "text", "delta": event.part.content}
-                elif isinstance(event, PartDeltaEvent) and isinstance(event.delta, TextPartDelta):
-                    if event.delta.content_delta:
-                        yield {"type": "text", "delta": event.delta.content_delta}
+                        seen.add_result(event.part.tool_name, event.part.content)
+                    summary = summarize(event.part.tool_name, event.part.content, ok)
+                    yield ToolResult(tool=event.part.tool_name, ok=ok, summary=summary)
+                elif delta := _text(event):
+                    if cleaned := lines.feed(delta):
+                        yield Text(delta=cleaned)
                 elif isinstance(event, AgentRunResultEvent):
-                    result = event.result
-                    evidence = evidence_from(result.all_messages())
-                    valid, _ = evidence.check(result.output)
-                    if conversation is not None:
-                        conversation.messages = result.all_messages()
-                    usage = result.usage
-                    yield {
-                        "type": "final",
-                        "answer": result.output,
-                        "sources": [
-                            {"ref": s.ref, "kind": s.kind, "id": s.id, "label": s.label}
-                            for s in valid
-                        ],
-                        "usage": {
-                            "requests": usage.requests,
-                            "tool_calls": usage.tool_calls,
-                            # The retrieval-only model spends no tokens; don't report estimates.
-                            "input_tokens": 0 if retrieval_only else usage.input_tokens,
-                            "output_tokens": 0 if retrieval_only else usage.output_tokens,
-                            **_cost(model),
-                        },
-                        "model": "retrieval-only (no LLM)"
-                        if retrieval_only
-                        else str(getattr(model, "model_name", model)),
-                    }
+                    if rest := lines.flush():
+                        yield Text(delta=rest)
+                    if check.dropped:
+                        yield Text(delta="\n" + note(check.dropped, check.language) + "\n")
+                    yield _final(event, model, retrieval_only, conversation)
     except UsageLimitExceeded as exc:
-        yield {
-            "type": "error",
-            "message": f"stopped at the step cap ({exc}); raise --max-steps or --max-tool-calls. "
-            f"Partial findings: {_partial(seen)}",
-            "partial": [{"ref": s.ref, "label": s.label} for s in list(seen.sources.values())[:20]],
-        }
+        budget = "tokens_limit" in str(exc)
+        what = "the token budget" if budget else "the step cap"
+        how = "raise WALLIE_RUN_TOKEN_BUDGET" if budget else "raise --max-steps or --max-tool-calls"
+        yield _stopped(f"stopped at {what} ({exc}); {how}.", seen)
+    except TimeoutError:
+        yield _stopped(
+            f"stopped at the time limit ({settings.run_timeout:g} s); raise WALLIE_RUN_TIMEOUT.",
+            seen,
+        )
     except Exception as exc:
         message = str(exc).strip().splitlines()[0] if str(exc).strip() else type(exc).__name__
-        yield {"type": "error", "message": f"{type(exc).__name__}: {message}"[:500]}
+        yield Error(message=f"{type(exc).__name__}: {message}"[:500])
 
 
-def _cost(model: Any) -> dict[str, Any]:
+def _text(event: object) -> str:
+    """The answer text an event carries, if any."""
+    if isinstance(event, PartStartEvent) and isinstance(event.part, TextPart):
+        return event.part.content
+    if isinstance(event, PartDeltaEvent) and isinstance(event.delta, TextPartDelta):
+        return event.delta.content_delta
+    return ""
+
+
+def _language(question: str) -> str:
+    from tools.sentiment import detect_language
+    from tools.text import words
+
+    return "en" if detect_language(words(question)) == "en" else "es"
+
+
+def _stopped(message: str, seen: Evidence) -> Error:
+    """The error that ends a run at a limit, with what the tools had found."""
+    return Error(
+        message=f"{message} Partial findings: {_partial(seen)}",
+        partial=[Found(ref=s.ref, label=s.label) for s in list(seen.sources.values())[:20]],
+    )
+
+
+def _final(
+    event: AgentRunResultEvent[str],
+    model: Model | str,
+    retrieval_only: bool,
+    conversation: Conversation | None,
+) -> Final:
+    result = event.result
+    valid, _ = evidence_from(result.all_messages()).check(result.output)
+    if conversation is not None:
+        conversation.messages = result.all_messages()
+    usage = result.usage
+    return Final(
+        answer=result.output,
+        sources=[SourceRef(ref=s.ref, kind=s.kind, id=s.id, label=s.label) for s in valid],
+        usage=Usage(
+            requests=usage.requests,
+            tool_calls=usage.tool_calls,
+            # The retrieval-only model spends no tokens; don't report estimates.
+            input_tokens=0 if retrieval_only else usage.input_tokens,
+            output_tokens=0 if retrieval_only else usage.output_tokens,
+            cost_usd=_cost(model),
+        ),
+        model="retrieval-only (no LLM)"
+        if retrieval_only
+        else str(getattr(model, "model_name", model)),
+    )
+
+
+def _cost(model: Any) -> float | None:
     cost = getattr(model, "total_cost", None)
-    return {"cost_usd": round(cost, 6)} if cost is not None else {}
+    return round(cost, 6) if cost is not None else None

@@ -4,47 +4,43 @@ from __future__ import annotations
 
 import json
 import os
+import re
+import subprocess
 import sys
 from pathlib import Path
 from typing import Any
 
-from pydantic_ai.mcp import MCPToolset, load_mcp_toolsets
+from mcp import StdioServerParameters
 from pydantic_ai.toolsets import AbstractToolset
 
+from agents._spawn import child_env
+from agents._stdio import StdioToolset
 from tools.errors import ConfigError
-
-# Settings the local `wallie serve` subprocess must share with the CLI that starts it.
-_PASS_ENV = (
-    "DATABASE_URL",
-    "WALLIE_HOME",
-    "WALLIE_OWNER",
-    "REDIS_URL",
-    "WALLIE_CACHE_TTL",
-    "WALLIE_RATE_LIMIT",
-    "WALLIE_LOG_LEVEL",
-    "WALLIE_SENTIMENT",
-    "HOME",
-    "PATH",
-    "XDG_DATA_HOME",
-)
+from tools.settings import Settings
 
 
-def local_server(env: dict[str, str] | None = None) -> MCPToolset[Any]:
-    """`wallie serve` started as a stdio subprocess with this process's settings."""
-    from fastmcp.client.transports import StdioTransport
-
-    child_env = {k: v for k, v in os.environ.items() if k in _PASS_ENV}
-    child_env.update(env or {})
-    transport = StdioTransport(
-        command=sys.executable, args=["-m", "wallie", "serve"], env=child_env, keep_alive=False
+def local_server(
+    settings: Settings,
+    env: dict[str, str] | None = None,
+    process: subprocess.Popen[bytes] | None = None,
+) -> StdioToolset:
+    """`wallie serve` as a stdio subprocess with this process's settings (or `process`, started)."""
+    child = child_env(settings)
+    child.update(env or {})
+    params = StdioServerParameters(
+        command=sys.executable, args=["-m", "wallie", "serve"], env=child
     )
-    return MCPToolset(transport, id="wallie", tool_error_behavior="failed", read_timeout=60)
+    return StdioToolset(params, read_timeout=60, process=process)
 
 
-def remote_server(url: str, api_key: str | None = None) -> MCPToolset[Any]:
+def remote_server(
+    url: str, api_key: str | None = None, headers: dict[str, str] | None = None, id: str = "wallie"
+) -> AbstractToolset[Any]:
     """A Wallie (or any) MCP server over streamable HTTP."""
-    headers = {"Authorization": f"Bearer {api_key}"} if api_key else None
-    return MCPToolset(url, id="wallie", headers=headers, tool_error_behavior="failed")
+    from pydantic_ai.mcp import MCPToolset
+
+    headers = {**(headers or {}), **({"Authorization": f"Bearer {api_key}"} if api_key else {})}
+    return MCPToolset(url, headers=headers or None, tool_error_behavior="failed", init_timeout=30)
 
 
 def config_servers(path: Path) -> list[AbstractToolset[Any]]:
@@ -57,18 +53,64 @@ def config_servers(path: Path) -> list[AbstractToolset[Any]]:
         raise ConfigError(f"{path} is not valid JSON: {exc}") from exc
     if not isinstance(data, dict) or not isinstance(data.get("mcpServers"), dict):
         raise ConfigError(f'{path} has no "mcpServers" object (Claude Desktop format)')
-    try:
-        return list(load_mcp_toolsets(path))
-    except ValueError as exc:
-        raise ConfigError(f"{path}: {exc}") from exc
+    found: list[AbstractToolset[Any]] = []
+    for name, entry in data["mcpServers"].items():
+        if not isinstance(entry, dict):
+            raise ConfigError(f"{path}: server {name!r} is not an object")
+        entry = _expand(entry, f"{path}: server {name!r}")
+        if "command" in entry:
+            params = StdioServerParameters(
+                command=entry["command"],
+                args=list(entry.get("args") or []),
+                env=entry.get("env"),  # on top of the SDK's safe defaults (PATH, HOME...)
+                cwd=entry.get("cwd"),
+            )
+            found.append(StdioToolset(params).prefixed(name))
+        elif "url" in entry:
+            found.append(
+                remote_server(entry["url"], headers=entry.get("headers"), id=name).prefixed(name)
+            )
+        else:
+            raise ConfigError(f"{path}: server {name!r} has neither `command` nor `url`")
+    return found
+
+
+_VARIABLE = re.compile(r"\$\{([A-Za-z_][A-Za-z0-9_]*)(?::-([^}]*))?\}")
+
+
+def _expand(value: Any, where: str) -> Any:
+    """`value` with `${VAR}` and `${VAR:-default}` replaced from the environment."""
+    if isinstance(value, dict):
+        return {k: _expand(v, where) for k, v in value.items()}
+    if isinstance(value, list):
+        return [_expand(v, where) for v in value]
+    if not isinstance(value, str):
+        return value
+
+    def variable(match: re.Match[str]) -> str:
+        name, default = match.group(1), match.group(2)
+        if name in os.environ:
+            return os.environ[name]
+        if default is None:
+            raise ConfigError(f"{where}: environment variable {name} is not set")
+        return default
+
+    return _VARIABLE.sub(variable, value)
 
 
 def toolsets(
-    *, server_url: str | None = None, api_key: str | None = None, mcp_config: Path | None = None
+    settings: Settings,
+    *,
+    server_url: str | None = None,
+    api_key: str | None = None,
+    mcp_config: Path | None = None,
+    local_process: subprocess.Popen[bytes] | None = None,
 ) -> list[AbstractToolset[Any]]:
     """The toolsets for a run: Wallie (local or remote) plus any configured servers."""
     found: list[AbstractToolset[Any]] = [
-        remote_server(server_url, api_key) if server_url else local_server()
+        remote_server(server_url, api_key)
+        if server_url
+        else local_server(settings, process=local_process)
     ]
     if mcp_config is not None:
         found.extend(config_servers(mcp_config))

@@ -4,14 +4,19 @@ from __future__ import annotations
 
 import os
 import socket
+import subprocess
+import sys
+import time
 import uuid
-from collections.abc import AsyncIterator, Iterator
+from collections.abc import AsyncIterator, Callable, Iterator
 from pathlib import Path
 from urllib.parse import urlparse
 
+import httpx2
 import pytest
 import sqlalchemy as sa
 
+from bench.harness import free_port as _free_port
 from tools.db import Database
 
 POSTGRES_URL = os.environ.get(
@@ -127,3 +132,47 @@ async def db(database_url: str) -> AsyncIterator[Database]:
     await database.upgrade()
     yield database
     await database.dispose()
+
+
+@pytest.fixture
+def free_port() -> int:
+    """A TCP port on 127.0.0.1 that nothing listens on."""
+    return _free_port()
+
+
+HttpServer = Callable[..., str]
+
+
+@pytest.fixture
+def http_server() -> Iterator[HttpServer]:
+    """Start `wallie serve --transport http` (args and env given) and return its base URL."""
+    running: list[subprocess.Popen[bytes]] = []
+
+    def start(*args: str, env: dict[str, str]) -> str:
+        port = _free_port()
+        command = [str(Path(sys.executable).with_name("wallie")), "serve", "--transport", "http"]
+        proc = subprocess.Popen(
+            [*command, "--port", str(port), *args],
+            env=env,
+            stdout=subprocess.DEVNULL,
+            stderr=subprocess.PIPE,
+        )
+        running.append(proc)
+        url = f"http://127.0.0.1:{port}"
+        deadline = time.monotonic() + 30
+        while True:
+            try:
+                if httpx2.get(url + "/healthz").status_code == 200:
+                    return url
+            except httpx2.TransportError:
+                pass
+            if time.monotonic() > deadline or proc.poll() is not None:
+                proc.kill()
+                error = proc.stderr.read().decode() if proc.stderr else ""
+                pytest.fail(f"wallie serve did not start: {error}")
+            time.sleep(0.1)
+
+    yield start
+    for proc in running:
+        proc.terminate()
+        proc.wait(10)

@@ -34,7 +34,7 @@ from tools.models import (
 )
 from tools.records import MAX_TEXT, ClientIn, ConversationIn, MessageIn
 from tools.statuses import StatusIn, apply_statuses
-from tools.text import default_region, phone_digits
+from tools.text import default_region, phone_digits, search_text
 
 __all__ = [
     "MAX_TEXT",
@@ -115,13 +115,14 @@ on_commit(ev.publish_changes)
 def default_scorer() -> Scorer | None:
     """The offline sentiment scorer, when the sentiment package is available."""
     try:
-        from tools.sentiment import analyze_many
+        from tools.sentiment import analyze_many, model_version
     except ImportError:
         return None
 
     def score(texts: Sequence[str]) -> list[tuple[str, float]]:
         return [(r.label, r.score) for r in analyze_many(texts)]
 
+    score.version = model_version()  # type: ignore[attr-defined]  # stored: backfill skips these
     return score
 
 
@@ -155,6 +156,8 @@ async def ingest(
     progress: Callable[[int], None] | None = None,
     after_commit: Sequence[AfterCommit] = (),
     region: str | None = None,
+    dry_run: bool = False,
+    match_clients: bool = False,
     statuses: Sequence[StatusIn] = (),
 ) -> IngestReport:
     """Store `messages` for one owner in one transaction; already-stored ones are skipped.
@@ -163,7 +166,10 @@ async def ingest(
     iterator can be read only once). Phones without a country code are read as numbers of
     `region` (default WALLIE_DEFAULT_REGION). After the commit, `after_commit` hooks and those
     registered with `on_commit` receive the committed `Changes` (the first publishes events).
-    `statuses` move outbound messages' delivery status forward in the same transaction.
+    `dry_run` counts what would be stored and rolls everything back; `match_clients` maps
+    unknown client keys to stored clients with the same phone, else email, else name (file
+    importers). `statuses` move outbound messages' delivery status forward in the same
+    transaction.
     """
     attempts = RETRIES if isinstance(messages, Sequence) else 1
     for attempt in range(1, attempts + 1):
@@ -176,9 +182,13 @@ async def ingest(
                 scorer,
                 progress,
                 region or default_region(),
-                statuses,
+                dry_run=dry_run,
+                match_clients=match_clients,
+                statuses=statuses,
             )
             break
+        except _Rollback as rollback:
+            return rollback.report
         except sa.exc.DBAPIError as exc:
             if attempt == attempts or not _retryable(exc):
                 raise
@@ -214,6 +224,9 @@ async def _ingest_once(
     scorer: Scorer | None,
     progress: Callable[[int], None] | None,
     region: str,
+    *,
+    dry_run: bool = False,
+    match_clients: bool = False,
     statuses: Sequence[StatusIn] = (),
 ) -> IngestReport:
     report = IngestReport()
@@ -226,7 +239,7 @@ async def _ingest_once(
             .where(_OWNER.c.id == owner_id)
             .values(data_version=_OWNER.c.data_version)
         )
-        writer = _Writer(conn, owner_id, report, scorer, region)
+        writer = _Writer(conn, owner_id, report, scorer, region, match_clients)
         for batch in _batches(messages, batch_size):
             await writer.write(batch)
             if progress:
@@ -235,6 +248,8 @@ async def _ingest_once(
         for status in await apply_statuses(conn, owner_id, statuses):
             writer.changes.statuses.append(status)
             report.statuses_updated += 1
+        if dry_run:
+            raise _Rollback(report)
         changes = writer.changes
         if _changed(report):
             changes.data_version = await bump_version(conn, owner_id)
@@ -262,6 +277,14 @@ async def bump_version(conn: AsyncConnection, owner_id: int) -> int:
     return int(version or 0)
 
 
+class _Rollback(Exception):
+    """Raised inside a dry run's transaction to undo it, carrying what it counted."""
+
+    def __init__(self, report: IngestReport) -> None:
+        super().__init__("dry run")
+        self.report = report
+
+
 class _Writer:
     """Writes batches on one connection, remembering the ids it has already resolved."""
 
@@ -272,8 +295,10 @@ class _Writer:
         report: IngestReport,
         scorer: Scorer | None,
         region: str,
+        match_clients: bool = False,
     ) -> None:
         self.region = region
+        self.match_clients = match_clients
         self.conn = conn
         self.owner_id = owner_id
         self.report = report
@@ -290,6 +315,7 @@ class _Writer:
         await self._resolve_clients(batch)
         await self._resolve_conversations(batch)
         scores = self.scorer([m.text for m in batch]) if self.scorer else None
+        version = getattr(self.scorer, "version", None) if scores else None
         rows = [
             {
                 "owner_id": self.owner_id,
@@ -304,6 +330,7 @@ class _Writer:
                 "external_id": m.external_id,
                 "sentiment_label": scores[i][0] if scores else None,
                 "sentiment_score": scores[i][1] if scores else None,
+                "sentiment_version": version,
             }
             for i, m in enumerate(batch)
         ]
@@ -360,6 +387,9 @@ class _Writer:
         keys = sorted(wanted)
         self.client_ids.update(await self._known(_CLIENT, keys))
         missing = [wanted[k] for k in keys if k not in self.client_ids]
+        if missing and self.match_clients:
+            await self._match_existing(missing)
+            missing = [c for c in missing if c.key not in self.client_ids]
         if not missing:
             return
         now = utcnow()
@@ -387,6 +417,25 @@ class _Writer:
         self.report.clients_added += len(added)
         if len(added) < len(rows):  # a concurrent writer stored some first
             self.client_ids.update(await self._known(_CLIENT, [c.key for c in missing]))
+
+    async def _match_existing(self, clients: list[ClientIn]) -> None:
+        """Map new keys to clients already stored with the same phone, else email, else name."""
+        probes: list[tuple[sa.Column[Any], Callable[[ClientIn], str | None]]] = [
+            (_CLIENT.c.phone_digits, lambda c: phone_digits(c.phone, self.region)),
+            (_CLIENT.c.email, lambda c: c.email.lower() if c.email else None),
+            # A name alone only identifies clients that bring no phone or email of their own.
+            (_CLIENT.c.search_name, lambda c: None if c.phone or c.email else search_text(c.name)),
+        ]
+        for column, value_of in probes:
+            pending = {v: c for c in clients if c.key not in self.client_ids and (v := value_of(c))}
+            for chunk in _chunks(list(pending)):
+                found = await self.conn.execute(
+                    sa.select(column, sa.func.min(_CLIENT.c.id))
+                    .where(_CLIENT.c.owner_id == self.owner_id, column.in_(chunk))
+                    .group_by(column)
+                )
+                for value, client_id in found.all():
+                    self.client_ids[pending[value].key] = client_id
 
     async def _resolve_conversations(self, batch: list[MessageIn]) -> None:
         wanted: dict[str, MessageIn] = {}

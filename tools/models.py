@@ -148,6 +148,7 @@ class Message(SQLModel, table=True):
     sentiment_label: str | None = Field(default=None, max_length=8)
     sentiment_score: float | None = Field(default=None)
     status: str | None = Field(default=None, max_length=16)
+    sentiment_version: str | None = Field(default=None, max_length=32)
 
 
 def client_search_fields(client: Client | dict[str, Any]) -> dict[str, str]:

@@ -13,27 +13,11 @@ from tools.history import client_row
 from tools.models import UTCDateTime
 from tools.schemas import ClientHit, ClientPage, MessageHit, MessageSearchResult
 from tools.tables import CLIENTS, CONVERSATIONS
+from tools.text import STOP_WORDS as STOPWORDS
 from tools.text import fold, phone_digits, query_digits, words
 
 MAX_QUERY = 200  # search_clients
 MAX_MESSAGE_QUERY = 500  # search_messages
-
-# Words that carry no topic: left out of message-search queries so OR-ranking stays sharp.
-STOPWORDS = frozenset(
-    """
-    a al algo algun alguna algunos ante como con contra cual cuando de del desde donde
-    durante e el ella ellas ellos en entre era es esa ese eso esta este esto estos fue ha
-    han hay la las le les lo los mas me mi mis mucho muy nada ni no nos o os otra otro para
-    pero poco por porque que quien se sea segun ser si sin sobre su sus tambien te tiene
-    tienen todo todos tu tus un una uno unos y ya yo cual cuales cuanto que quienes han
-    hicieron hizo este esta mes semana dia clientes cliente cliente como fue termino cada
-    caso casos
-    the of and or to in on at for with by from is are was were be been it its this that
-    these those as an a i you he she we they my your our their me him her us them do does
-    did what which who whom how why when where there here not no yes can could would should
-    will shall may might must have has had about into than then so if but any all some
-    """.split()
-)
 
 
 def _like_escape(text: str) -> str:

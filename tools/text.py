@@ -106,6 +106,24 @@ def words(text: str) -> list[str]:
     return _WORD.findall(fold(text))
 
 
+# Spanish and English words that carry no topic: left out of searches so ranking stays sharp.
+STOP_WORDS = frozenset(
+    """
+    a al algo algun alguna algunos ante como con contra cual cuando de del desde donde
+    durante e el ella ellas ellos en entre era es esa ese eso esta este esto estos fue ha
+    han hay la las le les lo los mas me mi mis mucho muy nada ni no nos o os otra otro para
+    pero poco por porque que quien se sea segun ser si sin sobre su sus tambien te tiene
+    tienen todo todos tu tus un una uno unos y ya yo cual cuales cuanto que quienes han
+    hicieron hizo este esta mes semana dia clientes cliente cliente como fue termino cada
+    caso casos
+    the of and or to in on at for with by from is are was were be been it its this that
+    these those as an a i you he she we they my your our their me him her us them do does
+    did what which who whom how why when where there here not no yes can could would should
+    will shall may might must have has had about into than then so if but any all some
+    """.split()
+)
+
+
 # `scheme://user:password@` anywhere in a text: the password is masked before it is shown.
 _CREDENTIALS = (
     re.compile(r"(?P<head>[\w+.-]+://[^:/?#@\s]*:)[^@\s]*@"),

@@ -2,19 +2,75 @@
 
 from __future__ import annotations
 
+import importlib
 import os
 import sys
 
 import typer
+from typer import _click as click  # typer 0.29 vendors click: its types are these
+from typer.core import TyperGroup
 
 from tools.errors import WallieError
 from tools.text import mask_password
 from wallie import __version__
 from wallie._console import err
-from wallie.commands import agent, cache, channels, data, db, events, keys, sentiment, serve
+
+# Each command's module and attribute, imported only when that command runs: `wallie ask`
+# does not pay for the database layer, `wallie serve` not for the agent.
+_COMMANDS = {
+    "db": ("wallie.commands.db", "app"),
+    "demo": ("wallie.commands.data", "demo_app"),
+    "import": ("wallie.commands.data", "import_app"),
+    "serve": ("wallie.commands.serve", "serve"),
+    "ask": ("wallie.commands.agent", "ask"),
+    "chat": ("wallie.commands.agent", "chat"),
+    "keys": ("wallie.commands.keys", "app"),
+    "cache": ("wallie.commands.cache", "app"),
+    "sentiment": ("wallie.commands.sentiment", "app"),
+    "channels": ("wallie.commands.channels", "app"),
+    "events": ("wallie.commands.events", "app"),
+}
+
+
+def _load(name: str) -> click.Command:
+    """The click command for `name`, built from its module on first use."""
+    module, attribute = _COMMANDS[name]
+    target = getattr(importlib.import_module(module), attribute)
+    if isinstance(target, typer.Typer):
+        command: click.Command = typer.main.get_group(target)
+    else:
+        single = typer.Typer(rich_markup_mode="rich")
+        single.command(name)(target)
+        command = typer.main.get_command(single)
+    command.name = name
+    return command
+
+
+class _Wallie(TyperGroup):
+    """The root command: lazy subcommands; a domain error becomes one line and exit code 2."""
+
+    def list_commands(self, ctx: click.Context) -> list[str]:
+        """Every command's name, without importing any of them."""
+        return [*_COMMANDS]
+
+    def get_command(self, ctx: click.Context, cmd_name: str) -> click.Command | None:
+        """The command called `cmd_name`, imported now."""
+        return _load(cmd_name) if cmd_name in _COMMANDS else None
+
+    def invoke(self, ctx: click.Context) -> object:
+        """Run the command; print a WallieError as one line and exit 2."""
+        try:
+            return super().invoke(ctx)
+        except Exception as exc:
+            if not (found := _domain_error(exc)):
+                raise
+            err.print(f"[bold red]error:[/] {mask_password(str(found))}", highlight=False)
+            raise typer.Exit(code=2) from None
+
 
 app = typer.Typer(
     name="wallie",
+    cls=_Wallie,
     help="Client-conversation intelligence for AI assistants: an MCP server and an agent "
     "over your clients' WhatsApp and email conversations.",
     no_args_is_help=True,
@@ -39,19 +95,6 @@ def _root(
     """Wallie: clients and conversations for AI assistants."""
 
 
-app.add_typer(db.app, name="db")
-app.add_typer(data.demo_app, name="demo")
-app.add_typer(data.import_app, name="import")
-app.command("serve")(serve.serve)
-app.command("ask")(agent.ask)
-app.command("chat")(agent.chat)
-app.add_typer(keys.app, name="keys")
-app.add_typer(cache.app, name="cache")
-app.add_typer(sentiment.app, name="sentiment")
-app.add_typer(channels.app, name="channels")
-app.add_typer(events.app, name="events")
-
-
 def _domain_error(exc: BaseException) -> WallieError | None:
     """The WallieError inside `exc`, also when task groups wrapped it in exception groups."""
     if isinstance(exc, WallieError):
@@ -70,11 +113,8 @@ def main() -> None:
     try:
         app()
     except BaseException as exc:
-        if isinstance(exc, SystemExit | KeyboardInterrupt) or not (found := _domain_error(exc)):
-            _unexpected(exc)
-            raise
-        err.print(f"[bold red]error:[/] {mask_password(str(found))}", highlight=False)
-        sys.exit(2)
+        _unexpected(exc)
+        raise
 
 
 def _unexpected(exc: BaseException) -> None:

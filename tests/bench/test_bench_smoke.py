@@ -7,16 +7,13 @@ from datetime import UTC, datetime
 from pathlib import Path
 
 import pytest
+from mcp import Client
 
-from bench.run import (
-    Report,
-    database_floor,
-    output_schemas,
-    percentiles,
-    targets,
-    validation_seconds,
-    workload,
-)
+from bench.echo_server import app as echo_app
+from bench.harness import Report, database_floor, percentiles, workload
+from bench.measure import output_schemas, validation_seconds
+from bench.report import render
+from bench.targets import targets
 from tools.db import Database
 from tools.demo import DemoSpec, generate
 from tools.ingest import ingest
@@ -61,9 +58,11 @@ def test_workload_and_database_floor_on_a_tiny_dataset(tmp_path: Path) -> None:
     assert len(validation_seconds(published, instances)) == 2
 
 
-@pytest.mark.parametrize("name", ["bench.echo_server", "bench.sentiment"])
-def test_entry_points_import(name: str) -> None:
-    __import__(name)
+@pytest.mark.anyio
+async def test_the_echo_floor_server_echoes() -> None:
+    async with Client(echo_app) as client:
+        result = await client.call_tool("echo", {"text": "hola ñ"})
+    assert result.structured_content == {"result": "hola ñ"}
 
 
 def _row(what: str, p50: float, p95: float, **extra: object) -> dict[str, object]:
@@ -76,7 +75,7 @@ def test_targets_mark_each_target_and_explain_the_missed_ones() -> None:
         rows=[
             _row("search_clients: stdio, cached (redis)", 3.0, 3.5, ratio=1.4, floor="echo p95"),
             _row("search_messages: stdio, cached (redis)", 8.0, 10.0, ratio=4.0, floor="echo p95"),
-            _row("search_messages: client's schema check of it", 1.4, 2.7, ratio=0.8),
+            _row("search_messages: client's schema check of it", 1.4, 2.7, ratio=0.8, floor="call"),
             _row("search_clients: stdio, uncached", 9.0, 11.0, delta_ms=7.2),
             _row("search_messages: stdio, uncached", 12.0, 18.0, delta_ms=12.0),
         ]
@@ -90,3 +89,13 @@ def test_targets_mark_each_target_and_explain_the_missed_ones() -> None:
     # One "Why" per missed target, none for a met one.
     assert sum(line.startswith("  Why:") for line in lines) == 2
     assert "costs p95 3.50 ms over stdio" in text  # the cache hit of the same tool
+
+    page = render(report, echo, "python -m bench --quick", 60.0, when="2026-11-26 10:00")
+    assert page.startswith(
+        "# Benchmarks\n\nRun 2026-11-26 10:00 UTC with `python -m bench --quick` in 1.0 min"
+    )
+    assert "Echo floor: stdio p50 2.00 / p95 2.50 ms; HTTP p50 4.00 / p95 5.00 ms" in page
+    row = "search_messages: stdio, uncached | 12.00 | 18.00 | 18.00 |  (+12.0 ms) |"
+    assert f"| sqlite | 1,000 | {row}" in page
+    assert page.count("  Why:") == 2  # the template's explanations, only under missed targets
+    assert "<!--" not in page and "{share}" not in page

@@ -3,14 +3,17 @@
 from __future__ import annotations
 
 import asyncio
-import json
 import sys
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import typer
+from rich.markup import escape
 
 from wallie._console import err, out
+
+if TYPE_CHECKING:
+    from agents.events import Event
 
 _MODEL_HELP = (
     "A model group of litellm-config.yaml (fast, smart, local) or any LiteLLM model string "
@@ -27,53 +30,53 @@ class _Printer:
         self.in_text = False
         self.failed = False
 
-    def __call__(self, event: dict[str, Any]) -> None:
-        if event["type"] == "error":
+    def __call__(self, event: Event) -> None:
+        from agents.events import Error, Final, Notice, Retry, Text, ToolCall, ToolResult
+
+        if isinstance(event, Error):
             self.failed = True
         if self.as_json:
-            sys.stdout.write(json.dumps(event, ensure_ascii=False, default=str) + "\n")
+            sys.stdout.write(event.to_json() + "\n")
             sys.stdout.flush()
             return
-        kind = event["type"]
-        if kind == "text":
+        if isinstance(event, Text):
             if not self.in_text:
                 out.print()
                 self.in_text = True
-            out.print(event["delta"], end="", markup=False, highlight=False)
+            out.print(event.delta, end="", markup=False, highlight=False)
             return
-        if self.in_text and kind != "retry":
+        if self.in_text and not isinstance(event, Retry):
             out.print()
             self.in_text = False
-        if kind == "notice":
-            err.print(f"[yellow]{event['message']}[/]", highlight=False)
-        elif kind == "tool_call":
-            args = ", ".join(f"{k}={v!r}" for k, v in event["args"].items())
-            err.print(f"[dim]→ {event['tool']}({args})[/]", highlight=False, markup=True)
-        elif kind == "tool_result":
-            mark = "[green]✓[/]" if event["ok"] else "[red]✗[/]"
-            err.print(f"  {mark} [dim]{event['summary']}[/]", highlight=False)
-        elif kind == "retry":
-            self.in_text = False
-            err.print(
-                f"\n[yellow]citation check: {', '.join(event['invalid_citations'])} "
-                "not returned by any tool; asking for a correction[/]",
-                highlight=False,
-            )
-        elif kind == "final":
-            if event["sources"]:
-                out.print("\n[bold]Sources[/]")
-                for s in event["sources"]:
-                    out.print(f"  {s['ref']} {s['label']}", markup=False, highlight=False)
-            usage = event["usage"]
-            cost = f", ${usage['cost_usd']:.4f}" if usage.get("cost_usd") else ""
-            err.print(
-                f"[dim]{event['model']}: {usage['requests']} request(s), "
-                f"{usage['tool_calls']} tool call(s), {usage['input_tokens']} in / "
-                f"{usage['output_tokens']} out tokens{cost}[/]",
-                highlight=False,
-            )
-        elif kind == "error":
-            err.print(f"[bold red]error:[/] {event['message']}", highlight=False)
+        match event:
+            case Notice(message=message):
+                err.print(f"[yellow]{escape(message)}[/]", highlight=False)
+            case ToolCall(tool=tool, args=args):
+                shown = ", ".join(f"{k}={v!r}" for k, v in args.items())
+                err.print(f"[dim]→ {escape(tool)}({escape(shown)})[/]", highlight=False)
+            case ToolResult(ok=ok, summary=summary):
+                mark = "[green]✓[/]" if ok else "[red]✗[/]"
+                err.print(f"  {mark} [dim]{escape(summary)}[/]", highlight=False)
+            case Retry(invalid_citations=invalid, reason=reason):
+                self.in_text = False
+                why = reason or (
+                    f"{', '.join(invalid)} not returned by any tool; asking for a correction"
+                )
+                err.print(f"\n[yellow]citation check: {escape(why)}[/]", highlight=False)
+            case Final(sources=sources, usage=usage, model=model):
+                if sources:
+                    out.print("\n[bold]Sources[/]")
+                    for s in sources:
+                        out.print(f"  {s.ref} {s.label}", markup=False, highlight=False)
+                cost = f", ${usage.cost_usd:.4f}" if usage.cost_usd else ""
+                err.print(
+                    f"[dim]{escape(model)}: {usage.requests} request(s), "
+                    f"{usage.tool_calls} tool call(s), {usage.input_tokens} in / "
+                    f"{usage.output_tokens} out tokens{cost}[/]",
+                    highlight=False,
+                )
+            case Error(message=message):
+                err.print(f"[bold red]error:[/] {escape(message)}", highlight=False)
 
 
 def _options(
@@ -83,6 +86,7 @@ def _options(
     mcp_config: Path | None,
     max_steps: int,
     max_tool_calls: int,
+    local_process: Any = None,
 ) -> Any:
     from agents.runtime import AskOptions
 
@@ -93,6 +97,7 @@ def _options(
         mcp_config=mcp_config,
         max_steps=max_steps,
         max_tool_calls=max_tool_calls,
+        local_process=local_process,
     )
 
 
@@ -126,8 +131,21 @@ def ask(
 ) -> None:
     """Ask about your clients: the agent calls Wallie's tools and streams a cited answer."""
     printer = _Printer(json_)
-    options = _options(model, server_url, api_key, mcp_config, max_steps, max_tool_calls)
-    asyncio.run(_run(question, options, printer))
+    process = None
+    if server_url is None:  # start `wallie serve` now: its start-up overlaps the agent's imports
+        from agents._spawn import spawn_local_server
+        from tools.settings import get_settings
+
+        process = spawn_local_server(get_settings())
+    try:
+        options = _options(
+            model, server_url, api_key, mcp_config, max_steps, max_tool_calls, process
+        )
+        asyncio.run(_run(question, options, printer))
+    finally:
+        if process is not None and process.poll() is None:  # the run never connected to it
+            process.terminate()
+            process.wait(10)
     if printer.failed:
         raise typer.Exit(code=2)
 

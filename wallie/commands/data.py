@@ -108,3 +108,12 @@ def import_jsonl(
         json_,
         {"owner": owner, "file": str(file), "invalid_lines": len(parsed.errors)},
     )
+
+
+def _mount_file_importers() -> None:
+    from wallie.commands.imports import register
+
+    register(import_app)
+
+
+_mount_file_importers()
