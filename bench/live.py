@@ -31,7 +31,7 @@ import sqlalchemy as sa
 from mcp import Client
 from mcp.client.streamable_http import streamable_http_client
 
-from bench.run import percentiles
+from bench.harness import percentiles
 
 PG_ADMIN = os.environ.get(
     "WALLIE_BENCH_POSTGRES_URL", "postgresql://postgres@127.0.0.1:5432/postgres"
