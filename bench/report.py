@@ -20,11 +20,13 @@ def write_markdown(
     """Write BENCHMARKS.md from a run's figures."""
     path = ROOT / "BENCHMARKS.md"
     text = render(report, echo, command, seconds, when)
-    # Keep the section `python -m bench.sentiment --write` owns (between its markers).
+    # Keep the sections `python -m bench.sentiment --write` and `bench.live --save` own.
     old = path.read_text(encoding="utf-8") if path.exists() else ""
-    start, end = old.find("<!-- sentiment:start -->"), old.find("<!-- sentiment:end -->")
-    if 0 <= start < end:
-        text = text.rstrip() + "\n\n" + old[start : end + len("<!-- sentiment:end -->")] + "\n"
+    for name in ("sentiment", "bench.live"):
+        first, last = f"<!-- {name}:start -->", f"<!-- {name}:end -->"
+        start, end = old.find(first), old.find(last)
+        if 0 <= start < end:
+            text = text.rstrip() + "\n\n" + old[start : end + len(last)] + "\n"
     path.write_text(text)
 
 
