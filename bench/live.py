@@ -251,7 +251,7 @@ def _line(what: str, samples: list[float], floor: dict[str, float] | None = None
     return f"{what:48s} p50 {p['p50']:7.2f}  p95 {p['p95']:7.2f}  p99 {p['p99']:7.2f} ms{ratio}"
 
 
-MARK_START, MARK_END = "<!-- bench.live:start -->", "<!-- bench.live:end -->"
+MARK_START, MARK_END = "<!-- kept: live -->", "<!-- /kept: live -->"
 
 
 def save(lines: list[str], command: str, seconds: float) -> None:

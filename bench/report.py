@@ -5,6 +5,7 @@ from __future__ import annotations
 import json
 import os
 import platform
+import re
 from datetime import UTC, datetime
 from pathlib import Path
 from string import Template
@@ -20,13 +21,14 @@ def write_markdown(
     """Write BENCHMARKS.md from a run's figures."""
     path = ROOT / "BENCHMARKS.md"
     text = render(report, echo, command, seconds, when)
-    # Keep the sections `python -m bench.sentiment --write` and `bench.live --save` own.
+    # Keep the section `python -m bench.sentiment --write` owns (between its markers).
     old = path.read_text(encoding="utf-8") if path.exists() else ""
-    for name in ("sentiment", "bench.live"):
-        first, last = f"<!-- {name}:start -->", f"<!-- {name}:end -->"
-        start, end = old.find(first), old.find(last)
-        if 0 <= start < end:
-            text = text.rstrip() + "\n\n" + old[start : end + len(last)] + "\n"
+    start, end = old.find("<!-- sentiment:start -->"), old.find("<!-- sentiment:end -->")
+    if 0 <= start < end:
+        text = text.rstrip() + "\n\n" + old[start : end + len("<!-- sentiment:end -->")] + "\n"
+    # And the sections other benchmarks own (`python -m bench.ai_day --write`).
+    for kept in re.finditer(r"<!-- kept: (\w+) -->.*?<!-- /kept: \1 -->", old, re.S):
+        text = text.rstrip() + "\n\n" + kept.group(0) + "\n"
     path.write_text(text)
 
 

@@ -79,6 +79,7 @@ def test_version_and_commands(wallie: Wallie) -> None:
         "events",
         "import",
         "keys",
+        "runs",
         "sentiment",
         "serve",
     ]

@@ -1,7 +1,7 @@
 """Live messages: channels (a WhatsApp business number -> owner) and message delivery status.
 
 Revision ID: 0008
-Revises: 0009
+Revises: 0006
 Create Date: 2026-11-26
 """
 
@@ -11,7 +11,7 @@ import sqlalchemy as sa
 from alembic import op
 
 revision = "0008"
-down_revision = "0009"
+down_revision = "0006"
 branch_labels = None
 depends_on = None
 
