@@ -2,10 +2,7 @@
 
 from __future__ import annotations
 
-import io
 import re
-import unicodedata
-import zipfile
 from collections.abc import Iterator, Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, tzinfo
@@ -21,104 +18,26 @@ from tools.importers._common import (
     attachment_marker,
     looks_like_phone,
     phone_e164,
-    sniff,
     stable_id,
 )
+from tools.importers._whatsapp_patterns import (
+    _ATTACHED,
+    _AUTHOR,
+    _EDITED,
+    _GROUP_EVENT,
+    _GROUP_NAME,
+    _HEADER,
+    _INVISIBLE,
+    _MEDIA_OMITTED,
+    _PM_WORDS,
+    _SYSTEM_TEXT,
+)
+from tools.importers._whatsapp_source import KIND, _Source
 from tools.ingest import ClientIn, ConversationIn, MessageIn
 from tools.models import Channel, Direction
 from tools.text import fold
 
 DATE_ORDERS = ("dmy", "mdy", "ymd")
-KIND = "a WhatsApp chat export"
-
-_MARK = "[\u200e\u200f\u202a-\u202e\u2066-\u2069]*"
-_HEADER = re.compile(
-    rf"^{_MARK}(?P<bracket>\[)?{_MARK}"
-    r"(?P<d1>\d{1,4})(?P<sep>[./\-])(?P<d2>\d{1,2})(?P=sep)(?P<d3>\d{2,4})\.?,?\s"
-    rf"{_MARK}(?P<h>\d{{1,2}})[:.](?P<mi>\d{{2}})(?:[:.](?P<s>\d{{2}}))?"
-    r"(?:\s?(?P<ampm>[ap]\.?\s?m\.?|vorm\.|nachm\.|vm\.|nm\.|午前|午後|오전|오후))?"
-    rf"{_MARK}(?(bracket)\]\s|\s[-–]\s)(?P<rest>.*)$",
-    re.IGNORECASE,
-)
-_PM_WORDS = {"pm", "nachm", "nm", "午後", "오후"}
-# Invisible marks the apps insert; U+200E before a message's text flags an iOS system line.
-_INVISIBLE = re.compile("[\ufeff\u200e\u200f\u202a-\u202e\u2066-\u2069]")
-_ODD_SPACE = re.compile("[\u202f\u00a0\u2009\u2007]")
-_SPACES = {0x202F: " ", 0x00A0: " ", 0x2009: " ", 0x2007: " "}
-_AUTHOR = re.compile(r"^(?P<author>[^:\"“„«]{1,120}?): (?P<text>.*)$", re.DOTALL)
-
-_MEDIA_OMITTED = re.compile(
-    r"^(?:<\s*(?:media omitted|multimedia omitido|m[íi]dia oculta|medien ausgeschlossen|"
-    r"m[ée]dias omis|media omessi|file omessi)\s*>|"
-    r"(?P<kind>image|video|audio|sticker|gif|document|contact card|imagen|v[íi]deo|"
-    r"documento|tarjeta de contacto|imagem|figurinha|bild|dokument|immagine|"
-    r"photo|vidéo|contatto|kontakt)\s+(?:omitted|omitid[oa]|ocult[oa]|weggelassen|"
-    r"omis|omess[oa]|ausgeschlossen))$",
-    re.IGNORECASE,
-)
-_ATTACHED = re.compile(
-    r"^<\s*(?:attached|adjunto|anexado|anhang|pi[èe]ce jointe|allegato)\s*:\s*(?P<name>[^>]+?)\s*>"
-    r"|^(?P<file>\S.*?\.\w{1,5})\s+\((?:file attached|archivo adjunto|arquivo anexado|"
-    r"datei angeh[äa]ngt|fichier joint|file allegato)\)",
-    re.IGNORECASE,
-)
-_SYSTEM_TEXT = re.compile(
-    r"^(?:this message was deleted|you deleted this message|"
-    r"se eliminó este mensaje|eliminaste este mensaje|este mensaje fue eliminado|"
-    r"essa mensagem foi apagada|esta mensagem foi apagada|você apagou esta mensagem|"
-    r"diese nachricht wurde gelöscht|du hast diese nachricht gelöscht|"
-    r"ce message a été supprimé|vous avez supprimé ce message|"
-    r"questo messaggio è stato eliminato|hai eliminato questo messaggio|"
-    r"missed (?:voice|video) call|llamada (?:de voz|de video|perdida).*|"
-    r"chamada de (?:voz|vídeo) perdida|verpasster (?:sprach|video)anruf|"
-    r"appel (?:vocal|vidéo) manqué|chiamata (?:vocale|video) persa|"
-    r"waiting for this message.*|esperando el mensaje.*|null)\.?$",
-    re.IGNORECASE,
-)
-_EDITED = re.compile(
-    r"\s*<(?:this message was edited|se editó este mensaje\.?|editada|"
-    r"diese nachricht wurde bearbeitet|ce message a été modifié|messaggio modificato)>\s*$",
-    re.IGNORECASE,
-)
-_GROUP_NAME = re.compile(
-    r"(?:created group|creó el grupo|creó el grupo|criou o grupo|hat die gruppe|"
-    r"a créé le groupe|ha creato il gruppo)\s*[\"“„«]\s?(?P<name>[^\"”“»]+?)\s?[\"”“»]",
-    re.IGNORECASE,
-)
-_GROUP_EVENT = re.compile(
-    r"\b(?:added|removed|left|joined using|created group|changed the subject|changed this group|"
-    r"añadió|agregó|eliminó a|salió|se unió|creó el grupo|cambió el asunto|"
-    r"adicionou|removeu|saiu|entrou usando|criou o grupo|mudou o assunto|"
-    r"hinzugefügt|entfernt|verlassen|beigetreten|gruppe|"
-    r"a ajouté|a retiré|est parti|a rejoint|a créé le groupe|"
-    r"ha aggiunto|ha rimosso|è uscito|è entrato|ha creato il gruppo)\b",
-    re.IGNORECASE,
-)
-_TITLE = re.compile(
-    r"^(?:WhatsApp Chat (?:with|mit|-)|Chat de WhatsApp con|Conversa do WhatsApp com|"
-    r"Discussion WhatsApp avec|Chat WhatsApp con|WhatsApp-Chat mit)\s+"
-    r"(?P<name>.+?)(?:\s*\(\d+\))?$",
-    re.IGNORECASE,
-)
-
-
-_OTHER_DIGIT = re.compile(r"(?![0-9])\d")
-
-
-def _ascii_digits(text: str) -> str:
-    """Non-ASCII decimal digits (Arabic-Indic, Devanagari...) as ASCII ones."""
-    if not _OTHER_DIGIT.search(text):
-        return text
-    return _OTHER_DIGIT.sub(lambda m: str(unicodedata.decimal(m[0])), text)
-
-
-def _normalise(line: str) -> str:
-    line = line.rstrip("\r\n")
-    if line.isascii():
-        return line
-    if _ODD_SPACE.search(line):
-        line = line.translate(_SPACES)
-    return _ascii_digits(line)
 
 
 @dataclass
@@ -143,65 +62,6 @@ def _split(rest: str) -> tuple[str | None, str, bool]:
         # "X changed the subject to "A: b"": a system line with a colon in it.
         return None, _INVISIBLE.sub("", rest), False
     return author, _INVISIBLE.sub("", raw), raw.startswith("\u200e")
-
-
-class _Source:
-    """The chat text of a .txt or .zip export, readable more than once."""
-
-    def __init__(self, path: Path) -> None:
-        self.path = path
-        self.name = str(path)
-        self.member: str | None = None
-        if path.is_dir():
-            raise NotAnExport(f"{path}: a folder; pass the chat's .txt or .zip")
-        try:
-            with path.open("rb") as fh:
-                head = fh.read(8192)
-        except OSError as exc:
-            raise NotAnExport(f"{path}: {exc.strerror or exc}") from None
-        if zipfile.is_zipfile(path):
-            with zipfile.ZipFile(path) as zf:
-                texts = [n for n in zf.namelist() if n.lower().endswith(".txt")]
-                if not texts:
-                    raise NotAnExport(f"{path}: zip file without a chat .txt, not {KIND}")
-                preferred = [
-                    n for n in texts if Path(n).name == "_chat.txt" or _TITLE.match(Path(n).stem)
-                ]
-                self.member = (preferred or texts)[0]
-                with zf.open(self.member) as fh:
-                    head = fh.read(8192)
-            self.name = f"{path}!{self.member}"
-        sniff(self.name, head, KIND)
-        try:
-            head.decode("utf-8")
-        except UnicodeDecodeError as exc:
-            if exc.start < len(head) - 4:  # not merely a character cut at the sample's end
-                raise NotAnExport(f"{self.name}: not UTF-8 text, not {KIND}") from None
-        self.title = self._title()
-
-    def _title(self) -> str | None:
-        for candidate in (Path(self.member).stem if self.member else "", self.path.stem):
-            match = _TITLE.match(candidate)
-            if match:
-                return match["name"].strip()
-        return None
-
-    def lines(self) -> Iterator[tuple[int, str]]:
-        """Numbered lines, normalised (CRLF, BOM, odd spaces, digits)."""
-        if self.member is None:
-            raw: io.TextIOBase = self.path.open(encoding="utf-8-sig", newline=None)
-            with raw:
-                yield from self._numbered(raw)
-            return
-        with zipfile.ZipFile(self.path) as zf, zf.open(self.member) as fh:
-            yield from self._numbered(io.TextIOWrapper(fh, encoding="utf-8-sig", newline=None))
-
-    def _numbered(self, fh: io.TextIOBase) -> Iterator[tuple[int, str]]:
-        try:
-            for number, line in enumerate(fh, start=1):
-                yield number, _normalise(line)
-        except UnicodeDecodeError:
-            raise NotAnExport(f"{self.name}: not UTF-8 text, not {KIND}") from None
 
 
 def _entries(source: _Source) -> Iterator[_Entry | tuple[int, str]]:
