@@ -14,7 +14,6 @@ import argparse
 import asyncio
 import json
 import os
-import socket
 import subprocess
 import sys
 import tempfile
@@ -31,6 +30,7 @@ import sqlalchemy as sa
 from mcp import Client
 from mcp.client.streamable_http import streamable_http_client
 
+from bench.harness import free_port as _free_port
 from bench.harness import percentiles
 
 PG_ADMIN = os.environ.get(
@@ -38,12 +38,6 @@ PG_ADMIN = os.environ.get(
 )
 REDIS = os.environ.get("WALLIE_BENCH_REDIS_URL", "redis://127.0.0.1:6379/13")
 OWNER = "bench-live@wallie.local"
-
-
-def _free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return int(s.getsockname()[1])
 
 
 def _record(n: int, run: str) -> dict[str, Any]:

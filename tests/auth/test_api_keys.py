@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import asyncio
 import os
-import socket
 import subprocess
 import sys
 import time
@@ -19,6 +18,7 @@ import pytest
 from mcp import Client
 from mcp.client.streamable_http import streamable_http_client
 
+from bench.harness import free_port as _free_port
 from tools.apikeys import create_key, list_keys, revoke_key, verify_key
 from tools.db import Database
 from tools.errors import InvalidArgument, NotFound
@@ -55,12 +55,6 @@ async def test_a_key_maps_to_its_owner_and_stops_working_when_revoked(db: Databa
         await revoke_key(db, "wal_nothere")
     with pytest.raises(InvalidArgument):
         await revoke_key(db, "nope")
-
-
-def _free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return int(s.getsockname()[1])
 
 
 @contextmanager

@@ -15,6 +15,7 @@ from typing import Any
 import pytest
 import redis.asyncio as aioredis
 
+from bench.harness import free_port as _free_port
 from tools.cache import MemoryCache, RedisCache
 from tools.errors import RateLimited
 
@@ -175,12 +176,6 @@ async def test_corrupt_or_foreign_values_are_misses(redis_url: str) -> None:
     finally:
         await cache.aclose()
         await raw.aclose()
-
-
-def _free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return int(s.getsockname()[1])
 
 
 class OwnRedis:

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import json
 import os
-import socket
 import subprocess
 import sys
 import time
@@ -18,6 +17,7 @@ import httpx
 import pytest
 import redis
 
+from bench.harness import free_port
 from tools import events as ev
 from tools.apikeys import create_key
 from tools.channels import APP_SECRET_ENV, VERIFY_TOKEN_ENV, add_channel
@@ -136,13 +136,6 @@ async def in_process(world: Live, *, auth: bool = True) -> AsyncIterator[httpx.A
         transport = httpx.ASGITransport(app=asgi)
         async with httpx.AsyncClient(transport=transport, base_url="http://127.0.0.1:8000") as c:
             yield c
-
-
-def free_port() -> int:
-    """A TCP port nobody listens on right now."""
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return int(s.getsockname()[1])
 
 
 @dataclass

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import os
-import socket
 import subprocess
 import sys
 import time
@@ -71,16 +70,12 @@ def test_stdio_startup_failure_is_one_clear_line_and_no_stdout(tmp_path: Path) -
     assert "Traceback" not in done.stderr
 
 
-def _free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return int(s.getsockname()[1])
-
-
 @pytest.fixture(params=["stateful", "stateless"])
-def http_url(request: pytest.FixtureRequest, dataset: Dataset, home: Path) -> Iterator[str]:
+def http_url(
+    request: pytest.FixtureRequest, dataset: Dataset, home: Path, free_port: int
+) -> Iterator[str]:
     """`wallie serve --transport http` (local, no keys) on a free port."""
-    port = _free_port()
+    port = free_port
     args = [WALLIE, "serve", "--transport", "http", "--port", str(port), "--no-auth"]
     if request.param == "stateless":
         args.append("--stateless")
