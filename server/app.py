@@ -133,4 +133,5 @@ def build_server(settings: Settings | None = None, *, auth_url: str | None = Non
     )
     for part in PARTS:
         part.register(app, state)
+    _live.serve_legacy_subscriptions(app, subscriptions)  # hosts before 2026-07-28
     return app
