@@ -6,7 +6,6 @@ import json
 import sys
 from collections.abc import AsyncIterator, Awaitable, Callable
 from contextlib import asynccontextmanager
-from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
@@ -17,11 +16,10 @@ from mcp import Client, StdioServerParameters
 from mcp_types import ResourceUpdatedNotification
 
 from server.app import build_server
-from tests.live.conftest import OTHER, OWNER, Live, Replica
+from tests.live.conftest import Live, Replica
 from tests.live.test_replicas import _post, _record
-from tools.db import Database
-from tools.ingest import ClientIn, ConversationIn, MessageIn, ingest
-from tools.owners import ensure_owner
+from tests.live.test_subscriptions import _message, two_owners
+from tools.ingest import ingest
 
 pytestmark = [
     pytest.mark.anyio,
@@ -151,18 +149,6 @@ async def test_an_old_http_host_hears_a_message_posted_to_another_replica(
         assert mine.updates == []
 
 
-def _message(n: int, client: str) -> MessageIn:
-    return MessageIn(
-        client=ClientIn(key=client, name=client),
-        conversation=ConversationIn(key=f"{client}:wa", channel="whatsapp"),
-        external_id=f"legacy-{n}",
-        direction="inbound",
-        sender=client,
-        sent_at=datetime(2026, 11, 26, 12, n, tzinfo=UTC),
-        text=f"mensaje {n}",
-    )
-
-
 async def test_a_legacy_session_subscribes_and_unsubscribes_in_process(live: Live) -> None:
     """The handshake-era stream loop in this process, fed through Redis."""
     await _subscribe_and_unsubscribe(
@@ -187,11 +173,7 @@ async def _subscribe_and_unsubscribe(
     live: Live, connect: Callable[[Callable[[Any], Awaitable[None]]], Client]
 ) -> None:
     """Handshake, subscribe, updates for this owner only, unsubscribe stops them."""
-    db = Database.from_url(live.url)
-    mine, theirs = await ensure_owner(db, OWNER), await ensure_owner(db, OTHER)
-    first = await ingest(db, mine, [_message(1, "Ana")])
-    assert first.changes is not None
-    uri = f"wallie://conversations/{first.changes.messages[0].conversation_id}"
+    db, mine, theirs, uri = await two_owners(live)
     heard: list[str] = []
     arrived = anyio.Event()
 
