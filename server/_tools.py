@@ -11,7 +11,7 @@ from pydantic import Field
 from server import _render
 from server._state import ServerState
 from server._tooling import READ_ONLY, description, read_tool
-from tools import cursors, history, insights, queries
+from tools import cursors, history, insights, queries, search
 from tools.cache import CacheStats
 from tools.models import Channel
 from tools.schemas import (
@@ -135,9 +135,11 @@ def register(app: MCPServer[ServerState], state: ServerState) -> None:
     ) -> MessageSearchResult:
         """Full-text search over every message, best matches first, with snippets.
 
-        Accent- and case-insensitive; word endings are matched loosely ("precio" finds
-        "precios"). Each hit has the message, client and conversation ids to cite and to
-        read on with get_conversation_history.
+        Accent- and case-insensitive, Spanish and English: word endings are matched by
+        stem ("deliveries" finds "delivery"), common words are ignored, and sales terms
+        find their translation ("invoice" finds "factura"). Each hit has the message,
+        client and conversation ids to cite and to read on with get_conversation_history;
+        `retrieval` says whether semantic search was fused in.
         """
         return await queries.search_messages(
             state.database,
@@ -149,6 +151,7 @@ def register(app: MCPServer[ServerState], state: ServerState) -> None:
             until=until,
             limit=limit,
             cursor=cursor,
+            embedder=search.from_settings(state.settings),
         )
 
     @app.tool(title="Analyse sentiment", annotations=READ_ONLY)

@@ -432,14 +432,19 @@ class _Writer:
         """Refresh first/last message times of what this ingest touched."""
         m, conv, client = _MESSAGE, _CONVERSATION, _CLIENT
         for chunk in _chunks(sorted(self.touched_conversations)):
-            sent = sa.select(m.c.sent_at).where(m.c.conversation_id == conv.c.id).subquery()
+            # Correlated scalar subqueries: a FROM-subquery would not correlate with the
+            # updated row and gave every conversation the batch's overall first/last time.
+            def edge(fn: Any) -> Any:
+                return (
+                    sa.select(fn(m.c.sent_at))
+                    .where(m.c.conversation_id == conv.c.id)
+                    .scalar_subquery()
+                )
+
             await self.conn.execute(
                 sa.update(conv)
                 .where(conv.c.id.in_(chunk))
-                .values(
-                    first_message_at=sa.select(sa.func.min(sent.c.sent_at)).scalar_subquery(),
-                    last_message_at=sa.select(sa.func.max(sent.c.sent_at)).scalar_subquery(),
-                )
+                .values(first_message_at=edge(sa.func.min), last_message_at=edge(sa.func.max))
             )
         for chunk in _chunks(sorted(self.touched_clients)):
             last = (

@@ -52,6 +52,7 @@ class Settings(BaseSettings):
     litellm_config: Path | None = Field(default=None, alias="WALLIE_LITELLM_CONFIG")
     litellm_url: str | None = Field(default=None, alias="LITELLM_URL")
     litellm_api_key: str | None = Field(default=None, alias="LITELLM_API_KEY")
+    embedding_model: str | None = Field(default=None, alias="WALLIE_EMBEDDING_MODEL")
     # The MCP server (see docs/mcp.md).
     output_budget: int = Field(default=40_000, ge=1_000, alias="WALLIE_OUTPUT_BUDGET")
     public_url: str | None = Field(default=None, alias="WALLIE_PUBLIC_URL")
