@@ -111,8 +111,7 @@ def _state(w: _Writer, profile: ClientProfile | None, conversation_id: int) -> s
 
 
 def _topic_hits(plan: Plan, f: Findings, chosen: list[ClientHit]) -> list[MessageHit]:
-    chosen_ids = {c.id for c in chosen}
-    hits = [h for h in f.hits if not chosen or h.client_id in chosen_ids]
+    hits = f.topic_hits(plan.stems([] if chosen else plan.name_terms), {c.id for c in chosen})
     if plan.complaint:  # complaints are what clients wrote, one line per client
         firsts: dict[int, MessageHit] = {}
         for hit in hits:
@@ -280,7 +279,8 @@ def compose(plan: Plan, f: Findings) -> str:
                 id=hit.message_id,
                 state=w.t["outcome"].format(state=state) if state else "",
             )
-        _more(w, len(hits), min(len(hits), 8))
+        if len(hits) > 8:
+            w.say("more_hits", rest=len(hits) - 8, total=len(hits))
     elif not chosen and not listed:
         w.say("nothing_found")
     if f.failures:

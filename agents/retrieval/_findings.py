@@ -108,6 +108,14 @@ class Findings:
         texts = [h for h in hits if h.match == "text"]
         return texts if len(texts) == 1 else []
 
+    def topic_hits(self, stems: tuple[str, ...], client_ids: set[int]) -> list[MessageHit]:
+        """Message hits (of `client_ids` only, when given): literal mentions of the searched
+        words first, then what the search found related to them, each in search order."""
+        hits = [h for h in self.hits if not client_ids or h.client_id in client_ids]
+        if stems:
+            hits.sort(key=lambda h: not any(w.startswith(stems) for w in words(h.snippet)))
+        return hits
+
     def chosen(self, lookups: list[str], client_ids: list[int] | None = None) -> list[ClientHit]:
         """Every client the question names, found by its lookups or by id (at most 3 each)."""
         chosen: dict[int, ClientHit] = {}

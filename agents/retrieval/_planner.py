@@ -15,6 +15,7 @@ Call = tuple[str, dict[str, Any]]
 
 MAX_TURNS = 6  # a plan needs at most four rounds; this bounds any surprise
 LIST_LIMIT = 10  # rows shown in a list answer; the total is always said
+TOPIC_LIMIT = 30  # messages fetched for a topic across clients
 
 
 def lookups(plan: Plan) -> list[Call]:
@@ -94,9 +95,10 @@ def topic(plan: Plan, f: Findings) -> list[Call]:
     """Search the messages of every client for the topic, then read whose they are."""
     extra = [] if f.chosen(plan.lookups, plan.client_ids) else plan.name_terms
     query = plan.query(extra) or plan.question[:200]
-    limit = 20 if plan.complaint else 8
+    limit = TOPIC_LIMIT  # more than shown: the answer quotes literal matches first
     calls: list[Call] = [("search_messages", {"query": query[:500], "limit": limit, **plan.window})]
-    clients = list(dict.fromkeys(hit.client_id for hit in f.hits))
+    hits = f.topic_hits(plan.stems(extra), set())
+    clients = list(dict.fromkeys(hit.client_id for hit in hits))
     return calls + [("get_client", {"client_id": c}) for c in clients[:8]]
 
 

@@ -108,6 +108,10 @@ class Plan:
         """The time frame as search arguments."""
         return {k: v for k, v in (("since", self.since), ("until", self.until)) if v}
 
+    def stems(self, extra: list[str] | None = None) -> tuple[str, ...]:
+        """Beginnings of the searched words, to tell a literal mention from a related one."""
+        return tuple(w[:5] if len(w) > 5 else w for w in self.query(extra).split())
+
     def query(self, extra: list[str] | None = None) -> str:
         """The message-search query: the topic words (and `extra` ones) with their synonyms."""
         expanded: list[str] = []
@@ -249,7 +253,9 @@ def plan_question(question: str, today: date | None = None) -> Plan:
     start, end, date_words = read_dates(fold(rest), today or datetime.now(UTC).date())
     said = words(rest)
     padded = " " + " ".join(said) + " "
-    found = {k: _cue(k, said, padded) for k in cues() if k not in ("channels", "dates")}
+    found = {
+        k: _cue(k, said, padded) for k in cues() if k not in ("channels", "dates", "auxiliary")
+    }
     channel = next((c for c, ws in cues()["channels"].items() if any(w in said for w in ws)), None)
     outcomes: tuple[Outcome, ...] = ("won", "lost", "open")
     outcome = next((o for o in outcomes if found[o]), None)
@@ -259,10 +265,17 @@ def plan_question(question: str, today: date | None = None) -> Plan:
     name_words = [w for n in names for w in words(n)]
     consumed = set().union(*found.values()) | date_words | set(name_words)
     consumed |= {w for ws in cues()["channels"].values() for w in ws}
+    consumed |= {w for w in said if w.startswith(complaint_stems())}
+    auxiliary = frozenset(cues()["auxiliary"]["words"])
     terms: list[str] = []
-    for w in said:
+    for before, w in zip(["", *said], said, strict=False):
         ignored = (
-            len(w) < 2 or w in filler_words() or w in consumed or w in mood_words() or w.isdigit()
+            len(w) < 2
+            or w in filler_words()
+            or w in consumed
+            or w in mood_words()
+            or w.isdigit()
+            or before in auxiliary  # "ha pedido", "has asked": the question's verb
         )
         if not ignored and w not in terms:
             terms.append(w)
