@@ -128,8 +128,11 @@ def _ambiguity(w: _Writer, plan: Plan, f: Findings) -> None:
         if len(matches) > 1:
             who = ", ".join(f"{c.name} [client:{c.id}]" for c in matches[:5])
             w.say("ambiguous", count=len(matches), name=lookup, clients=who)
-        elif not matches:
-            w.say("no_client", name=lookup)
+        elif not matches:  # a capitalised word may be a product or a competitor: say so
+            w.say(
+                "no_client_searched" if f.hits and lookup in plan.names else "no_client",
+                name=lookup,
+            )
 
 
 def _standing(client: ClientHit, f: Findings) -> tuple[float, float, int]:

@@ -30,7 +30,7 @@ _NAME_WORD = r"[A-ZÁÉÍÓÚÑÜ][\wáéíóúñü'-]+"
 _CAPITALISED = re.compile(rf"{_NAME_WORD}(?:\s+(?:de\s+la\s+|de\s+|del\s+)?{_NAME_WORD})*")
 _QUOTED = re.compile(r"[\"“«]([^\"”»]{2,60})[\"”»]")
 _EMAIL = re.compile(r"[\w.+-]+@[\w-]+(?:\.[\w-]+)+")
-_PHONE = re.compile(r"(?<![\w:#])\+?\(?\d[\d\s().-]{5,}\d(?![\w:])")
+_PHONE = re.compile(r"(?<![\w:#])\(?\+?\(?\d[\d\s().-]{5,}\d(?![\w:])")
 _ISO_DATE = re.compile(r"\b\d{4}-\d{2}-\d{2}\b")
 _IDS = re.compile(r"\[client:(\d+)\]|\b(?:client|cliente)\s*(?:id\s*)?#?\s*(\d+)\b|#(\d+)\b", re.I)
 _LAST_N = re.compile(r"\b(?:ultimos|ultimas|last|past)\s+(\d{1,3})\s+(dias|days|semanas|weeks)\b")
@@ -141,11 +141,12 @@ def read_language(question: str, names: list[str] | None = None) -> Language:
 
 
 @cache
-def _calendar_words() -> frozenset[str]:
-    """Weekday and time-frame words: never part of a name."""
+def _not_name_words() -> frozenset[str]:
+    """Weekday, time-frame and channel words: never part of a client's name."""
     table = cues()["dates"]
     said = [p for key, phrases in table.items() if key != "weekdays" for p in phrases]
     said += [n for names in table["weekdays"] for n in names]
+    said += [w for ws in cues()["channels"].values() for w in ws]
     return frozenset(w for phrase in said for w in phrase.split())
 
 
@@ -169,7 +170,7 @@ def _names(question: str) -> list[str]:
     names: list[str] = [q.strip() for q in _QUOTED.findall(question)]
     for match in _CAPITALISED.finditer(question):
         parts = match.group().split()
-        parts = [p for p in parts if fold(p) not in _calendar_words()]
+        parts = [p for p in parts if fold(p) not in _not_name_words()]
         while parts and fold(parts[0]) in question_words() | filler_words():
             parts.pop(0)
         while parts and fold(parts[-1]) in filler_words():
