@@ -18,7 +18,14 @@ def write_markdown(
     report: Report, echo: dict[str, Any], command: str, seconds: float, when: str | None = None
 ) -> None:
     """Write BENCHMARKS.md from a run's figures."""
-    (ROOT / "BENCHMARKS.md").write_text(render(report, echo, command, seconds, when))
+    path = ROOT / "BENCHMARKS.md"
+    text = render(report, echo, command, seconds, when)
+    # Keep the section `python -m bench.sentiment --write` owns (between its markers).
+    old = path.read_text(encoding="utf-8") if path.exists() else ""
+    start, end = old.find("<!-- sentiment:start -->"), old.find("<!-- sentiment:end -->")
+    if 0 <= start < end:
+        text = text.rstrip() + "\n\n" + old[start : end + len("<!-- sentiment:end -->")] + "\n"
+    path.write_text(text)
 
 
 def render(

@@ -1,28 +1,48 @@
-"""Sentiment for messages stored without it (older imports, or before the analyser existed)."""
+"""Sentiment for stored messages: those never scored, and those scored by an older model."""
 
 from __future__ import annotations
 
 from collections.abc import Callable
 
 import sqlalchemy as sa
-from sqlmodel import col
 
 from tools.db import Database
-from tools.models import Message
 from tools.tables import MESSAGES
 
 
-async def pending_count(db: Database, owner_id: int | None = None) -> int:
-    """How many messages have no stored sentiment yet."""
-    stmt = (
-        sa.select(sa.func.count())
-        .select_from(Message)
-        .where(col(Message.sentiment_label).is_(None))
+def _stale(version: str) -> sa.ColumnElement[bool]:
+    m = MESSAGES.c
+    return sa.or_(
+        m.sentiment_label.is_(None),
+        m.sentiment_version.is_(None),
+        m.sentiment_version != version,
     )
+
+
+def current_version() -> str:
+    """The version of the offline model that scores messages now."""
+    from tools.sentiment import model_version
+
+    return model_version()
+
+
+async def pending_count(db: Database, owner_id: int | None = None) -> int:
+    """How many messages have no score from the current model yet."""
+    stmt = sa.select(sa.func.count()).select_from(MESSAGES).where(_stale(current_version()))
     if owner_id is not None:
-        stmt = stmt.where(col(Message.owner_id) == owner_id)
+        stmt = stmt.where(MESSAGES.c.owner_id == owner_id)
     async with db.connect() as conn:
         return int(await conn.scalar(stmt) or 0)
+
+
+async def pending_owners(db: Database, owner_id: int | None = None) -> list[int]:
+    """The owners with messages the current model has not scored."""
+    m = MESSAGES.c
+    stmt = sa.select(m.owner_id).where(_stale(current_version())).distinct()
+    if owner_id is not None:
+        stmt = stmt.where(m.owner_id == owner_id)
+    async with db.connect() as conn:
+        return sorted(int(r) for r in (await conn.scalars(stmt)).all())
 
 
 async def backfill_sentiment(
@@ -32,9 +52,10 @@ async def backfill_sentiment(
     batch_size: int = 5000,
     progress: Callable[[int], None] | None = None,
 ) -> int:
-    """Score and store sentiment for every message that lacks it; returns how many."""
+    """Score and store sentiment for every message not scored by the current model; how many."""
     from tools.sentiment import analyze_many
 
+    version = current_version()
     done = 0
     last_id = 0
     m = MESSAGES
@@ -43,7 +64,7 @@ async def backfill_sentiment(
         # backfill can be interrupted and resumed without redoing work.
         stmt = (
             sa.select(m.c.id, m.c.text)
-            .where(m.c.sentiment_label.is_(None), m.c.id > last_id)
+            .where(_stale(version), m.c.id > last_id)
             .order_by(m.c.id)
             .limit(batch_size)
         )
@@ -58,7 +79,9 @@ async def backfill_sentiment(
                 sa.update(m)
                 .where(m.c.id == sa.bindparam("row_id"))
                 .values(
-                    sentiment_label=sa.bindparam("label"), sentiment_score=sa.bindparam("score")
+                    sentiment_label=sa.bindparam("label"),
+                    sentiment_score=sa.bindparam("score"),
+                    sentiment_version=version,
                 ),
                 [
                     {"row_id": r.id, "label": res.label, "score": res.score}

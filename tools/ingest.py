@@ -101,13 +101,14 @@ def on_commit(hook: AfterCommit) -> AfterCommit:
 def default_scorer() -> Scorer | None:
     """The offline sentiment scorer, when the sentiment package is available."""
     try:
-        from tools.sentiment import analyze_many
+        from tools.sentiment import analyze_many, model_version
     except ImportError:
         return None
 
     def score(texts: Sequence[str]) -> list[tuple[str, float]]:
         return [(r.label, r.score) for r in analyze_many(texts)]
 
+    score.version = model_version()  # type: ignore[attr-defined]  # stored: backfill skips these
     return score
 
 
@@ -283,6 +284,7 @@ class _Writer:
         await self._resolve_clients(batch)
         await self._resolve_conversations(batch)
         scores = self.scorer([m.text for m in batch]) if self.scorer else None
+        version = getattr(self.scorer, "version", None) if scores else None
         rows = [
             {
                 "owner_id": self.owner_id,
@@ -297,6 +299,7 @@ class _Writer:
                 "external_id": m.external_id,
                 "sentiment_label": scores[i][0] if scores else None,
                 "sentiment_score": scores[i][1] if scores else None,
+                "sentiment_version": version,
             }
             for i, m in enumerate(batch)
         ]

@@ -146,6 +146,7 @@ class Message(SQLModel, table=True):
     attachments: list[str] | None = Field(default=None, sa_type=sa.JSON)
     sentiment_label: str | None = Field(default=None, max_length=8)
     sentiment_score: float | None = Field(default=None)
+    sentiment_version: str | None = Field(default=None, max_length=32)
 
 
 def client_search_fields(client: Client | dict[str, Any]) -> dict[str, str]:

@@ -54,7 +54,7 @@ async def test_churn_risk_list_names_the_unhappy_client_with_cited_signs(client:
         ids["María López"],
     ]
     assert page["total"] == 2 and page["next_cursor"] is None
-    assert {s["kind"] for s in page["clients"][1]["risk_signs"]} == {"lost", "churn_language"}
+    assert {"lost", "churn_language"} <= {s["kind"] for s in page["clients"][1]["risk_signs"]}
     row = page["clients"][0]
     kinds = {s["kind"] for s in row["risk_signs"]}
     assert {"unanswered", "churn_language", "negative_mood"} <= kinds

@@ -22,17 +22,19 @@ def backfill(
     owner: str | None = typer.Option(None, "--owner", help="Only this owner's messages."),
     json_: bool = typer.Option(False, "--json", help="Print the summary as JSON."),
 ) -> None:
-    """Compute and store sentiment for every message that has none yet."""
-    from tools.backfill import backfill_sentiment, pending_count
+    """Score stored messages that have no score from the current model (new or older ones)."""
+    from tools.backfill import backfill_sentiment, current_version, pending_count, pending_owners
+    from tools.owners import list_owners
     from tools.owners import owner_id as lookup_owner
     from tools.writes import data_changed
 
-    async def run() -> tuple[int, float]:
+    async def run() -> tuple[int, float, list[str]]:
         settings = get_settings()
         db = await open_database(settings)
         try:
             oid = await lookup_owner(db, owner) if owner else None
             total = await pending_count(db, oid)
+            touched = set(await pending_owners(db, oid))
             started = time.perf_counter()
             columns = [
                 TextColumn("scoring"),
@@ -45,22 +47,32 @@ def backfill(
                 done = await backfill_sentiment(
                     db, owner_id=oid, progress=lambda n: bar.advance(task, n)
                 )
+            emails = []
             if done:
                 # Cached insights and profiles include moods: they must not go stale.
-                from tools.owners import list_owners
-
                 for o in await list_owners(db):
-                    if owner is None or o.email == owner.strip().lower():
+                    if o.id in touched:
                         await data_changed(settings, o.email)
-            return done, time.perf_counter() - started
+                        emails.append(o.email)
+            return done, time.perf_counter() - started, emails
         finally:
             await db.dispose()
 
-    done, seconds = asyncio.run(run())
+    done, seconds, emails = asyncio.run(run())
+    version = current_version()
     if json_:
-        print_json({"scored": done, "seconds": round(seconds, 2)})
+        print_json(
+            {
+                "scored": done,
+                "seconds": round(seconds, 2),
+                "model_version": version,
+                "owners_invalidated": emails,
+            }
+        )
     else:
-        err.print(f"scored {done} message(s) in {seconds:.1f} s", highlight=False)
+        err.print(
+            f"scored {done} message(s) with model {version} in {seconds:.1f} s", highlight=False
+        )
 
 
 @app.command()
@@ -81,6 +93,8 @@ def analyze(
         f"language {data['language']})",
         highlight=False,
     )
+    if data["language"] in {"pt", "fr", "it", "de"}:
+        out.print("not scored: only Spanish and English are analysed", highlight=False)
     if data.get("drivers"):
         out.print("because: " + ", ".join(map(str, data["drivers"])), highlight=False)
     emotions = {k: v for k, v in (data.get("emotions") or {}).items() if v > 0}

@@ -1,0 +1,112 @@
+"""Text to model features: shared by training and run-time scoring, so both see the same."""
+
+from __future__ import annotations
+
+import re
+import unicodedata
+
+from tools.sentiment._lexicon import ABBREVIATIONS
+
+# Emoticons first (so ":)" is one token), then URLs and mentions, words, and single symbols.
+_TOKEN = re.compile(
+    r"(?:[:;=8xX][-']?[)(\]\[dDpP/\\|*3]+|<3|\(:|\):)"
+    r"|https?://\S+|www\.\S+"
+    r"|@\w+"
+    r"|[^\W_](?:[\w']*[^\W_])?"
+    r"|[!?]"
+    r"|[^\s\w.,;:\"'()\[\]{}<>/\\|*+=_~`^-]",
+)
+_ELONGATED = re.compile(r"(\w)\1{2,}")
+_DIGITS = re.compile(r"\d")
+# Laughter in either language is one token, so English "haha" teaches Spanish "jajaja".
+_LAUGH = re.compile(r"^(?:(?:ja|je|ji|ha|he|hi|ah|aj|ka|rs){2,}[jahks]*|lol+|lmao+|lmfao+|xd+)$")
+_COMBINING = re.compile(r"[\u0300-\u036f]")
+
+
+def fold(text: str) -> str:
+    """Lower case without accents, as the lexicons' fold, with a fast path for ASCII."""
+    lowered = text.lower()
+    if lowered.isascii():
+        return lowered
+    return _COMBINING.sub("", unicodedata.normalize("NFKD", lowered))
+
+
+NEGATIONS = frozenset(
+    """
+    no nunca jamas ni tampoco sin ningun ninguna ninguno nadie not never nothing nobody none
+    nor cannot cant dont doesnt didnt isnt arent wasnt werent wont wouldnt shouldnt couldnt
+    havent hasnt hadnt aint
+    """.split()
+)
+
+
+_NORMAL: dict[str, str] = {}  # raw folded token -> normalised token (the hot path's memo)
+
+
+def _normalise(token: str) -> str:
+    first = token[0]
+    if first == "@" and len(token) > 1:
+        out = "@user"
+    elif first in "hw" and token.startswith(("http", "www.")):
+        out = "<url>"
+    elif first.isalnum():
+        out = token.replace("'", "")
+        if _ELONGATED.search(out):
+            out = _ELONGATED.sub(r"\1\1", out)
+        if first.isdigit() or out[-1].isdigit():
+            out = _DIGITS.sub("0", out)
+        out = ABBREVIATIONS.get(out, out)
+        if _LAUGH.match(out):
+            out = "<laugh>"
+    else:
+        out = token
+    if len(_NORMAL) < 500_000:
+        _NORMAL[token] = out
+    return out
+
+
+def tokens(text: str) -> list[str]:
+    """Folded tokens: words, emoji, emoticons, "!" and "?"; URLs and @names stand as one token."""
+    normal = _NORMAL
+    return [normal.get(t) or _normalise(t) for t in _TOKEN.findall(fold(text))]
+
+
+def unit(token: str, negated: bool) -> list[str]:
+    """One token's own features: the token (marked "~" when negated) and its character 4-grams."""
+    if not token[0].isalnum():
+        return [token]
+    out = ["~" + token if negated else token]
+    if len(token) > 3:
+        padded = f" {token} "
+        out.extend(["#" + padded[i : i + 4] for i in range(len(padded) - 3)])
+    return out
+
+
+def walk(toks: list[str]) -> list[tuple[str, bool]]:
+    """Each token with whether a negation covers it (the three words after one, until ? or !)."""
+    out: list[tuple[str, bool]] = []
+    negated = 0
+    for token in toks:
+        if token in NEGATIONS:
+            negated = 3
+            out.append((token, False))
+        elif token[0].isalnum():
+            out.append((token, negated > 0))
+            if negated:
+                negated -= 1
+        else:
+            if token in ("?", "!"):
+                negated = 0
+            out.append((token, False))
+    return out
+
+
+def features(toks: list[str]) -> list[str]:
+    """Every feature of a text: each token's unit features, and word bigrams."""
+    feats: list[str] = []
+    previous = "<s>"
+    for token, negated in walk(toks):
+        feats.extend(unit(token, negated))
+        feats.append(previous + " " + token)
+        previous = token
+    return feats

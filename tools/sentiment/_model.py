@@ -1,0 +1,256 @@
+"""The trained scorer: a linear model over word and character n-grams plus lexicon scores.
+
+Weights live in data/model.json (built by `python -m tools.sentiment.train`); scoring needs
+nothing but the standard library. The lexicon still explains the result (drivers), and a
+sales rule keeps polite words from turning a lost deal positive.
+"""
+
+from __future__ import annotations
+
+import json
+import math
+import re
+from dataclasses import dataclass
+from functools import cache
+from pathlib import Path
+
+from tools.sentiment._features import NEGATIONS, tokens, unit
+from tools.sentiment._language import _cues, detect
+from tools.sentiment._lexicon import EMOTIONS, Lexicons, lexicons
+
+DATA = Path(__file__).parent / "data"
+MODEL_FILE = DATA / "model.json"
+CLASSES = ("positive", "neutral", "negative")
+# Named dense features the model also learns weights for.
+LEX_POS, LEX_NEG, LOSS = "=lex+", "=lex-", "=loss"
+
+
+@dataclass(frozen=True, slots=True)
+class Featurized:
+    """What the model reads from one text."""
+
+    language: str
+    tokens: list[str]
+    words: list[str]
+    dense: dict[str, float]
+    lexical: list[tuple[str, float]]  # (word, signed lexicon valence) in text order
+
+
+@cache
+def _sales_cues() -> tuple[re.Pattern[str], frozenset[str], frozenset[str]]:
+    loss: list[str] = []
+    polite: set[str] = set()
+    for line in (DATA / "sales_cues.tsv").read_text(encoding="utf-8").splitlines():
+        if not line.strip() or line.startswith("#"):
+            continue
+        kind, phrase = line.split("\t", 1)
+        (loss.append(phrase) if kind == "loss" else polite.add(phrase))
+    alternatives = "|".join(re.escape(p) for p in sorted(loss, key=len, reverse=True))
+    # The phrases' first words: the regex only runs on texts that contain one of them.
+    starts = frozenset(p.split()[0] for p in loss)
+    pattern = re.compile(rf"(?<![\w~])(?:{alternatives})(?![\w])")
+    return pattern, frozenset(polite), starts
+
+
+class Lexical:
+    """Word valences from the lexicons (English VADER, Spanish words and stems), memoised."""
+
+    def __init__(self, lex: Lexicons | None = None) -> None:
+        from tools.sentiment._analyzer import Analyzer
+
+        self._analyzer = Analyzer(lex or lexicons())
+        self._symbols = self._analyzer.lex.symbols
+        self._memo: dict[str, dict[str, float]] = {"es": {}, "en": {}, "mixed": {}}
+
+    def table(self, language: str) -> dict[str, float]:
+        """The memo of valences for one language ("es", "en" or "mixed"); fill with `valence`."""
+        return self._memo[language]
+
+    def valence(self, token: str, language: str) -> float:
+        """The token's valence on -4..4 (0 when unknown)."""
+        memo = self._memo[language]
+        found = memo.get(token)
+        if found is None:
+            if token[0].isalnum():
+                found = self._analyzer._valence(token, language)
+            else:
+                found = self._symbols.get(token, 0.0)
+            if len(memo) < 300_000:
+                memo[token] = found
+        return found
+
+
+def featurize(text: str, lexical: Lexical, language: str | None = None) -> Featurized:
+    """Tokens, n-gram features and lexicon features of one text (language detected if None)."""
+    toks = tokens(text)
+    words = [t for t in toks if t[0].isalnum()]
+    lang = language or detect(words)
+    lex_lang = lang if lang in ("es", "en") else "mixed"
+    loss_re, polite, starts = _sales_cues()
+    lost = not starts.isdisjoint(words) and bool(loss_re.search(" ".join(words)))
+    if lost:
+        # "Thanks anyway!" around a lost deal is courtesy, not satisfaction.
+        toks = [t for t in toks if t not in polite and t != "!"]
+        words = [t for t in words if t not in polite]
+    pos = neg = 0.0
+    lexical_hits: list[tuple[str, float]] = []
+    negate = 0
+    memo = lexical.table(lex_lang)
+    for token in toks:
+        if token in NEGATIONS:
+            negate = 3
+            continue
+        value = memo.get(token)
+        if value is None:
+            value = lexical.valence(token, lex_lang)
+        if value:
+            if negate:
+                value *= -0.74
+            lexical_hits.append((token, value))
+            if value > 0:
+                pos += value
+            else:
+                neg -= value
+        if negate and token[0].isalnum():
+            negate -= 1
+    dense = {LEX_POS: math.log1p(pos), LEX_NEG: math.log1p(neg)}
+    if lost:
+        dense[LOSS] = 1.0
+    return Featurized(lang, toks, words, dense, lexical_hits)
+
+
+@dataclass(frozen=True, slots=True)
+class Weights:
+    """The trained model as read from data/model.json."""
+
+    version: str
+    bias: tuple[float, float, float]
+    sparse: dict[str, tuple[float, float, float]]
+    dense: dict[str, tuple[float, float, float]]
+
+
+@cache
+def weights() -> Weights:
+    """The shipped model (read on first use)."""
+    data = json.loads(MODEL_FILE.read_text(encoding="utf-8"))
+    if tuple(data["classes"]) != CLASSES:
+        raise ValueError(f"{MODEL_FILE}: classes {data['classes']}, expected {CLASSES}")
+    return Weights(
+        version=str(data["version"]),
+        bias=tuple(data["bias"]),
+        sparse={k: tuple(v) for k, v in data["sparse"].items()},
+        dense={k: tuple(v) for k, v in data["dense"].items()},
+    )
+
+
+def model_version() -> str:
+    """The version of the shipped model; stored with every score."""
+    return weights().version
+
+
+class Linear:
+    """Scores featurized texts with the shipped weights; memoises each token's summed features."""
+
+    def __init__(self, w: Weights) -> None:
+        self.w = w
+        self._units: dict[str, tuple[float, float, float]] = {}
+
+    def _unit(self, key: str, token: str, negated: bool) -> tuple[float, float, float]:
+        a = b = c = 0.0
+        table = self.w.sparse
+        for feat in unit(token, negated):
+            found = table.get(feat)
+            if found is not None:
+                a += found[0]
+                b += found[1]
+                c += found[2]
+        sums = (a, b, c)
+        if len(self._units) < 500_000:
+            self._units[key] = sums
+        return sums
+
+    def probabilities(self, f: Featurized) -> tuple[float, float, float]:
+        """P(positive), P(neutral), P(negative): the same sum as over `features(f.tokens)`."""
+        a, b, c = self.w.bias
+        table = self.w.sparse
+        units = self._units
+        previous = "<s>"
+        negated = 0
+        # The walk of _features.walk, inlined: this loop is the hot path of every import.
+        for token in f.tokens:
+            if token in NEGATIONS:
+                negated = 3
+                key = token
+                u = units.get(key) or self._unit(key, token, False)
+            elif token[0].isalnum():
+                if negated:
+                    negated -= 1
+                    key = "~" + token
+                    u = units.get(key) or self._unit(key, token, True)
+                else:
+                    u = units.get(token) or self._unit(token, token, False)
+            else:
+                if token in ("?", "!"):
+                    negated = 0
+                u = units.get(token) or self._unit(token, token, False)
+            found = table.get(previous + " " + token)
+            if found is not None:
+                a += found[0] + u[0]
+                b += found[1] + u[1]
+                c += found[2] + u[2]
+            else:
+                a += u[0]
+                b += u[1]
+                c += u[2]
+            previous = token
+        dense = self.w.dense
+        for name, value in f.dense.items():
+            dw = dense.get(name)
+            if dw is not None:
+                a += dw[0] * value
+                b += dw[1] * value
+                c += dw[2] * value
+        top = max(a, b, c)
+        ea, eb, ec = math.exp(a - top), math.exp(b - top), math.exp(c - top)
+        total = ea + eb + ec
+        return ea / total, eb / total, ec / total
+
+
+@cache
+def _not_drivers() -> frozenset[str]:
+    """Function words and negations: they never explain a result on their own."""
+    return frozenset(_cues()["words"]) | NEGATIONS
+
+
+def drivers(f: Featurized, linear: Linear, limit: int = 6) -> list[tuple[str, float]]:
+    """The words that pushed the result most: model weight (positive minus negative) + lexicon."""
+    skip = _not_drivers()
+    units = linear._units
+    pushes: dict[str, float] = {}
+    for word in f.words:
+        if word in skip:
+            continue
+        u = units.get(word) or units.get("~" + word)
+        if u is not None:
+            pushes[word] = u[0] - u[2]
+    for word, value in f.lexical:
+        pushes[word] = pushes.get(word, 0.0) + value / 4.0
+    if LOSS in f.dense:
+        loss = linear.w.dense.get(LOSS)
+        if loss:
+            pushes["(lost deal)"] = loss[0] - loss[2]
+    ranked = sorted(pushes.items(), key=lambda kv: -abs(kv[1]))[:limit]
+    return [(word, value) for word, value in ranked if abs(value) >= 0.1]
+
+
+def emotions(f: Featurized, lex: Lexicons, strength: float) -> dict[str, float]:
+    """Six basic emotions from cue words and emoji, scaled a little by the sentiment's strength."""
+    hits: dict[str, float] = {}
+    cues = lex.emotions
+    for token in f.tokens:
+        for emotion in cues.get(token, ()):
+            hits[emotion] = hits.get(emotion, 0.0) + 1.0
+    scores = dict.fromkeys(EMOTIONS, 0.0)
+    for emotion, n in hits.items():
+        scores[emotion] = round(min(1.0, 0.4 * n + 0.2 * strength), 3)
+    return scores
