@@ -6,7 +6,7 @@ Spanish+English stemmed tsvector (the generated column backfills itself) and a t
 over client names. Both: a table of message embeddings for semantic retrieval.
 
 Revision ID: 0007
-Revises: 0009
+Revises: 0006
 Create Date: 2026-11-26
 """
 
@@ -18,7 +18,7 @@ from alembic import op
 from tools.models import UTCDateTime
 
 revision = "0007"
-down_revision = "0009"
+down_revision = "0006"
 branch_labels = None
 depends_on = None
 
