@@ -203,14 +203,30 @@ def _client_rows(w: _Writer, result: ClientList) -> None:
     _more(w, result.total, len(result.clients))
 
 
+def _filters(w: _Writer, filters: dict[str, Any]) -> str:
+    """The filters a list tool applied, in the answer's language."""
+    names: dict[str, str] = w.t["filters"]
+    said = [
+        f"{names.get(k, k)}: {w.word(str(v).lower())}"
+        for k, v in filters.items()
+        if k not in ("churn_risk", "last_contact_after", "last_contact_before", "since", "until")
+    ]
+    return f" ({'; '.join(said)})" if said else ""
+
+
 def _client_list(w: _Writer, plan: Plan, result: ClientList) -> None:
-    key = "risk_header" if result.filters.get("churn_risk") else "clients_header"
-    w.say(key, total=result.total, when=_when(w, plan))
+    when = _when(w, plan) + _filters(w, result.filters)
+    if result.filters.get("churn_risk"):
+        w.say("risk_header", total=result.total, when=when)
+    elif plan.count:
+        w.say("count_clients", total=result.total, when=when)
+    else:
+        w.say("clients_header", total=result.total, when=when)
     _client_rows(w, result)
 
 
 def _conversation_list(w: _Writer, plan: Plan, result: ConversationList) -> None:
-    w.say("deals_header", total=result.total, when=_when(w, plan))
+    w.say("deals_header", total=result.total, when=_when(w, plan) + _filters(w, result.filters))
     for row in result.conversations:
         score = row.success_score
         w.say(
@@ -262,8 +278,6 @@ def compose(plan: Plan, f: Findings) -> str:
     for pipeline in f.pipelines:
         _pipeline(w, plan, pipeline)
     for client_list in f.client_lists:
-        if plan.count and plan.clients_asked:
-            w.say("count_clients", total=client_list.total, when=_when(w, plan))
         _client_list(w, plan, client_list)
     for conversation_list in f.conversation_lists:
         _conversation_list(w, plan, conversation_list)

@@ -47,7 +47,9 @@ def read_clients(plan: Plan, f: Findings, intent: Intent) -> list[Call]:
 
 def count(plan: Plan) -> list[Call]:
     """A number: clients in the book (or matching filters), else conversations per outcome."""
-    if plan.clients_asked and not plan.outcome:
+    if plan.risk:
+        return risk(plan)
+    if (plan.clients_asked and not plan.outcome) or plan.unanswered or plan.mood_label:
         return [("list_clients", {**client_filters(plan), "limit": LIST_LIMIT})]
     args: dict[str, Any] = dict(plan.window)
     if plan.channel:
@@ -80,7 +82,7 @@ def listing(plan: Plan) -> list[Call]:
         if plan.channel:
             args["channel"] = plan.channel
         return [("list_conversations", args)]
-    if plan.outcome == "open" and not plan.clients_asked:
+    if plan.closing or (plan.outcome == "open" and not plan.clients_asked):
         args = {"status": "open", "sort": "success_score", **plan.window, "limit": LIST_LIMIT}
         return [("list_conversations", args)]
     return [("list_clients", {**client_filters(plan), "limit": LIST_LIMIT})]
@@ -96,7 +98,10 @@ def topic(plan: Plan, f: Findings) -> list[Call]:
     extra = [] if f.chosen(plan.lookups, plan.client_ids) else plan.name_terms
     query = plan.query(extra) or plan.question[:200]
     limit = TOPIC_LIMIT  # more than shown: the answer quotes literal matches first
-    calls: list[Call] = [("search_messages", {"query": query[:500], "limit": limit, **plan.window})]
+    args: dict[str, Any] = {"query": query[:500], "limit": limit, **plan.window}
+    if plan.channel:
+        args["channel"] = plan.channel
+    calls: list[Call] = [("search_messages", args)]
     hits = f.topic_hits(plan.stems(extra), set())
     clients = list(dict.fromkeys(hit.client_id for hit in hits))
     return calls + [("get_client", {"client_id": c}) for c in clients[:8]]

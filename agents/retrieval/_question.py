@@ -59,6 +59,7 @@ class Plan:
     listing: bool = False
     outcome: Outcome | None = None
     unanswered: bool = False
+    closing: bool = False
     talked: bool = False
     clients_asked: bool = False
     mood_label: MoodLabel | None = None
@@ -89,6 +90,8 @@ class Plan:
         if self.risk:
             return "risk"
         filtered = self.outcome or self.unanswered or self.mood_label or self.channel
+        if self.closing:
+            return "list"
         if not (self.terms or self.name_terms) and (filtered or self.start or self.listing):
             return "list"
         return "topic"
@@ -263,6 +266,16 @@ def plan_question(question: str, today: date | None = None) -> Plan:
     mood_label: MoodLabel | None = (
         "negative" if found["negative_mood"] else "positive" if found["positive_mood"] else None
     )
+    negation = frozenset(cues()["negation"]["words"])
+    if (
+        mood_label
+        and any(  # "no está contento", "not happy": the mood turned around
+            said[i] in found["negative_mood"] | found["positive_mood"]
+            and negation & set(said[max(0, i - 2) : i])
+            for i in range(len(said))
+        )
+    ):
+        mood_label = "positive" if mood_label == "negative" else "negative"
     name_words = [w for n in names for w in words(n)]
     consumed = set().union(*found.values()) | date_words | set(name_words)
     consumed |= {w for ws in cues()["channels"].values() for w in ws}
@@ -300,6 +313,7 @@ def plan_question(question: str, today: date | None = None) -> Plan:
         listing=bool(found["listing"] or found["talked"] or found["clients"]),
         outcome=outcome,
         unanswered=bool(found["unanswered"]),
+        closing=bool(found["closing"]),
         talked=bool(found["talked"]),
         clients_asked=bool(found["clients"]),
         mood_label=mood_label if mood_label and not named else None,

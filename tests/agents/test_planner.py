@@ -7,6 +7,8 @@ from datetime import date, timedelta
 import pytest
 
 from agents.retrieval import plan_question
+from agents.retrieval._findings import Findings
+from agents.retrieval._planner import next_calls
 
 NOW = date(2026, 11, 26)  # a Thursday
 MONDAY = date(2026, 11, 23)
@@ -156,3 +158,32 @@ def test_verbs_of_the_question_are_not_its_topic() -> None:
     assert plan.complaint and plan.terms == ["factura"]
     # The search gets the word and its counterpart in the other language.
     assert plan.query() == "factura invoice"
+
+
+def test_a_negated_mood_turns_around() -> None:
+    assert plan_question("¿Quién no está contento?", today=NOW).mood_label == "negative"
+    assert plan_question("Who is not happy with us?", today=NOW).mood_label == "negative"
+    assert plan_question("¿Quién está contento?", today=NOW).mood_label == "positive"
+
+
+@pytest.mark.parametrize(
+    ("question", "tool", "args"),
+    [
+        ("How many clients are at risk?", "list_clients", {"churn_risk": True, "sort": "risk"}),
+        ("¿Cuántos clientes esperan respuesta?", "list_clients", {"unanswered": True}),
+        ("¿Cuántos clientes tengo por WhatsApp?", "list_clients", {"channel": "whatsapp"}),
+        ("¿Cuántas ventas he cerrado este mes?", "pipeline_summary", {"since": "2026-11-01"}),
+        ("Show me the deals closest to closing", "list_conversations", {"sort": "success_score"}),
+        ("Deals lost last month", "list_conversations", {"outcome": "lost"}),
+        ("Emails about invoices", "search_messages", {"channel": "email"}),
+    ],
+)
+def test_each_question_gets_the_tool_that_answers_it(
+    question: str, tool: str, args: dict[str, object]
+) -> None:
+    plan = plan_question(question, today=NOW)
+    tools = {"search_clients", "search_messages", "list_clients", "list_conversations"}
+    calls = next_calls(plan, 0, Findings(), tools | {"pipeline_summary", "get_client"})
+    name, given = calls[0]
+    assert name == tool
+    assert args.items() <= given.items()
