@@ -114,7 +114,7 @@ async def search_clients(
         sa.column("tier"),
     )
     async with db.connect() as conn:
-        rows = (await conn.execute(stmt, params)).all()
+        rows = list((await conn.execute(stmt, params)).all())
         more = len(rows) > limit
         rows = rows[:limit]
         if not more and offset == 0 and terms and not digits:

@@ -6,7 +6,7 @@ Spanish+English stemmed tsvector (the generated column backfills itself) and a t
 over client names. Both: a table of message embeddings for semantic retrieval.
 
 Revision ID: 0007
-Revises: 0006
+Revises: 0009
 Create Date: 2026-11-26
 """
 
