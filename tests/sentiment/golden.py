@@ -92,7 +92,7 @@ def _vocabulary() -> list[list[str]]:
         inflected,
         sorted(set(cues)),
         phrases,
-        sorted(NEGATIONS) + ["not", "no", "nunca", "sin", "nada", "all", "pero", "but"],
+        [*sorted(NEGATIONS), "not", "no", "nunca", "sin", "nada", "all", "pero", "but"],
         sorted(lex.symbols) + EMOTICONS,
         sorted(k for k in lex.emotions if not k.isalpha()),
         sorted(ABBREVIATIONS),
