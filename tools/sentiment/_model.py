@@ -279,7 +279,7 @@ def emotions(f: Featurized, lex: Lexicons, strength: float) -> dict[str, float]:
 
 
 # One entry per raw folded token: everything scoring needs to know about it, looked up once.
-# (normalised token, kind, language cues, starts a loss phrase, "~" key, bigrams ending in it,
+# (normalised token, kind, language cues, loss phrases it starts, "~" key, bigrams ending in it,
 #  emotion cues, may be a driver,
 #  valence per lexicon language, unit sums plain and negated)
 _Entry = list[Any]
@@ -301,6 +301,7 @@ class Fast:
         self.linear = linear
         self.lex = lexical._analyzer.lex
         self._entries: dict[str, _Entry] = {}
+        self._shown: dict[str, tuple[float, str]] = {}
         # Every sparse key split at each space: (text before, text after) finds the weight of
         # "previous token" exactly as the string concatenation would, without building it.
         self._bigrams: dict[str, dict[str, tuple[float, float, float]]] = {}
@@ -312,7 +313,6 @@ class Fast:
 
     def _entry(self, raw: str) -> _Entry:
         token = _NORMAL.get(raw) or _normalise(raw)
-        _, _, starts = _sales_cues()
         alnum = token[0].isalnum()
         kind = (
             _NEGATION
@@ -330,7 +330,7 @@ class Fast:
             token,
             kind,
             _cues()["words"].get(token) if alnum else None,
-            alnum and token in starts,
+            _loss_words().get(token, ()) if alnum else (),
             "~" + token,
             self._bigrams.get(token, _NO_BIGRAMS),
             self.lex.emotions.get(token, ()),
@@ -348,27 +348,24 @@ class Fast:
         get = self._entries.get
         entries = [get(raw) or self._entry(raw) for raw in _TOKEN.findall(fold(text))]
         counts: dict[str, float] = {}
-        maybe_lost = False
+        maybe_lost: list[tuple[frozenset[str], ...]] = []
         for entry in entries:
             cues = entry[2]
             if cues:
                 for language, share in cues:
                     counts[language] = counts.get(language, 0.0) + share
             if entry[3]:
-                maybe_lost = True
+                maybe_lost.append(entry[3])
         language = decide(counts)
         if language in OTHERS:
             return self._slow(text, language)
         if maybe_lost:
-            joined = " ".join([entry[0] for entry in entries if entry[1] <= _WORD])
-            present = set(joined.split(" "))
-            index = _loss_words()
-            if any(
-                phrase <= present
-                for start in present.intersection(index)
-                for phrase in index[start]
-            ) and _sales_cues()[0].search(joined):
-                return self._slow(text, language)
+            # Words hold no spaces, so the set of words is the set the loss regex can see.
+            present = {entry[0] for entry in entries if entry[1] <= _WORD}
+            if any(phrase <= present for phrases in maybe_lost for phrase in phrases):
+                joined = " ".join([entry[0] for entry in entries if entry[1] <= _WORD])
+                if _sales_cues()[0].search(joined):
+                    return self._slow(text, language)
         lex_lang = language if language in ("es", "en") else "mixed"
         linear = self.linear
         units_get = linear._units.get
@@ -463,7 +460,17 @@ class Fast:
         kept = [(w, v) for w, v in pushes.items() if v >= 0.1 or v <= -0.1]
         if len(kept) > 1:
             kept.sort(key=_strength)
-        return [f"{w}({v:+.1f})" for w, v in kept[:6]]
+        return [self._driver(w, v) for w, v in kept[:6]]
+
+    def _driver(self, word: str, value: float) -> str:
+        """ "word(+0.3)", memoised: a word's push is mostly the same from text to text."""
+        known = self._shown.get(word)
+        if known is not None and known[0] == value:
+            return known[1]
+        shown = f"{word}({value:+.1f})"
+        if len(self._shown) < 200_000:
+            self._shown[word] = (value, shown)
+        return shown
 
     def _emotions(self, entries: list[_Entry], strength: float) -> dict[str, float]:
         scores = dict.fromkeys(EMOTIONS, 0.0)
