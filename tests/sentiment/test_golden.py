@@ -6,7 +6,7 @@ import gzip
 import json
 
 from tests.sentiment.golden import GOLDEN, golden_texts
-from tools.sentiment import _Scorer, analyze_many
+from tools.sentiment import _Scorer, analyze_many, score_many
 
 
 def _golden() -> list[tuple[str, dict[str, object]]]:
@@ -36,3 +36,8 @@ def test_batch_scoring_equals_one_by_one() -> None:
         single.analyze(t).to_dict() for t in texts
     ]
     assert [r.label for r in analyze_many(texts)] == [r.label for r in single.analyze_many(texts)]
+
+
+def test_label_and_score_only_equal_the_full_results() -> None:
+    texts = golden_texts()[::5]
+    assert score_many(texts) == [(r.label, r.score) for r in analyze_many(texts)]

@@ -30,6 +30,7 @@ __all__ = [
     "analyze_many",
     "detect_language",
     "model_version",
+    "score_many",
 ]
 
 
@@ -44,7 +45,8 @@ class _Scorer:
         self.lex = self.lexical._analyzer.lex
         self.weights = weights()
         self.linear = Linear(self.weights)
-        self.analyze = Fast(self.lexical, self.linear).analyze
+        self.fast = Fast(self.lexical, self.linear)
+        self.analyze = self.fast.analyze
 
     def analyze_many(self, texts: Iterable[str]) -> list[SentimentResult]:
         run = self.analyze
@@ -64,3 +66,13 @@ def analyze(text: str) -> SentimentResult:
 def analyze_many(texts: Iterable[str]) -> list[SentimentResult]:
     """The sentiment of each text, in order."""
     return _scorer().analyze_many(texts)
+
+
+def score_many(texts: Iterable[str]) -> list[tuple[str, float]]:
+    """Each text's (label, score), in order: `analyze_many` without emotions and drivers."""
+    run = _scorer().fast.analyze
+    out = []
+    for text in texts:
+        r = run(text, False)
+        out.append((r.label, r.score))
+    return out

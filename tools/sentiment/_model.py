@@ -343,8 +343,10 @@ class Fast:
             self._entries[raw] = entry
         return entry
 
-    def analyze(self, text: str) -> SentimentResult:
-        """The sentiment of one text, exactly as featurize + Linear + drivers + emotions give it."""
+    def analyze(self, text: str, explain: bool = True) -> SentimentResult:
+        """The sentiment of one text, exactly as featurize + Linear + drivers + emotions give it.
+
+        With explain=False, emotions and drivers are left empty (label and score only)."""
         get = self._entries.get
         entries = [get(raw) or self._entry(raw) for raw in _TOKEN.findall(fold(text))]
         counts: dict[str, float] = {}
@@ -437,6 +439,8 @@ class Fast:
             label, top_p = "neutral", p_neu
         else:
             label, top_p = "negative", p_neg
+        if not explain:
+            return SentimentResult(label, round(score, 4), round(top_p, 3), language)
         return SentimentResult(
             label=label,
             score=round(score, 4),
