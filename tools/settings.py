@@ -52,16 +52,23 @@ class Settings(BaseSettings):
     litellm_config: Path | None = Field(default=None, alias="WALLIE_LITELLM_CONFIG")
     litellm_url: str | None = Field(default=None, alias="LITELLM_URL")
     litellm_api_key: str | None = Field(default=None, alias="LITELLM_API_KEY")
+    embedding_model: str | None = Field(default=None, alias="WALLIE_EMBEDDING_MODEL")
     # The MCP server (see docs/mcp.md).
     output_budget: int = Field(default=40_000, ge=1_000, alias="WALLIE_OUTPUT_BUDGET")
     public_url: str | None = Field(default=None, alias="WALLIE_PUBLIC_URL")
     key_cache_ttl: float = Field(default=30.0, ge=0, alias="WALLIE_KEY_CACHE_TTL")
     max_sessions_per_key: int = Field(default=20, ge=1, alias="WALLIE_MAX_SESSIONS_PER_KEY")
     session_idle_timeout: float = Field(default=1800.0, gt=0, alias="WALLIE_SESSION_IDLE_TIMEOUT")
+    sse_heartbeat: float = Field(default=15.0, gt=0, le=300, alias="WALLIE_SSE_HEARTBEAT")
     # Bounds of one agent run on an LLM: output tokens per request, tokens per run, seconds.
     max_output_tokens: int = Field(default=2048, ge=16, alias="WALLIE_MAX_OUTPUT_TOKENS")
     run_token_budget: int = Field(default=200_000, ge=1, alias="WALLIE_RUN_TOKEN_BUDGET")
     run_timeout: float = Field(default=120.0, gt=0, alias="WALLIE_RUN_TIMEOUT")
+    ai_model: str | None = Field(default=None, alias="WALLIE_AI_MODEL")
+    ai_cache_ttl: int = Field(default=1800, ge=0, alias="WALLIE_AI_CACHE_TTL")
+    ai_rate_limit: int = Field(default=30, ge=0, alias="WALLIE_AI_RATE_LIMIT")
+    ai_daily_budget_usd: float = Field(default=5.0, ge=0, alias="WALLIE_AI_DAILY_BUDGET")
+    runs_retention_days: int = Field(default=30, ge=0, alias="WALLIE_RUNS_RETENTION_DAYS")
 
     @field_validator("log_level", "default_region", "sentiment_mode", mode="before")
     @classmethod

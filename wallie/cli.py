@@ -27,6 +27,9 @@ _COMMANDS = {
     "keys": ("wallie.commands.keys", "app"),
     "cache": ("wallie.commands.cache", "app"),
     "sentiment": ("wallie.commands.sentiment", "app"),
+    "runs": ("wallie.commands.runs", "app"),
+    "channels": ("wallie.commands.channels", "app"),
+    "events": ("wallie.commands.events", "app"),
 }
 
 

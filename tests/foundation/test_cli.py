@@ -72,11 +72,14 @@ def test_version_and_commands(wallie: Wallie) -> None:
     assert commands == [
         "ask",
         "cache",
+        "channels",
         "chat",
         "db",
         "demo",
+        "events",
         "import",
         "keys",
+        "runs",
         "sentiment",
         "serve",
     ]
