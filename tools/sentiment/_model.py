@@ -89,6 +89,17 @@ class Lexical:
         return found
 
 
+def _lexicon_features(hits: list[tuple[str, float]]) -> dict[str, float]:
+    """The dense lexicon features: log(1 + summed positive / negative valence)."""
+    pos = neg = 0.0
+    for _, value in hits:
+        if value > 0:
+            pos += value
+        else:
+            neg -= value
+    return {LEX_POS: math.log1p(pos), LEX_NEG: math.log1p(neg)}
+
+
 def featurize(text: str, lexical: Lexical, language: str | None = None) -> Featurized:
     """Tokens, n-gram features and lexicon features of one text (language detected if None)."""
     toks = tokens(text)
@@ -101,7 +112,6 @@ def featurize(text: str, lexical: Lexical, language: str | None = None) -> Featu
         # "Thanks anyway!" around a lost deal is courtesy, not satisfaction.
         toks = [t for t in toks if t not in polite and t != "!"]
         words = [t for t in words if t not in polite]
-    pos = neg = 0.0
     lexical_hits: list[tuple[str, float]] = []
     negate = 0
     memo = lexical.table(lex_lang)
@@ -116,13 +126,9 @@ def featurize(text: str, lexical: Lexical, language: str | None = None) -> Featu
             if negate:
                 value *= -0.74
             lexical_hits.append((token, value))
-            if value > 0:
-                pos += value
-            else:
-                neg -= value
         if negate and token[0].isalnum():
             negate -= 1
-    dense = {LEX_POS: math.log1p(pos), LEX_NEG: math.log1p(neg)}
+    dense = _lexicon_features(lexical_hits)
     if lost:
         dense[LOSS] = 1.0
     return Featurized(lang, toks, words, dense, lexical_hits)
@@ -225,8 +231,14 @@ class Linear:
                 b += u[1]
                 c += u[2]
             previous = token
+        return self.finish(a, b, c, f.dense)
+
+    def finish(
+        self, a: float, b: float, c: float, values: dict[str, float]
+    ) -> tuple[float, float, float]:
+        """Probabilities from the sparse logits plus the dense features' terms."""
         dense = self.w.dense
-        for name, value in f.dense.items():
+        for name, value in values.items():
             dw = dense.get(name)
             if dw is not None:
                 a += dw[0] * value
@@ -373,7 +385,6 @@ class Fast:
         units_get = linear._units.get
         make_unit = linear._unit
         a, b, c = linear.w.bias
-        pos = neg = 0.0
         hits: list[tuple[str, float]] = []
         negate = 0  # the lexicon's scope: three tokens, "?" and "!" included
         negated = 0  # the model's scope: three words, ended by "?" or "!"
@@ -388,13 +399,7 @@ class Fast:
             else:
                 value = values[li]
                 if value:
-                    if negate:
-                        value *= -0.74
-                    hits.append((token, value))
-                    if value > 0:
-                        pos += value
-                    else:
-                        neg -= value
+                    hits.append((token, value * -0.74 if negate else value))
                 if kind == _WORD:
                     if negate:
                         negate -= 1
@@ -410,27 +415,17 @@ class Fast:
                         negated = 0
                     if u is None:
                         u = entry[9] = units_get(token) or make_unit(token, token, False)
+            x, y, z = u
             found = bigrams.get(previous)
-            if found is not None:
-                a += found[0] + u[0]
-                b += found[1] + u[1]
-                c += found[2] + u[2]
-            else:
-                a += u[0]
-                b += u[1]
-                c += u[2]
+            if found is not None:  # u + bigram, then into the sums: the same floats
+                x += found[0]
+                y += found[1]
+                z += found[2]
+            a += x
+            b += y
+            c += z
             previous = token
-        dense = linear.w.dense
-        for name, value in ((LEX_POS, math.log1p(pos)), (LEX_NEG, math.log1p(neg))):
-            dw = dense.get(name)
-            if dw is not None:
-                a += dw[0] * value
-                b += dw[1] * value
-                c += dw[2] * value
-        top = max(a, b, c)
-        ea, eb, ec = math.exp(a - top), math.exp(b - top), math.exp(c - top)
-        total = ea + eb + ec
-        p_pos, p_neu, p_neg = ea / total, eb / total, ec / total
+        p_pos, p_neu, p_neg = linear.finish(a, b, c, _lexicon_features(hits))
         score = p_pos - p_neg
         # Ties go to the first class, as max() over (positive, neutral, negative) gives them.
         if p_pos >= p_neu and p_pos >= p_neg:
