@@ -5,6 +5,7 @@ from __future__ import annotations
 import json
 import os
 import platform
+import re
 from datetime import UTC, datetime
 from pathlib import Path
 from string import Template
@@ -25,6 +26,9 @@ def write_markdown(
     start, end = old.find("<!-- sentiment:start -->"), old.find("<!-- sentiment:end -->")
     if 0 <= start < end:
         text = text.rstrip() + "\n\n" + old[start : end + len("<!-- sentiment:end -->")] + "\n"
+    # And the sections other benchmarks own (`python -m bench.ai_day --write`).
+    for kept in re.finditer(r"<!-- kept: (\w+) -->.*?<!-- /kept: \1 -->", old, re.S):
+        text = text.rstrip() + "\n\n" + kept.group(0) + "\n"
     path.write_text(text)
 
 

@@ -9,9 +9,11 @@ from mcp.server.mcpserver.exceptions import ToolError
 from pydantic import Field
 
 from server import _render
+from server._ai import with_ai
 from server._state import ServerState
 from server._tooling import READ_ONLY, description, read_tool
 from tools import cursors, history, insights, queries
+from tools.ai.schemas import CacheReport
 from tools.cache import CacheStats
 from tools.models import Channel
 from tools.schemas import (
@@ -208,18 +210,18 @@ def register(app: MCPServer[ServerState], state: ServerState) -> None:
         carries the message or conversation ids it came from: cite them."""
         return await insights.client_insights(state.database, await state.owner_id(), client_id)
 
-    async def cache_stats() -> CacheStats:
+    async def cache_stats() -> CacheReport:
         """Cache hits, misses, errors and hit rate per tool, shared by every server process.
 
         Over HTTP with an API key, only the key owner's calls to this process."""
         if state.cache is None:
-            return CacheStats(backend="disabled (WALLIE_CACHE_TTL=0)")
+            return await with_ai(state, CacheStats(backend="disabled (WALLIE_CACHE_TTL=0)"))
         stats = await state.cache.stats()
         if state.over_http_key():
             # A key's caller sees only their own owner's calls (to this server process).
             own = state.owner_counts.get(state.owner_email(), {})
-            return CacheStats.from_counts(f"{stats.backend} (your calls to this process)", own)
-        return stats
+            stats = CacheStats.from_counts(f"{stats.backend} (your calls to this process)", own)
+        return await with_ai(state, stats)
 
     app.tool(title="Cache statistics", description=description(cache_stats), annotations=READ_ONLY)(
         cache_stats

@@ -50,6 +50,9 @@ async def prometheus_text(state: ServerState) -> bytes:
     text = generate_latest(state.metrics.registry)
     if state.cache is not None:
         text += generate_latest(_cache_registry(await state.cache.stats()))
+    from server._ai import ai_registry
+
+    text += generate_latest(await ai_registry(state))
     return text
 
 

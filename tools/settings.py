@@ -62,6 +62,11 @@ class Settings(BaseSettings):
     max_output_tokens: int = Field(default=2048, ge=16, alias="WALLIE_MAX_OUTPUT_TOKENS")
     run_token_budget: int = Field(default=200_000, ge=1, alias="WALLIE_RUN_TOKEN_BUDGET")
     run_timeout: float = Field(default=120.0, gt=0, alias="WALLIE_RUN_TIMEOUT")
+    ai_model: str | None = Field(default=None, alias="WALLIE_AI_MODEL")
+    ai_cache_ttl: int = Field(default=1800, ge=0, alias="WALLIE_AI_CACHE_TTL")
+    ai_rate_limit: int = Field(default=30, ge=0, alias="WALLIE_AI_RATE_LIMIT")
+    ai_daily_budget_usd: float = Field(default=5.0, ge=0, alias="WALLIE_AI_DAILY_BUDGET")
+    runs_retention_days: int = Field(default=30, ge=0, alias="WALLIE_RUNS_RETENTION_DAYS")
 
     @field_validator("log_level", "default_region", "sentiment_mode", mode="before")
     @classmethod

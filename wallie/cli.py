@@ -27,6 +27,7 @@ _COMMANDS = {
     "keys": ("wallie.commands.keys", "app"),
     "cache": ("wallie.commands.cache", "app"),
     "sentiment": ("wallie.commands.sentiment", "app"),
+    "runs": ("wallie.commands.runs", "app"),
 }
 
 

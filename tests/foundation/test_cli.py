@@ -77,6 +77,7 @@ def test_version_and_commands(wallie: Wallie) -> None:
         "demo",
         "import",
         "keys",
+        "runs",
         "sentiment",
         "serve",
     ]

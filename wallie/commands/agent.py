@@ -101,11 +101,47 @@ def _options(
     )
 
 
-async def _run(question: str, options: Any, printer: _Printer, conversation: Any = None) -> None:
-    from agents.runtime import ask as ask_events
+async def _run(
+    question: str, options: Any, printer: _Printer, conversation: Any = None, kind: str = "ask"
+) -> None:
+    from pydantic import BaseModel
 
-    async for event in ask_events(question, options, conversation):
-        printer(event)
+    from agents.runtime import ask as ask_events
+    from tools.runs import RunCollector
+
+    collector = RunCollector(kind, question)
+    error = None
+    try:
+        async for event in ask_events(question, options, conversation):
+            collector.add(
+                event.model_dump(mode="json") if isinstance(event, BaseModel) else dict(event)
+            )
+            printer(event)
+    except BaseException as exc:
+        error = f"interrupted: {type(exc).__name__}"
+        raise
+    finally:
+        if options.server_url is None:  # a remote server's owner is not ours to log for
+            await _record(collector.finish(error))
+
+
+async def _record(record: Any) -> None:
+    """Log a run in the local database; a failure to log is a warning, never a failure."""
+    from tools.context import open_database
+    from tools.runs import record_run
+    from tools.settings import get_settings
+
+    settings = get_settings()
+    try:
+        db = await open_database(settings)
+        try:
+            await record_run(
+                db, settings.owner, record, retention_days=settings.runs_retention_days
+            )
+        finally:
+            await db.dispose()
+    except Exception as exc:
+        err.print(f"[yellow]run not recorded: {exc}[/]", highlight=False)
 
 
 _server_url = typer.Option(None, "--server-url", help="A remote MCP server (streamable HTTP).")
@@ -177,6 +213,6 @@ def chat(
             if line.strip() in {"exit", "quit", "salir"}:
                 return
             if line.strip():
-                await _run(line.strip(), options, printer, conversation)
+                await _run(line.strip(), options, printer, conversation, kind="chat")
 
     asyncio.run(loop())

@@ -27,7 +27,12 @@ async def _with_cache(action: str, owner: str | None = None) -> Any:
             where = mask_password(settings.redis_url or "")
             raise ConfigError(f"Redis at {where} is unreachable ({problem}); no cache figures")
         if action == "stats":
-            return await cache.stats()
+            from tools.ai import AiService
+            from tools.ai.schemas import CacheReport
+
+            stats = await cache.stats()
+            ai = await AiService(get_settings(), cache).stats()
+            return CacheReport(backend=stats.backend, tools=stats.tools, ai=ai)
         return await cache.clear(owner)
     finally:
         await cache.aclose()
@@ -54,6 +59,23 @@ def stats(json_: bool = typer.Option(False, "--json", help="Print JSON.")) -> No
     if not tools:
         err.print("no cached calls yet")
     out.print(table)
+    if data.get("ai"):
+        ai = Table(title="AI answers")
+        columns = ("feature", "hits", "misses", "hit rate", "model calls", "calls saved")
+        for column in (*columns, "tokens saved", "cost saved"):
+            ai.add_column(column, justify="left" if column == "feature" else "right")
+        for name, f in sorted(data["ai"].items()):
+            ai.add_row(
+                name,
+                str(f["hits"]),
+                str(f["misses"]),
+                f"{f['hit_rate']:.1f}%",
+                str(f["model_calls"]),
+                str(f["calls_saved"]),
+                str(f["tokens_saved"]),
+                f"${f['cost_saved_usd']:.4f}",
+            )
+        out.print(ai)
 
 
 @app.command()

@@ -53,17 +53,15 @@ def serve(
 
     if no_auth and host not in _LOOPBACK:
         raise InvalidArgument(f"--no-auth is only allowed on a loopback host, not {host!r}")
-    app = build_server(settings, auth_url=None if no_auth else f"http://{host}:{port}")
+    from wallie._web import build_http_app
 
-    http_app = app.streamable_http_app(
-        streamable_http_path="/mcp", stateless_http=stateless, host=host
-    )
+    http_app = build_http_app(settings, host=host, port=port, stateless=stateless, no_auth=no_auth)
     public = (settings.public_url or f"http://{host}:{port}").rstrip("/")
     err.print(
         f"Wallie MCP server on {public}/mcp "
         f"({'stateless' if stateless else 'stateful'}, "
         f"{'NO AUTH, acting as ' + settings.owner if no_auth else 'API key required'}); "
-        "health at /healthz, metrics at /metrics",
+        "health at /healthz, metrics at /metrics; agent at POST /api/chat and /api/agui",
         highlight=False,
     )
     uvicorn.run(http_app, host=host, port=port, log_level=settings.log_level.lower(), lifespan="on")
