@@ -3,8 +3,10 @@
 from __future__ import annotations
 
 import json
+import os
 import subprocess
 import sys
+from pathlib import Path
 
 import pytest
 
@@ -80,3 +82,25 @@ async def test_a_database_behind_the_head_is_still_migrated(database_url: str) -
         'print(json.dumps({"revision": asyncio.run(main())}))\n'
     )
     assert found == {"revision": head_revision()}
+
+
+def test_the_retrieval_only_agent_never_imports_litellm(tmp_path: Path) -> None:
+    env = {
+        k: v
+        for k, v in os.environ.items()
+        if not k.endswith("_API_KEY") and k not in ("WALLIE_MODEL", "LITELLM_URL")
+    }
+    env["WALLIE_HOME"] = str(tmp_path)
+    found = _run(
+        "import json, sys\n"
+        "from agents.runtime import AskOptions, choose_model\n"
+        "from agents.servers import toolsets\n"
+        "from tools.settings import get_settings\n"
+        "settings = get_settings()\n"
+        "model, retrieval_only = choose_model(AskOptions(), settings)\n"
+        "toolsets(settings)\n"
+        "loaded = 'litellm' in sys.modules\n"
+        'print(json.dumps({"retrieval_only": retrieval_only, "litellm": loaded}))\n',
+        env,
+    )
+    assert found == {"retrieval_only": True, "litellm": False}
