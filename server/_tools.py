@@ -12,7 +12,7 @@ from server import _render
 from server._ai import with_ai
 from server._state import ServerState
 from server._tooling import READ_ONLY, description, read_tool
-from tools import cursors, history, insights, queries
+from tools import cursors, history, insights, queries, search
 from tools.ai.schemas import CacheReport
 from tools.cache import CacheStats
 from tools.models import Channel
@@ -137,9 +137,11 @@ def register(app: MCPServer[ServerState], state: ServerState) -> None:
     ) -> MessageSearchResult:
         """Full-text search over every message, best matches first, with snippets.
 
-        Accent- and case-insensitive; word endings are matched loosely ("precio" finds
-        "precios"). Each hit has the message, client and conversation ids to cite and to
-        read on with get_conversation_history.
+        Accent- and case-insensitive, Spanish and English: word endings are matched by
+        stem ("deliveries" finds "delivery"), common words are ignored, and sales terms
+        find their translation ("invoice" finds "factura"). Each hit has the message,
+        client and conversation ids to cite and to read on with get_conversation_history;
+        `retrieval` says whether semantic search was fused in.
         """
         return await queries.search_messages(
             state.database,
@@ -151,6 +153,7 @@ def register(app: MCPServer[ServerState], state: ServerState) -> None:
             until=until,
             limit=limit,
             cursor=cursor,
+            embedder=search.from_settings(state.settings),
         )
 
     @app.tool(title="Analyse sentiment", annotations=READ_ONLY)

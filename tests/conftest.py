@@ -8,7 +8,7 @@ import subprocess
 import sys
 import time
 import uuid
-from collections.abc import AsyncIterator, Callable, Iterator
+from collections.abc import AsyncIterator, Awaitable, Callable, Iterator
 from pathlib import Path
 from urllib.parse import urlparse
 
@@ -97,6 +97,26 @@ def _drop_pg_database(admin_url: str, url: str) -> None:
         await db.dispose()
 
     asyncio.run(drop())
+
+
+def built_database(
+    request: pytest.FixtureRequest,
+    tmp_path_factory: pytest.TempPathFactory,
+    build: Callable[[str], Awaitable[None]],
+) -> Iterator[str]:
+    """A database on the backend named by `request.param`, filled once by `build(url)`."""
+    import asyncio
+
+    if request.param == "sqlite":
+        url = f"sqlite:///{tmp_path_factory.mktemp('built') / 'wallie.db'}"
+        asyncio.run(build(url))
+        yield url
+        return
+    admin = request.getfixturevalue("postgres_admin_url")
+    url = _create_pg_database(admin)
+    asyncio.run(build(url))
+    yield url
+    _drop_pg_database(admin, url)
 
 
 @pytest.fixture

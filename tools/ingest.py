@@ -12,6 +12,7 @@ import asyncio
 import dataclasses
 import logging
 import random
+from collections import deque
 from collections.abc import Awaitable, Callable, Iterable, Iterator, Sequence
 from dataclasses import dataclass, field
 from itertools import islice
@@ -21,6 +22,7 @@ import sqlalchemy as sa
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.ext.asyncio import AsyncConnection
 
+from tools import events as ev
 from tools.db import Database
 from tools.models import (
     client_search_fields,
@@ -31,6 +33,7 @@ from tools.models import (
     utcnow,
 )
 from tools.records import MAX_TEXT, ClientIn, ConversationIn, MessageIn
+from tools.statuses import StatusIn, apply_statuses
 from tools.text import default_region, phone_digits, search_text
 
 __all__ = [
@@ -41,6 +44,7 @@ __all__ = [
     "ConversationIn",
     "IngestReport",
     "MessageIn",
+    "StatusIn",
     "default_scorer",
     "ingest",
     "on_commit",
@@ -65,6 +69,11 @@ class Changes:
     conversations_added: list[int] = field(default_factory=list)
     conversations_touched: list[int] = field(default_factory=list)
     messages_added: list[int] = field(default_factory=list)
+    # What events say about them; a bulk write keeps the newest (a stream holds no more).
+    messages: deque[ev.MessageCreated] = field(
+        default_factory=lambda: deque(maxlen=ev.MAX_EVENTS_PER_WRITE)
+    )
+    statuses: list[ev.MessageStatus] = field(default_factory=list)
 
 
 @dataclass
@@ -75,6 +84,7 @@ class IngestReport:
     conversations_added: int = 0
     messages_added: int = 0
     messages_skipped: int = 0
+    statuses_updated: int = 0
     changes: Changes | None = field(default=None, repr=False, compare=False)
 
     def as_dict(self) -> dict[str, int]:
@@ -96,6 +106,10 @@ def on_commit(hook: AfterCommit) -> AfterCommit:
     """
     _after_commit.append(hook)
     return hook
+
+
+# Every write's changes become owner-scoped events (tools/events.py), first of all hooks.
+on_commit(ev.publish_changes)
 
 
 def default_scorer() -> Scorer | None:
@@ -144,15 +158,18 @@ async def ingest(
     region: str | None = None,
     dry_run: bool = False,
     match_clients: bool = False,
+    statuses: Sequence[StatusIn] = (),
 ) -> IngestReport:
     """Store `messages` for one owner in one transaction; already-stored ones are skipped.
 
     A conflict with a concurrent writer is retried when `messages` is a sequence (an
     iterator can be read only once). Phones without a country code are read as numbers of
     `region` (default WALLIE_DEFAULT_REGION). After the commit, `after_commit` hooks and those
-    registered with `on_commit` receive the committed `Changes`. `dry_run` counts what would
-    be stored and rolls everything back; `match_clients` maps unknown client keys to stored
-    clients with the same phone, else email, else name (file importers).
+    registered with `on_commit` receive the committed `Changes` (the first publishes events).
+    `dry_run` counts what would be stored and rolls everything back; `match_clients` maps
+    unknown client keys to stored clients with the same phone, else email, else name (file
+    importers). `statuses` move outbound messages' delivery status forward in the same
+    transaction.
     """
     attempts = RETRIES if isinstance(messages, Sequence) else 1
     for attempt in range(1, attempts + 1):
@@ -167,6 +184,7 @@ async def ingest(
                 region or default_region(),
                 dry_run=dry_run,
                 match_clients=match_clients,
+                statuses=statuses,
             )
             break
         except _Rollback as rollback:
@@ -178,7 +196,7 @@ async def ingest(
             await asyncio.sleep(random.uniform(0.05, 0.2) * attempt)
     if report.messages_added >= ANALYZE_AFTER:
         await _analyze(db)
-    if report.changes is not None and report.messages_added + report.clients_added:
+    if report.changes is not None and _changed(report):
         for hook in (*after_commit, *_after_commit):
             try:
                 await hook(report.changes)
@@ -209,6 +227,7 @@ async def _ingest_once(
     *,
     dry_run: bool = False,
     match_clients: bool = False,
+    statuses: Sequence[StatusIn] = (),
 ) -> IngestReport:
     report = IngestReport()
     async with db.engine.begin() as conn:
@@ -226,13 +245,25 @@ async def _ingest_once(
             if progress:
                 progress(len(batch))
         await writer.finish()
+        for status in await apply_statuses(conn, owner_id, statuses):
+            writer.changes.statuses.append(status)
+            report.statuses_updated += 1
         if dry_run:
             raise _Rollback(report)
         changes = writer.changes
-        if report.messages_added or report.clients_added or report.conversations_added:
+        if _changed(report):
             changes.data_version = await bump_version(conn, owner_id)
         report.changes = changes
     return report
+
+
+def _changed(report: IngestReport) -> bool:
+    return bool(
+        report.messages_added
+        or report.clients_added
+        or report.conversations_added
+        or report.statuses_updated
+    )
 
 
 async def bump_version(conn: AsyncConnection, owner_id: int) -> int:
@@ -306,13 +337,21 @@ class _Writer:
         stmt = (
             self._insert(_MESSAGE)
             .on_conflict_do_nothing(index_elements=["conversation_id", "external_id"])
-            .returning(_MESSAGE.c.id, _MESSAGE.c.conversation_id, _MESSAGE.c.client_id)
+            .returning(
+                _MESSAGE.c.id,
+                _MESSAGE.c.conversation_id,
+                _MESSAGE.c.client_id,
+                _MESSAGE.c.external_id,
+            )
         )
         added = (await self.conn.execute(stmt, rows)).all()
         self.report.messages_added += len(added)
         self.report.messages_skipped += len(rows) - len(added)
-        for message_id, conversation_id, client_id in added:
+        by_key = {(r["conversation_id"], r["external_id"]): r for r in rows}
+        for message_id, conversation_id, client_id, external_id in added:
+            row = by_key[(conversation_id, external_id)]
             self.changes.messages_added.append(message_id)
+            self.changes.messages.append(ev.message_created(self.owner_id, message_id, row))
             self.touched_conversations.add(conversation_id)
             self.touched_clients.add(client_id)
 
@@ -435,14 +474,19 @@ class _Writer:
         """Refresh first/last message times of what this ingest touched."""
         m, conv, client = _MESSAGE, _CONVERSATION, _CLIENT
         for chunk in _chunks(sorted(self.touched_conversations)):
-            sent = sa.select(m.c.sent_at).where(m.c.conversation_id == conv.c.id).subquery()
+            # Correlated scalar subqueries: a FROM-subquery would not correlate with the
+            # updated row and gave every conversation the batch's overall first/last time.
+            def edge(fn: Any) -> Any:
+                return (
+                    sa.select(fn(m.c.sent_at))
+                    .where(m.c.conversation_id == conv.c.id)
+                    .scalar_subquery()
+                )
+
             await self.conn.execute(
                 sa.update(conv)
                 .where(conv.c.id.in_(chunk))
-                .values(
-                    first_message_at=sa.select(sa.func.min(sent.c.sent_at)).scalar_subquery(),
-                    last_message_at=sa.select(sa.func.max(sent.c.sent_at)).scalar_subquery(),
-                )
+                .values(first_message_at=edge(sa.func.min), last_message_at=edge(sa.func.max))
             )
         for chunk in _chunks(sorted(self.touched_clients)):
             last = (

@@ -47,6 +47,23 @@ CHURN_PHRASES = (
     "not happy",
     "go with",
 )
+# Churn-risk thresholds, shared with the cross-client lists (tools/lists.py).
+UNANSWERED_HOURS = 48  # an unanswered client message older than this is a risk sign
+NEGATIVE_MOOD = -0.3  # a latest client mood at or below this is a risk sign
+SILENCE_DAYS = 60  # no client message for this long while a conversation is open
+CHURN_LANGUAGE_DAYS = 90  # how far back leaving/competitor language counts
+
+
+def has_churn_language(text: str) -> bool:
+    """Whether `text` talks about leaving, cancelling or a competitor's offer."""
+    folded = fold(text)
+    return any(p in folded for p in CHURN_PHRASES)
+
+
+def is_churn_risk(kinds: set[str]) -> bool:
+    """The churn verdict from the kinds of risk sign found for one client."""
+    # One sign alone is noise; two together, or strong language with a bad mood, is a risk.
+    return len(kinds) >= 2 or {"churn_language", "negative_mood"} <= kinds
 
 
 def check_text(text: str) -> str:
@@ -180,10 +197,11 @@ def mood_series(
                 rolling=round(rolling, 4) if rolling is not None else None,
             )
         )
-    return moods, turns, _trend(inbound), latest
+    return moods, turns, mood_trend(inbound), latest
 
 
-def _trend(scores: list[float]) -> str:
+def mood_trend(scores: list[float]) -> str:
+    """improving, worsening, stable or unknown, from a client's inbound scores in time order."""
     if len(scores) < 2:
         return "unknown"
     half = max(1, min(3, len(scores) // 2))
@@ -271,7 +289,7 @@ async def client_insights(
             conversation_ids=sorted({r.conversation_id for r in rows if r.id in unanswered}),
         )
         facts.append(fact)
-        if hours > 48:
+        if hours > UNANSWERED_HOURS:
             reasons.append(fact)
 
     if latest is not None:
@@ -282,7 +300,7 @@ async def client_insights(
                 message_ids=[latest.message_id] if latest.message_id else [],
             )
         )
-        if latest.score <= -0.3:
+        if latest.score <= NEGATIVE_MOOD:
             reasons.append(
                 Fact(
                     kind="negative_mood",
@@ -307,8 +325,12 @@ async def client_insights(
             )
         )
 
-    recent = [r for r in rows if r.direction == "inbound" and now - r.sent_at < timedelta(days=90)]
-    churn_hits = [r for r in recent if any(p in fold(r.text) for p in CHURN_PHRASES)]
+    recent = [
+        r
+        for r in rows
+        if r.direction == "inbound" and now - r.sent_at < timedelta(days=CHURN_LANGUAGE_DAYS)
+    ]
+    churn_hits = [r for r in recent if has_churn_language(r.text)]
     if churn_hits:
         reasons.append(
             Fact(
@@ -339,7 +361,7 @@ async def client_insights(
         )
     scores = [c.success_score for c in conversations if c.success_score is not None]
     last_inbound = next((r for r in reversed(rows) if r.direction == "inbound"), None)
-    if open_ids and last_inbound and now - last_inbound.sent_at > timedelta(days=60):
+    if open_ids and last_inbound and now - last_inbound.sent_at > timedelta(days=SILENCE_DAYS):
         reasons.append(
             Fact(
                 kind="silence",
@@ -348,9 +370,7 @@ async def client_insights(
                 message_ids=[last_inbound.id],
             )
         )
-    # One sign alone is noise; two together, or strong language with a bad mood, is a risk.
-    kinds = {r.kind for r in reasons}
-    churn = len(kinds) >= 2 or {"churn_language", "negative_mood"} <= kinds
+    churn = is_churn_risk({r.kind for r in reasons})
     return ClientInsights(
         client_id=client.id,
         name=client.name,

@@ -131,6 +131,7 @@ class Message(SQLModel, table=True):
         sa.Index("ix_message_conv_sent", "conversation_id", "sent_at", "id"),
         sa.Index("ix_message_client_sent", "client_id", "sent_at", "id"),
         sa.Index("ix_message_owner_sent", "owner_id", "sent_at"),
+        sa.Index("ix_message_owner_external", "owner_id", "external_id"),
     )
 
     id: int | None = Field(default=None, primary_key=True)
@@ -146,6 +147,7 @@ class Message(SQLModel, table=True):
     attachments: list[str] | None = Field(default=None, sa_type=sa.JSON)
     sentiment_label: str | None = Field(default=None, max_length=8)
     sentiment_score: float | None = Field(default=None)
+    status: str | None = Field(default=None, max_length=16)
     sentiment_version: str | None = Field(default=None, max_length=32)
 
 
@@ -183,3 +185,17 @@ owner_table: sa.Table = SQLModel.metadata.tables["owner"]
 client_table: sa.Table = SQLModel.metadata.tables["client"]
 conversation_table: sa.Table = SQLModel.metadata.tables["conversation"]
 message_table: sa.Table = SQLModel.metadata.tables["message"]
+
+
+class ChannelLink(SQLModel, table=True):
+    """A provider address (a WhatsApp business phone number id) whose messages go to one owner."""
+
+    __tablename__ = "channel"
+    __table_args__ = (sa.UniqueConstraint("kind", "address", name="uq_channel_kind_address"),)
+
+    id: int | None = Field(default=None, primary_key=True)
+    owner_id: int = Field(foreign_key="owner.id", ondelete="CASCADE")
+    kind: str = Field(max_length=16)
+    address: str = Field(max_length=64)
+    name: str = Field(default="", max_length=100)
+    created_at: datetime = Field(default_factory=utcnow, sa_type=UTCDateTime)

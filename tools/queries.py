@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from typing import Any
 
 import sqlalchemy as sa
@@ -12,8 +13,11 @@ from tools.errors import InvalidArgument
 from tools.history import client_row
 from tools.models import UTCDateTime
 from tools.schemas import ClientHit, ClientPage, MessageHit, MessageSearchResult
-from tools.tables import CLIENTS, CONVERSATIONS
-from tools.text import STOP_WORDS as STOPWORDS
+from tools.search import _embeddings as embeddings
+from tools.search import query_terms
+from tools.search._embeddings import Embedder
+from tools.search._fts import fuzzy_clients, rank_messages
+from tools.tables import CLIENTS, CONVERSATIONS, MESSAGES
 from tools.text import fold, phone_digits, query_digits, words
 
 MAX_QUERY = 200  # search_clients
@@ -110,11 +114,17 @@ async def search_clients(
         sa.column("tier"),
     )
     async with db.connect() as conn:
-        rows = (await conn.execute(stmt, params)).all()
+        rows = list((await conn.execute(stmt, params)).all())
         more = len(rows) > limit
         rows = rows[:limit]
+        if not more and offset == 0 and terms and not digits:
+            # Few or no literal matches: add names spelt alike ("Muños" for "Muñoz").
+            found = {r.id for r in rows}
+            rows += [
+                r for r in await fuzzy_clients(conn, db.dialect, owner_id, q) if r.id not in found
+            ][: limit - len(rows)]
         channels = await _channels(conn, [r.id for r in rows])
-    tiers = {0: "exact", 1: "name_prefix", 2: "name_words", 3: "text"}
+    tiers = {0: "exact", 1: "name_prefix", 2: "name_words", 3: "text", 4: "fuzzy"}
     hits = [
         ClientHit(
             id=r.id,
@@ -151,27 +161,12 @@ async def _channels(conn: Any, client_ids: list[int]) -> dict[int, dict[str, int
 # -- message search ------------------------------------------------------------
 
 
-def _search_terms(query: str) -> list[str]:
-    terms = [w for w in words(query) if w not in STOPWORDS]
-    seen: dict[str, None] = {}
-    for t in terms:
-        seen.setdefault(t, None)
-    return list(seen)[:12]
-
-
-def _prefix(term: str) -> str:
-    """A light stem for prefix matching: "precios" and "precio" both become "preci"."""
-    if term.isdigit() or len(term) <= 4:
-        return term
-    return term[:-1] if len(term) <= 6 else term[:-2]
-
-
-def snippet(text: str, terms: list[str], width: int = 180) -> str:
-    """A window of `text` around the first match of any term, with "…" where cut."""
+def snippet(text: str, needles: Sequence[str], width: int = 180) -> str:
+    """A window of `text` around the first of `needles` (folded words or stems), "…" where cut."""
     folded = fold(text)
     if len(folded) != len(text):  # casefold changed lengths (e.g. "ß"): positions drift
         folded = "".join(fold(ch)[:1] or ch for ch in text)
-    positions = [p for p in (folded.find(_prefix(t)) for t in terms) if p >= 0]
+    positions = [p for p in (folded.find(n) for n in needles) if p >= 0]
     start = max(0, min(positions) - width // 3) if positions else 0
     end = min(len(text), start + width)
     start = max(0, end - width)
@@ -190,8 +185,14 @@ async def search_messages(
     until: str | None = None,
     limit: int = 20,
     cursor: str | None = None,
+    embedder: Embedder | None = None,
+    semantic: bool = True,
 ) -> MessageSearchResult:
-    """Messages ranked by relevance to `query` (BM25 or equivalent), with snippets."""
+    """Messages ranked by relevance to `query` (BM25 or equivalent), with snippets.
+
+    With an `embedder`, full-text and semantic rankings are fused (reciprocal rank fusion)
+    over the best FUSED_DEPTH of each; `semantic=False` keeps full-text only.
+    """
     query = (query or "").strip()
     if not query:
         raise InvalidArgument("query must not be empty: give the words to look for")
@@ -204,12 +205,13 @@ async def search_messages(
     if start and end and start >= end:
         raise InvalidArgument(f"since ({since}) must be before until ({until})")
     offset = page_offset(cursor, "messages")
-    terms = _search_terms(query)
+    terms = query_terms(query)
     if not terms:
         raise InvalidArgument(
-            f"query {query!r} has only common words; add the topic words to search for"
+            f"query {query[:60]!r} has only common words or single letters; "
+            "add the topic words to search for"
         )
-    params: dict[str, Any] = {"owner": owner_id, "limit": limit + 1, "offset": offset}
+    params: dict[str, Any] = {"owner": owner_id}
     filters = ["m.owner_id = :owner"]
     if client_id is not None:
         filters.append("m.client_id = :client_id")
@@ -224,48 +226,32 @@ async def search_messages(
         filters.append("m.sent_at < :until")
         params["until"] = end
     where = " AND ".join(filters)
-    if db.dialect == "sqlite":
-        params["q"] = " OR ".join(
-            f'"{_prefix(t)}"*' if _prefix(t) != t or len(t) >= 3 else f'"{t}"' for t in terms
-        )
-        sql = f"""
-            SELECT m.id, m.client_id, c.name AS client_name, m.conversation_id, m.channel,
-                m.direction, m.sent_at, m.text, -bm25(message_fts) AS score
-            FROM message_fts
-            JOIN message m ON m.id = message_fts.rowid
-            JOIN client c ON c.id = m.client_id
-            WHERE message_fts MATCH :q AND {where}
-            ORDER BY bm25(message_fts), m.sent_at DESC, m.id DESC
-            LIMIT :limit OFFSET :offset
-        """
-    else:
-        params["q"] = " | ".join(f"{_prefix(t)}:*" for t in terms)
-        sql = f"""
-            SELECT m.id, m.client_id, c.name AS client_name, m.conversation_id, m.channel,
-                m.direction, m.sent_at, m.text,
-                ts_rank_cd(m.search_tsv, q, 1) AS score
-            FROM message m
-            JOIN client c ON c.id = m.client_id,
-                to_tsquery('simple'::regconfig, :q) AS q
-            WHERE m.search_tsv @@ q AND {where}
-            ORDER BY score DESC, m.sent_at DESC, m.id DESC
-            LIMIT :limit OFFSET :offset
-        """
-    stmt = (
-        sa.text(sql)
-        .bindparams(
-            *[
-                sa.bindparam(name, type_=UTCDateTime())
-                for name in ("since", "until")
-                if name in params
-            ]
-        )
-        .columns(sent_at=UTCDateTime())
-    )
     async with db.connect() as conn:
         if client_id is not None:
             await client_row(conn, owner_id, client_id)
-        rows = (await conn.execute(stmt, params)).all()
+        if embedder is not None and semantic:
+            ranked, needles, retrieval = await _fused(
+                db, conn, owner_id, query, terms, where, params, embedder
+            )
+            ranked = ranked[offset : offset + limit + 1]
+        else:
+            ranked, needles = await rank_messages(
+                conn,
+                db.dialect,
+                terms,
+                where,
+                params,
+                offset=offset,
+                count=limit + 1,
+                exact=client_id is not None,
+            )
+            retrieval = (
+                "full-text"
+                if embedder is not None
+                else "full-text only: no embedding model is configured (WALLIE_EMBEDDING_MODEL)"
+            )
+        rows = await _messages_by_id(conn, [i for i, _ in ranked])
+    scores = dict(ranked)
     more = len(rows) > limit
     hits = [
         MessageHit(
@@ -276,13 +262,66 @@ async def search_messages(
             channel=r.channel,
             direction=r.direction,
             sent_at=r.sent_at,
-            snippet=snippet(r.text, terms),
-            score=round(float(r.score), 4),
+            snippet=snippet(r.text, needles),
+            score=round(scores[r.id], 4),
         )
         for r in rows[:limit]
     ]
     next_cursor = offset_cursor("messages", offset + limit) if more else None
-    return MessageSearchResult(query=query, hits=hits, next_cursor=next_cursor)
+    return MessageSearchResult(query=query, hits=hits, next_cursor=next_cursor, retrieval=retrieval)
+
+
+async def _messages_by_id(conn: Any, ids: list[int]) -> list[Any]:
+    """Message rows with their client's name, in the order of `ids`."""
+    if not ids:
+        return []
+    m = MESSAGES
+    rows = await conn.execute(
+        sa.select(
+            m.c.id,
+            m.c.client_id,
+            CLIENTS.c.name.label("client_name"),
+            m.c.conversation_id,
+            m.c.channel,
+            m.c.direction,
+            m.c.sent_at,
+            m.c.text,
+        )
+        .join(CLIENTS, CLIENTS.c.id == m.c.client_id)
+        .where(m.c.id.in_(ids))
+    )
+    by_id = {r.id: r for r in rows}
+    return [by_id[i] for i in ids if i in by_id]
+
+
+FUSED_DEPTH = 50  # hits taken from each ranking before fusing
+
+
+async def _fused(
+    db: Database,
+    conn: Any,
+    owner_id: int,
+    query: str,
+    terms: Any,
+    where: str,
+    params: dict[str, Any],
+    embedder: Embedder,
+) -> tuple[list[tuple[int, float]], tuple[str, ...], str]:
+    """Full-text and semantic rankings fused; and a line saying what ran."""
+    text_hits, needles = await rank_messages(
+        conn, db.dialect, terms, where, params, offset=0, count=FUSED_DEPTH
+    )
+    # Catch up on messages stored since the last search (bounded, newest first).
+    await embeddings.embed_pending(db, owner_id, embedder, limit=embeddings.EMBED_PER_SEARCH)
+    vector = (await embedder.embed([query]))[0]
+    near, index = await embeddings.semantic_rank(
+        conn, db.dialect, embedder.model, vector, where, params, FUSED_DEPTH
+    )
+    left = await embeddings.pending(db, owner_id, embedder.model)
+    note = f"fused: full-text + semantic ({embedder.model}, {index})"
+    if left:
+        note += f"; {left} newer messages not embedded yet"
+    return embeddings.fuse(text_hits, near), needles, note
 
 
 # -- completions ---------------------------------------------------------------

@@ -132,6 +132,10 @@ class MessageSearchResult(BaseModel):
     query: str
     hits: list[MessageHit]
     next_cursor: str | None = None
+    retrieval: str = Field(
+        default="full-text",
+        description="how hits were found: full-text, or fused with semantic search",
+    )
 
 
 class SentimentOut(BaseModel):
@@ -215,3 +219,115 @@ class ClientInsights(BaseModel):
     churn_risk: bool = False
     churn_reasons: list[Fact] = Field(default_factory=list)
     facts: list[Fact] = Field(default_factory=list)
+
+
+# -- questions across clients (tools/lists.py) --------------------------------------
+
+
+class RiskSign(BaseModel):
+    """One churn-risk sign with the ids it stands on."""
+
+    kind: str = Field(
+        description="unanswered, negative_mood, worsening, churn_language, lost or silence"
+    )
+    message_ids: list[int] = Field(default_factory=list)
+    conversation_ids: list[int] = Field(default_factory=list)
+
+
+class ClientListRow(BaseModel):
+    """One client in a cross-client list, with the ids to cite."""
+
+    client_id: int
+    name: str
+    company: str | None = None
+    industry: str | None = None
+    channels: list[str] = Field(default_factory=list)
+    last_contact_at: datetime | None = None
+    conversation_ids: list[int] = Field(default_factory=list)
+    open_conversations: int = 0
+    outcomes: dict[str, int] = Field(default_factory=dict)
+    best_success_score: float | None = None
+    latest_mood: Mood | None = None
+    mood_trend: str = Field(default="unknown", description="improving, worsening, stable, unknown")
+    unanswered_message_ids: list[int] = Field(
+        default_factory=list, description="client messages still without our reply"
+    )
+    churn_risk: bool = False
+    risk_signs: list[RiskSign] = Field(default_factory=list)
+
+
+class ClientList(BaseModel):
+    """A filtered, sorted page of clients; `total` counts every match, not just this page."""
+
+    total: int = Field(description="clients matching the filters, across all pages")
+    offset: int = 0
+    clients: list[ClientListRow]
+    filters: dict[str, str | int | float | bool] = Field(default_factory=dict)
+    sort: str
+    next_cursor: str | None = Field(
+        default=None, description="pass as `cursor` for the next page; null at the end"
+    )
+
+
+class ConversationListRow(BaseModel):
+    """One conversation in a cross-client list, with the ids to cite."""
+
+    conversation_id: int
+    client_id: int
+    client_name: str
+    company: str | None = None
+    industry: str | None = None
+    channel: str
+    subject: str | None = None
+    status: str
+    outcome: str
+    success_score: float | None = None
+    message_count: int = 0
+    first_message_at: datetime | None = None
+    last_message_at: datetime | None = None
+    last_message_id: int | None = None
+    latest_mood: Mood | None = Field(
+        default=None, description="the client's latest message in this conversation"
+    )
+    unanswered_message_ids: list[int] = Field(default_factory=list)
+
+
+class ConversationList(BaseModel):
+    """A filtered, sorted page of conversations; `total` counts every match."""
+
+    total: int
+    offset: int = 0
+    conversations: list[ConversationListRow]
+    filters: dict[str, str | int | float | bool] = Field(default_factory=dict)
+    sort: str
+    next_cursor: str | None = None
+
+
+class PipelineBucket(BaseModel):
+    """Conversations with one outcome in the period, with sample ids to cite."""
+
+    outcome: str = Field(description="open, won or lost")
+    conversations: int
+    clients: int
+    mean_success_score: float | None = None
+    expected_wins: float | None = Field(
+        default=None, description="sum of success scores: the weighted pipeline (open only)"
+    )
+    by_channel: dict[str, int] = Field(default_factory=dict)
+    conversation_ids: list[int] = Field(
+        default_factory=list, description="the newest of these conversations (at most 20)"
+    )
+    client_ids: list[int] = Field(default_factory=list)
+
+
+class PipelineSummary(BaseModel):
+    """Counts and scores per outcome and status for conversations active in a period."""
+
+    since: datetime | None = None
+    until: datetime | None = None
+    period: str | None = None
+    total_conversations: int
+    total_clients: int
+    by_outcome: list[PipelineBucket]
+    by_status: dict[str, int] = Field(default_factory=dict)
+    note: str = ""

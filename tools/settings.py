@@ -52,12 +52,14 @@ class Settings(BaseSettings):
     litellm_config: Path | None = Field(default=None, alias="WALLIE_LITELLM_CONFIG")
     litellm_url: str | None = Field(default=None, alias="LITELLM_URL")
     litellm_api_key: str | None = Field(default=None, alias="LITELLM_API_KEY")
+    embedding_model: str | None = Field(default=None, alias="WALLIE_EMBEDDING_MODEL")
     # The MCP server (see docs/mcp.md).
     output_budget: int = Field(default=40_000, ge=1_000, alias="WALLIE_OUTPUT_BUDGET")
     public_url: str | None = Field(default=None, alias="WALLIE_PUBLIC_URL")
     key_cache_ttl: float = Field(default=30.0, ge=0, alias="WALLIE_KEY_CACHE_TTL")
     max_sessions_per_key: int = Field(default=20, ge=1, alias="WALLIE_MAX_SESSIONS_PER_KEY")
     session_idle_timeout: float = Field(default=1800.0, gt=0, alias="WALLIE_SESSION_IDLE_TIMEOUT")
+    sse_heartbeat: float = Field(default=15.0, gt=0, le=300, alias="WALLIE_SSE_HEARTBEAT")
     # Bounds of one agent run on an LLM: output tokens per request, tokens per run, seconds.
     max_output_tokens: int = Field(default=2048, ge=16, alias="WALLIE_MAX_OUTPUT_TOKENS")
     run_token_budget: int = Field(default=200_000, ge=1, alias="WALLIE_RUN_TOKEN_BUDGET")

@@ -28,6 +28,8 @@ _COMMANDS = {
     "cache": ("wallie.commands.cache", "app"),
     "sentiment": ("wallie.commands.sentiment", "app"),
     "runs": ("wallie.commands.runs", "app"),
+    "channels": ("wallie.commands.channels", "app"),
+    "events": ("wallie.commands.events", "app"),
 }
 
 

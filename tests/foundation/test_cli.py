@@ -72,9 +72,11 @@ def test_version_and_commands(wallie: Wallie) -> None:
     assert commands == [
         "ask",
         "cache",
+        "channels",
         "chat",
         "db",
         "demo",
+        "events",
         "import",
         "keys",
         "runs",

@@ -218,6 +218,7 @@ async def test_ingest_reports_committed_changes_to_after_commit_hooks(db: Databa
         "conversations_added": 1,
         "messages_added": 1,
         "messages_skipped": 0,
+        "statuses_updated": 0,
     }
     again = await ingest(db, owner, [message("m1"), message("m2")], after_commit=[hook])
     nothing = await ingest(db, owner, [message("m2")], after_commit=[hook])

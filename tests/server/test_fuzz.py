@@ -66,6 +66,8 @@ def from_schema(
         return st.none()
     if types == "integer":
         return st.integers(schema.get("minimum"), schema.get("maximum"))
+    if types == "number":
+        return st.floats(schema.get("minimum"), schema.get("maximum"), allow_nan=False)
     if types == "boolean":
         return st.booleans()
     if types == "string":

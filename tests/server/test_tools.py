@@ -217,7 +217,8 @@ async def test_search_messages_ranks_and_snippets(client: Client) -> None:
     result = await call(client, "search_messages", query="precio caro")
     hits = result["hits"]
     assert hits[0]["snippet"].startswith("El precio es demasiado caro")
-    assert all("preci" in h["snippet"].lower() or "caro" in h["snippet"].lower() for h in hits)
+    # The sales vocabulary crosses languages: "precio" also finds "price".
+    assert all(any(w in h["snippet"].lower() for w in ("preci", "caro", "price")) for h in hits)
     # Plurals and singulars find each other; accents are ignored.
     assert any("precios" in h["snippet"] for h in hits)
     nino = await call(client, "search_messages", query="nino")

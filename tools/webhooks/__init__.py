@@ -1,0 +1,1 @@
+"""Provider webhooks turned into ingest records (pure parsing; no I/O)."""
