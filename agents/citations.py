@@ -26,8 +26,19 @@ from tools.schemas import (
 CITATION = re.compile(r"\[(msg|client|conversation):(\d+)\]")
 
 # Fields that hold ids, by the kind of id they hold.
-_ID_FIELDS = {"message_id": "msg", "client_id": "client", "conversation_id": "conversation"}
-_ID_LISTS = {"message_ids": "msg", "unanswered_inbound": "msg", "conversation_ids": "conversation"}
+_ID_FIELDS = {
+    "message_id": "msg",
+    "last_message_id": "msg",
+    "client_id": "client",
+    "conversation_id": "conversation",
+}
+_ID_LISTS = {
+    "message_ids": "msg",
+    "unanswered_inbound": "msg",
+    "unanswered_message_ids": "msg",
+    "conversation_ids": "conversation",
+    "client_ids": "client",
+}
 # Models whose own `id` field is the id of a client, message or conversation.
 _OWN_ID = {
     ClientHit: "client",

@@ -17,6 +17,9 @@ ADAPTERS: dict[str, TypeAdapter[Any]] = {
     "get_conversation_history": TypeAdapter(s.HistoryPage),
     "search_messages": TypeAdapter(s.MessageSearchResult),
     "analyze_sentiment": TypeAdapter(s.ConversationMood | s.SentimentOut),
+    "list_clients": TypeAdapter(s.ClientList),
+    "list_conversations": TypeAdapter(s.ConversationList),
+    "pipeline_summary": TypeAdapter(s.PipelineSummary),
 }
 
 
@@ -67,6 +70,14 @@ def summarize(tool: str, content: Any, ok: bool) -> str:
             return f"{profile.name}: {profile.conversation_count} conversation(s)"
         case s.SentimentOut(label=label, score=score):
             return f"{label} ({score:+.2f})"
+        case s.ClientList(total=total, clients=rows):
+            return f"{total} client(s), {len(rows)} shown"
+        case s.ConversationList(total=total, conversations=rows):
+            return f"{total} conversation(s), {len(rows)} shown"
+        case s.PipelineSummary(total_conversations=total, by_outcome=buckets):
+            return f"{total} conversation(s): " + ", ".join(
+                f"{b.outcome} {b.conversations}" for b in buckets
+            )
     if isinstance(content, dict):
         return ", ".join(list(content)[:5])
     return str(content).strip().replace("\n", " ")[:120]

@@ -85,7 +85,7 @@ async def ask_one(case: Case, settings: Settings, model: str) -> tuple[dict[str,
     async for event in ask(
         case.question, AskOptions(model=model, toolsets=[toolset]), settings=settings
     ):
-        last = event
+        last = event.model_dump(mode="json")  # typed events (agents.events) as plain dicts
     return last, time.perf_counter() - started
 
 

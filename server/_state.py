@@ -3,15 +3,18 @@
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from typing import TYPE_CHECKING
 
 from mcp.server.mcpserver.exceptions import ToolError
 from prometheus_client import CollectorRegistry, Counter, Histogram
 
-from tools.cache import Cache
 from tools.db import Database
 from tools.errors import NotFound
 from tools.owners import owner_id as lookup_owner
 from tools.settings import Settings
+
+if TYPE_CHECKING:
+    from tools.cache import Cache
 
 
 @dataclass

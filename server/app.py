@@ -11,7 +11,7 @@ from __future__ import annotations
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 from importlib.metadata import version
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from mcp.server.mcpserver import MCPServer
 from mcp_types import Tool as MCPTool
@@ -21,11 +21,14 @@ from server import _ai, _lists, _live, _prompts, _resources, _tools, http, webho
 from server._schema import compact_schema
 from server._sessions import SessionCap
 from server._state import ServerState
-from tools.cache import Cache, make_cache
+from tools.cache import make_cache
 from tools.context import open_database
 from tools.db import Database
 from tools.owners import data_versions
 from tools.settings import Settings, get_settings
+
+if TYPE_CHECKING:
+    from tools.cache import Cache
 
 INSTRUCTIONS = """\
 Wallie gives you one salesperson's clients and their WhatsApp, email and SMS conversations.
@@ -133,4 +136,5 @@ def build_server(settings: Settings | None = None, *, auth_url: str | None = Non
     )
     for part in PARTS:
         part.register(app, state)
+    _live.serve_legacy_subscriptions(app, subscriptions)  # hosts before 2026-07-28
     return app

@@ -2,7 +2,10 @@
 
 from __future__ import annotations
 
+import ast
+import functools
 import logging
+import re
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 from dataclasses import dataclass
@@ -145,12 +148,20 @@ class Database:
 
     async def current_revision(self) -> str | None:
         """The revision the database is at, or None when it was never migrated."""
-        from alembic.runtime.migration import MigrationContext
-
         async with self.engine.connect() as conn:
-            return await conn.run_sync(
-                lambda c: MigrationContext.configure(c).get_current_revision()
-            )
+            return await conn.run_sync(_current_revision)
+
+
+def _current_revision(conn: sa.Connection) -> str | None:
+    # One query instead of loading Alembic (the common case: a single row at the head).
+    if not sa.inspect(conn).has_table("alembic_version"):
+        return None
+    rows = conn.execute(sa.text("SELECT version_num FROM alembic_version")).scalars().all()
+    if len(rows) <= 1:
+        return rows[0] if rows else None
+    from alembic.runtime.migration import MigrationContext
+
+    return MigrationContext.configure(conn).get_current_revision()  # its error for many heads
 
 
 def _alembic_config(connection: sa.Connection | None = None) -> Any:
@@ -162,8 +173,35 @@ def _alembic_config(connection: sa.Connection | None = None) -> Any:
     return cfg
 
 
+@functools.cache
 def head_revision() -> str:
     """The newest migration revision shipped with this version."""
+    return _scanned_head() or _alembic_head()
+
+
+_ASSIGNMENT = re.compile(r"^(revision|down_revision)\s*(?::[^=\n]*)?=\s*(.+?)\s*$", re.MULTILINE)
+
+
+def _scanned_head() -> str | None:
+    """The head read from the revision files' assignments, or None when they are unusual."""
+    revisions: set[str] = set()
+    parents: set[str] = set()
+    for path in (MIGRATIONS / "versions").glob("*.py"):
+        found = dict(_ASSIGNMENT.findall(path.read_text(encoding="utf-8")))
+        try:
+            revision = ast.literal_eval(found["revision"])
+            down = ast.literal_eval(found.get("down_revision", "None"))
+        except (KeyError, ValueError, SyntaxError):
+            return None
+        if not isinstance(revision, str):
+            return None
+        revisions.add(revision)
+        parents.update([down] if isinstance(down, str) else down or ())
+    heads = revisions - parents
+    return heads.pop() if len(heads) == 1 else None
+
+
+def _alembic_head() -> str:
     from alembic.script import ScriptDirectory
 
     head = ScriptDirectory.from_config(_alembic_config()).get_current_head()

@@ -65,12 +65,12 @@ on_commit(ev.publish_changes)
 def default_scorer() -> Scorer | None:
     """The offline sentiment scorer, when the sentiment package is available."""
     try:
-        from tools.sentiment import analyze_many, model_version
+        from tools.sentiment import model_version, score_many
     except ImportError:
         return None
 
     def score(texts: Sequence[str]) -> list[tuple[str, float]]:
-        return [(r.label, r.score) for r in analyze_many(texts)]
+        return score_many(texts)
 
     score.version = model_version()  # type: ignore[attr-defined]  # stored: backfill skips these
     return score

@@ -4,9 +4,8 @@ from __future__ import annotations
 
 import asyncio
 import sqlite3
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-import asyncpg  # type: ignore[import-untyped]
 import sqlalchemy as sa
 from sqlalchemy.engine import make_url
 
@@ -14,6 +13,9 @@ from tools.cache import VersionSource
 from tools.db import Database
 from tools.errors import InvalidArgument, NotFound
 from tools.models import Owner, owner_table, utcnow
+
+if TYPE_CHECKING:
+    import asyncpg  # type: ignore[import-untyped]
 
 _ID = sa.select(owner_table.c.id)
 
@@ -131,6 +133,8 @@ class _PostgresVersions:
     async def __call__(self, email: str) -> str:
         """`email`'s committed version token."""
         if self.pool is None:
+            import asyncpg  # only PostgreSQL needs it
+
             async with self.lock:
                 if self.pool is None:
                     self.pool = await asyncpg.create_pool(self.dsn, min_size=1, max_size=4)

@@ -10,7 +10,16 @@ from typing import Any
 
 from agents.retrieval._findings import Findings
 from agents.retrieval._question import Language, Plan
-from tools.schemas import ClientHit, ClientInsights, ClientProfile, Fact, MessageHit
+from tools.schemas import (
+    ClientHit,
+    ClientInsights,
+    ClientList,
+    ClientProfile,
+    ConversationList,
+    Fact,
+    MessageHit,
+    PipelineSummary,
+)
 
 MESSAGES = Path(__file__).parent / "messages"
 
@@ -102,8 +111,7 @@ def _state(w: _Writer, profile: ClientProfile | None, conversation_id: int) -> s
 
 
 def _topic_hits(plan: Plan, f: Findings, chosen: list[ClientHit]) -> list[MessageHit]:
-    chosen_ids = {c.id for c in chosen}
-    hits = [h for h in f.hits if not chosen or h.client_id in chosen_ids]
+    hits = f.topic_hits(plan.stems([] if chosen else plan.name_terms), {c.id for c in chosen})
     if plan.complaint:  # complaints are what clients wrote, one line per client
         firsts: dict[int, MessageHit] = {}
         for hit in hits:
@@ -113,18 +121,170 @@ def _topic_hits(plan: Plan, f: Findings, chosen: list[ClientHit]) -> list[Messag
     return hits
 
 
+def _ambiguity(w: _Writer, plan: Plan, f: Findings) -> None:
+    """Say when one name fits several clients, with each one's id."""
+    for lookup in plan.lookups:
+        matches = f.matches(lookup)
+        if len(matches) > 1:
+            who = ", ".join(f"{c.name} [client:{c.id}]" for c in matches[:5])
+            w.say("ambiguous", count=len(matches), name=lookup, clients=who)
+        elif not matches:  # a capitalised word may be a product or a competitor: say so
+            w.say(
+                "no_client_searched" if f.hits and lookup in plan.names else "no_client",
+                name=lookup,
+            )
+
+
+def _standing(client: ClientHit, f: Findings) -> tuple[float, float, int]:
+    """How close a client is to closing: best open success score, mood, open deals."""
+    profile = f.profiles.get(client.id)
+    insight = f.insights.get(client.id)
+    opened = profile.open_conversations if profile else []
+    best = max((c.success_score or 0.0 for c in opened), default=-1.0)
+    mood = insight.latest_mood if insight else (profile.latest_mood if profile else None)
+    return best, mood.score if mood else 0.0, len(opened)
+
+
+def _verdict(w: _Writer, clients: list[ClientHit], f: Findings) -> None:
+    """Rank the compared clients and say who is ahead, and why, from cited facts."""
+    ranked = sorted(clients, key=lambda c: _standing(c, f), reverse=True)
+    first, second = ranked[0], ranked[1]
+    (a, mood_a, _), (b, mood_b, _) = _standing(first, f), _standing(second, f)
+    values = {
+        "winner": first.name,
+        "wid": first.id,
+        "other": second.name,
+        "oid": second.id,
+        "a": a,
+        "b": b,
+        "mood_a": mood_a,
+        "mood_b": mood_b,
+    }
+    if a < 0 and b < 0:
+        w.say("verdict_none", **values)
+    elif a != b:
+        w.say("verdict_score" if b >= 0 else "verdict_only_open", **values)
+    else:
+        w.say("verdict_mood", **values)
+    for rank, client in enumerate(ranked[2:], 3):
+        score, mood, _ = _standing(client, f)
+        w.say("verdict_rank", rank=rank, name=client.name, id=client.id, a=score, mood_a=mood)
+    w.lines.append("")
+
+
+def _more(w: _Writer, total: int, shown: int) -> None:
+    if total > shown:
+        w.say("more", rest=total - shown, total=total)
+
+
+def _client_rows(w: _Writer, result: ClientList) -> None:
+    for row in result.clients:
+        mood = row.latest_mood
+        w.say(
+            "client_row",
+            name=row.name,
+            company=f" ({row.company})" if row.company else "",
+            id=row.client_id,
+            last=_day(row.last_contact_at),
+            mood=w.t["row_mood"].format(label=w.word(mood.label), id=mood.message_id)
+            if mood and mood.message_id
+            else "",
+            waiting=w.t["row_waiting"].format(
+                count=len(row.unanswered_message_ids), id=row.unanswered_message_ids[-1]
+            )
+            if row.unanswered_message_ids
+            else "",
+            risks=w.t["row_risks"].format(
+                signs=", ".join(w.t["risk_kinds"].get(s.kind, s.kind) for s in row.risk_signs)
+            )
+            if row.churn_risk and row.risk_signs
+            else "",
+        )
+    _more(w, result.total, len(result.clients))
+
+
+def _filters(w: _Writer, filters: dict[str, Any]) -> str:
+    """The filters a list tool applied, in the answer's language."""
+    names: dict[str, str] = w.t["filters"]
+    said = [
+        f"{names.get(k, k)}: {w.word(str(v).lower())}"
+        for k, v in filters.items()
+        if k not in ("churn_risk", "last_contact_after", "last_contact_before", "since", "until")
+    ]
+    return f" ({'; '.join(said)})" if said else ""
+
+
+def _client_list(w: _Writer, plan: Plan, result: ClientList) -> None:
+    when = _when(w, plan) + _filters(w, result.filters)
+    if result.filters.get("churn_risk"):
+        w.say("risk_header", total=result.total, when=when)
+    elif plan.count:
+        w.say("count_clients", total=result.total, when=when)
+    else:
+        w.say("clients_header", total=result.total, when=when)
+    _client_rows(w, result)
+
+
+def _conversation_list(w: _Writer, plan: Plan, result: ConversationList) -> None:
+    w.say("deals_header", total=result.total, when=_when(w, plan) + _filters(w, result.filters))
+    for row in result.conversations:
+        score = row.success_score
+        w.say(
+            "deal_row",
+            name=row.client_name,
+            id=row.client_id,
+            channel=row.channel,
+            outcome=w.word(row.outcome),
+            score=w.t["success_score"].format(score=score) if score is not None else "",
+            last=_day(row.last_message_at),
+            msg=f" [msg:{row.last_message_id}]" if row.last_message_id else "",
+        )
+    _more(w, result.total, len(result.conversations))
+
+
+def _pipeline(w: _Writer, plan: Plan, result: PipelineSummary) -> None:
+    buckets = sorted(result.by_outcome, key=lambda b: b.outcome != plan.outcome)
+    if plan.outcome:
+        buckets = [b for b in buckets if b.outcome == plan.outcome] or buckets
+    if not buckets:
+        w.say("count_none", when=_when(w, plan))
+    for bucket in buckets:
+        refs = " ".join(f"[client:{c}]" for c in bucket.client_ids[:5])
+        w.say(
+            "count_outcome",
+            outcome=w.word(bucket.outcome),
+            conversations=bucket.conversations,
+            clients=bucket.clients,
+            when=_when(w, plan),
+            refs=refs,
+        )
+
+
+def _when(w: _Writer, plan: Plan) -> str:
+    if plan.start and plan.end:
+        return str(w.t["between"].format(start=plan.since, end=plan.until))
+    return str(w.t["since"].format(day=plan.since)) if plan.since else ""
+
+
 def compose(plan: Plan, f: Findings) -> str:
     """The extractive, cited answer, in the question's language."""
     w = _Writer(plan.language)
-    chosen = f.chosen(plan.names)
-    for name in plan.names:
-        if not f.searches.get(name):
-            w.say("no_client", name=name)
+    chosen = f.chosen(plan.lookups, plan.client_ids)
+    _ambiguity(w, plan, f)
+    if plan.intent == "compare" and len(chosen) >= 2:
+        _verdict(w, chosen, f)
     for client in chosen:
         _client(w, client, f)
+    for pipeline in f.pipelines:
+        _pipeline(w, plan, pipeline)
+    for client_list in f.client_lists:
+        _client_list(w, plan, client_list)
+    for conversation_list in f.conversation_lists:
+        _conversation_list(w, plan, conversation_list)
+    listed = f.pipelines or f.client_lists or f.conversation_lists
     if hits := _topic_hits(plan, f, chosen):
-        when = w.t["since"].format(day=plan.since) if plan.since else ""
-        w.say("messages_about", scope=" ".join(plan.terms) or plan.question, when=when)
+        scope = " ".join(plan.terms or plan.name_terms) or plan.question
+        w.say("messages_about", scope=scope, when=_when(w, plan))
         for hit in hits[:8]:
             state = _state(w, f.profiles.get(hit.client_id), hit.conversation_id)
             w.say(
@@ -136,7 +296,9 @@ def compose(plan: Plan, f: Findings) -> str:
                 id=hit.message_id,
                 state=w.t["outcome"].format(state=state) if state else "",
             )
-    elif not chosen:
+        if len(hits) > 8:
+            w.say("more_hits", rest=len(hits) - 8, total=len(hits))
+    elif not chosen and not listed:
         w.say("nothing_found")
     if f.failures:
         w.lines.append("")

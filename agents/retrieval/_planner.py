@@ -1,69 +1,135 @@
-"""Which tools to call, round by round, for each intent of a question."""
+"""Which tools to call for a question, given what the tools have returned so far.
+
+Each turn asks for the calls the question's intent still needs; calls already made are
+never repeated, so an empty list means every needed result is in and the answer is due.
+"""
 
 from __future__ import annotations
 
-from collections.abc import Callable
 from typing import Any
 
-from agents.retrieval._findings import Findings
+from agents.retrieval._findings import Findings, call_key
 from agents.retrieval._question import Intent, Plan
 
 Call = tuple[str, dict[str, Any]]
-Round = Callable[[Plan, Findings], list[Call]]
+
+MAX_TURNS = 6  # a plan needs at most four rounds; this bounds any surprise
+LIST_LIMIT = 10  # rows shown in a list answer; the total is always said
+TOPIC_LIMIT = 30  # messages fetched for a topic across clients
 
 
-def find_named_clients(plan: Plan, f: Findings) -> list[Call]:
-    """Search each name the question gives."""
-    return [("search_clients", {"query": n, "limit": 3}) for n in plan.names]
-
-
-def search_topic(plan: Plan, f: Findings) -> list[Call]:
-    """Search the messages for the topic (or the whole question when it has no topic words)."""
-    if not plan.terms:
-        return [("search_messages", {"query": plan.question[:200], "limit": 8, **plan.window})]
-    limit = 20 if plan.complaint else 8
-    return [("search_messages", {"query": plan.query, "limit": limit, **plan.window})]
-
-
-def read_clients(plan: Plan, f: Findings) -> list[Call]:
-    """Profile, insights, history (and the topic within them) of each client found by name."""
-    calls: list[Call] = []
-    for client in f.chosen(plan.names):
-        calls.append(("get_client_insights", {"client_id": client.id}))
-        calls.append(("get_client", {"client_id": client.id}))
-        calls.append(("get_conversation_history", {"client_id": client.id, "limit": 8}))
-        if plan.terms:
-            args = {"query": plan.query, "client_id": client.id, "limit": 5}
-            calls.append(("search_messages", args))
+def lookups(plan: Plan) -> list[Call]:
+    """Find the clients the question names: by phone, email, name, or id."""
+    calls: list[Call] = [("search_clients", {"query": q[:200], "limit": 5}) for q in plan.lookups]
+    calls += [("get_client", {"client_id": i}) for i in plan.client_ids]
     return calls
 
 
-def read_hit_clients(plan: Plan, f: Findings) -> list[Call]:
-    """The profiles of the clients whose messages matched the topic."""
-    clients = list(dict.fromkeys(hit.client_id for hit in f.hits))
-    return [("get_client", {"client_id": c}) for c in clients[:8]]
+def read_clients(plan: Plan, f: Findings, intent: Intent) -> list[Call]:
+    """Profile, insights, history, the topic within them, and mood of each named client."""
+    calls: list[Call] = []
+    for client in f.chosen(plan.lookups, plan.client_ids)[:6]:
+        calls.append(("get_client_insights", {"client_id": client.id}))
+        calls.append(("get_client", {"client_id": client.id}))
+        if intent == "compare":
+            continue
+        calls.append(("get_conversation_history", {"client_id": client.id, "limit": 8}))
+        if plan.terms:
+            args = {"query": plan.query(), "client_id": client.id, "limit": 5, **plan.window}
+            calls.append(("search_messages", args))
+        profile = f.profiles.get(client.id)
+        if intent == "mood" and profile and profile.open_conversations:
+            calls.append(
+                ("analyze_sentiment", {"conversation_id": profile.open_conversations[0].id})
+            )
+    return calls
 
 
-def read_moods(plan: Plan, f: Findings) -> list[Call]:
-    """The mood of each found client's latest open conversation."""
-    return [
-        ("analyze_sentiment", {"conversation_id": profile.open_conversations[0].id})
-        for profile in f.profiles.values()
-        if profile.open_conversations
-    ]
+def count(plan: Plan) -> list[Call]:
+    """A number: clients in the book (or matching filters), else conversations per outcome."""
+    if plan.risk:
+        return risk(plan)
+    if (plan.clients_asked and not plan.outcome) or plan.unanswered or plan.mood_label:
+        return [("list_clients", {**client_filters(plan), "limit": LIST_LIMIT})]
+    args: dict[str, Any] = dict(plan.window)
+    if plan.channel:
+        args["channel"] = plan.channel
+    return [("pipeline_summary", args)]
 
 
-# Each intent's plan: the rounds of tool calls, in order; an empty round ends the plan.
-PLANS: dict[Intent, tuple[Round, ...]] = {
-    "client": (find_named_clients, read_clients),
-    "mood": (find_named_clients, read_clients, read_moods),
-    "topic": (search_topic, read_hit_clients),
-}
+def client_filters(plan: Plan) -> dict[str, Any]:
+    """The question's filters as list_clients arguments."""
+    args: dict[str, Any] = {}
+    if plan.outcome:
+        args["outcome"] = plan.outcome
+    if plan.unanswered:
+        args["unanswered"] = True
+    if plan.mood_label:
+        args["mood"] = plan.mood_label
+    if plan.channel:
+        args["channel"] = plan.channel
+    if plan.start:
+        args["last_contact_after"] = plan.since
+    if plan.end:
+        args["last_contact_before"] = plan.end.isoformat()
+    return args
+
+
+def listing(plan: Plan) -> list[Call]:
+    """A list: deals by outcome in a time frame, else clients by the question's filters."""
+    if plan.outcome in ("won", "lost") and not plan.unanswered:
+        args: dict[str, Any] = {"outcome": plan.outcome, **plan.window, "limit": LIST_LIMIT}
+        if plan.channel:
+            args["channel"] = plan.channel
+        return [("list_conversations", args)]
+    if plan.closing or (plan.outcome == "open" and not plan.clients_asked):
+        args = {"status": "open", "sort": "success_score", **plan.window, "limit": LIST_LIMIT}
+        return [("list_conversations", args)]
+    return [("list_clients", {**client_filters(plan), "limit": LIST_LIMIT})]
+
+
+def risk(plan: Plan) -> list[Call]:
+    """The clients at risk of leaving, most at risk first."""
+    return [("list_clients", {"churn_risk": True, "sort": "risk", "limit": LIST_LIMIT})]
+
+
+def topic(plan: Plan, f: Findings) -> list[Call]:
+    """Search the messages of every client for the topic, then read whose they are."""
+    extra = [] if f.chosen(plan.lookups, plan.client_ids) else plan.name_terms
+    query = plan.query(extra) or plan.question[:200]
+    limit = TOPIC_LIMIT  # more than shown: the answer quotes literal matches first
+    args: dict[str, Any] = {"query": query[:500], "limit": limit, **plan.window}
+    if plan.channel:
+        args["channel"] = plan.channel
+    calls: list[Call] = [("search_messages", args)]
+    hits = f.topic_hits(plan.stems(extra), set())
+    clients = list(dict.fromkeys(hit.client_id for hit in hits))
+    return calls + [("get_client", {"client_id": c}) for c in clients[:8]]
+
+
+def wanted(plan: Plan, f: Findings) -> list[Call]:
+    """Every call the question needs, given the results so far."""
+    first = lookups(plan)
+    if any(call_key(name, args) not in f.answered for name, args in first):
+        return first
+    found = f.chosen(plan.lookups, plan.client_ids)
+    intent = plan.intent if found else plan.unnamed
+    match intent:
+        case "client" | "mood" | "compare":
+            return first + read_clients(plan, f, intent)
+        case "count":
+            return first + count(plan)
+        case "list":
+            return first + listing(plan)
+        case "risk":
+            return first + risk(plan)
+        case "topic":
+            return first + topic(plan, f)
 
 
 def next_calls(plan: Plan, turn: int, f: Findings, available: set[str]) -> list[Call]:
     """The tool calls of this turn; an empty list means: write the answer."""
-    rounds = PLANS[plan.intent]
-    if turn >= len(rounds):
+    if turn >= MAX_TURNS:
         return []
-    return [(name, args) for name, args in rounds[turn](plan, f) if name in available]
+    calls = [(name, args) for name, args in wanted(plan, f) if name in available]
+    return [(n, a) for n, a in calls if call_key(n, a) not in f.called]

@@ -2,8 +2,10 @@
 
 from __future__ import annotations
 
+import tomllib
 from functools import cache
 from pathlib import Path
+from typing import Any
 
 from tools.text import STOP_WORDS
 
@@ -47,3 +49,17 @@ def synonyms() -> dict[str, list[str]]:
         word, _, expansion = line.partition("\t")
         table[word] = expansion.split()
     return table
+
+
+@cache
+def cues() -> dict[str, Any]:
+    """The question reader's cues by meaning (`words/cues.toml`)."""
+    with (WORDS / "cues.toml").open("rb") as file:
+        return tomllib.load(file)
+
+
+@cache
+def cues_of_language() -> dict[str, frozenset[str]]:
+    """Words that mark Spanish and English questions (`words/language.toml`)."""
+    with (WORDS / "language.toml").open("rb") as file:
+        return {lang: frozenset(ws) for lang, ws in tomllib.load(file).items()}

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import asyncio
 import json
+import shutil
 import subprocess
 from collections.abc import AsyncIterator
 from dataclasses import dataclass
@@ -18,6 +19,7 @@ from pydantic_ai.messages import ModelMessage
 from pydantic_ai.models.function import AgentInfo, DeltaToolCall, FunctionModel
 
 from bench.harness import free_port as _free_port
+from tests.conftest import IN_CI
 from tools.apikeys import create_key
 from tools.db import Database
 from tools.demo import DemoSpec, generate
@@ -81,9 +83,28 @@ async def live(seeded: tuple[str, Database, str]) -> AsyncIterator[Live]:
         yield Live(base, key, db)
 
 
+def _ensure_js_clients() -> None:
+    """Install the npm clients on first use; without npm: fail under CI, skip elsewhere."""
+    if (JS / "node_modules").is_dir():
+        return
+    if shutil.which("npm") is None or shutil.which("node") is None:
+        message = "Node.js and npm are needed for the web client tests"
+        if IN_CI:
+            pytest.fail(message + " (CI=true: .ci/run installs them)")
+        pytest.skip(message + " (set CI=true to make this a failure)")
+    done = subprocess.run(
+        ["npm", "ci", "--no-audit", "--no-fund", "--loglevel=error"],
+        cwd=JS,
+        capture_output=True,
+        text=True,
+        timeout=600,
+    )
+    assert done.returncode == 0, f"npm ci in tests/js failed: {done.stderr[-2000:]}"
+
+
 async def node(script: str, *args: str) -> dict[str, Any]:
     """Run a client script from tests/js and parse its one JSON line."""
-    assert (JS / "node_modules").is_dir(), "run `npm ci` in tests/js (.ci/run does)"
+    _ensure_js_clients()
     proc = await asyncio.create_subprocess_exec(
         "node", script, *args, cwd=JS, stdout=subprocess.PIPE, stderr=subprocess.PIPE
     )

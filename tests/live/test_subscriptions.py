@@ -37,13 +37,18 @@ async def test_redis_bus_notifies_only_the_owners_listeners(live: Live) -> None:
     await _notifies_only_the_owner(live)
 
 
-async def _notifies_only_the_owner(world: Live) -> None:
-    """A write in this process reaches this owner's listen stream, another owner's does not."""
+async def two_owners(world: Live) -> tuple[Database, int, int, str]:
+    """The database, both owners' ids, and the URI of this owner's first conversation."""
     db = Database.from_url(world.url)
     mine, theirs = await ensure_owner(db, OWNER), await ensure_owner(db, OTHER)
     first = await ingest(db, mine, [_message(1, "Ana")])
     assert first.changes is not None
-    uri = f"wallie://conversations/{first.changes.messages[0].conversation_id}"
+    return db, mine, theirs, f"wallie://conversations/{first.changes.messages[0].conversation_id}"
+
+
+async def _notifies_only_the_owner(world: Live) -> None:
+    """A write in this process reaches this owner's listen stream, another owner's does not."""
+    db, mine, theirs, uri = await two_owners(world)
     heard: list[str] = []
     async with (
         Client(build_server(world.settings())) as client,

@@ -5,8 +5,6 @@ from __future__ import annotations
 from collections.abc import Mapping
 from typing import Any
 
-from redis.exceptions import RedisError
-
 
 class MemoryCounters:
     """Float counters in hashes, in this process."""
@@ -29,7 +27,11 @@ class RedisCounters:
     """Float counters in Redis hashes; a Redis failure loses a count, never a call."""
 
     def __init__(self, redis: Any) -> None:
+        # Imported here, with Redis: `wallie serve` without REDIS_URL never loads it.
+        from redis.exceptions import RedisError
+
         self.redis = redis
+        self.errors: tuple[type[Exception], ...] = (RedisError, OSError)
 
     async def add(self, name: str, amounts: Mapping[str, float], *, expire: int = 0) -> None:
         """Add `amounts` to fields of hash `name` (expiring after `expire` s when given)."""
@@ -40,14 +42,14 @@ class RedisCounters:
                 if expire:
                     pipe.expire(name, expire)
                 await pipe.execute()
-        except (RedisError, OSError):
+        except self.errors:
             return
 
     async def read(self, name: str) -> dict[str, float]:
         """Every field of hash `name` (empty when Redis does not answer)."""
         try:
             raw = await self.redis.hgetall(name)
-        except (RedisError, OSError):
+        except self.errors:
             return {}
         return {k.decode(): float(v) for k, v in raw.items()}
 

@@ -8,7 +8,7 @@ import json
 import re
 from collections.abc import Awaitable, Callable
 from datetime import UTC, datetime
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from pydantic import BaseModel, ValidationError
 
@@ -17,9 +17,12 @@ from tools.ai.context import AiContext
 from tools.ai.model import Completion
 from tools.ai.prompts import PROMPTS, Prompt
 from tools.ai.schemas import FeatureStats
-from tools.cache import Cache, RedisCache
+from tools.cache import MemoryCache
 from tools.errors import WallieError
 from tools.settings import Settings
+
+if TYPE_CHECKING:
+    from tools.cache import Cache
 
 STATS = "wallie:ai:stats"
 SPEND = "wallie:ai:spend:"
@@ -98,7 +101,9 @@ class AiService:
         self.ttl = settings.ai_cache_ttl
         if counters is None:
             counters = (
-                RedisCounters(cache.redis) if isinstance(cache, RedisCache) else MemoryCounters()
+                MemoryCounters()
+                if cache is None or isinstance(cache, MemoryCache)
+                else RedisCounters(cache.redis)
             )
         self.counters = counters
 

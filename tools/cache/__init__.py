@@ -10,13 +10,16 @@ hits, misses and errors per tool; `check_rate(owner, tool)` enforces per-owner l
 from __future__ import annotations
 
 import logging
+from typing import TYPE_CHECKING, Any
 
 from tools.cache._base import CacheStats, ToolStats, VersionSource
 from tools.cache.memory import MemoryCache
-from tools.cache.redis import RedisCache
 from tools.settings import Settings
 
-Cache = MemoryCache | RedisCache
+if TYPE_CHECKING:
+    from tools.cache.redis import RedisCache
+
+    Cache = MemoryCache | RedisCache
 
 log = logging.getLogger("wallie.cache")
 _said_memory = False
@@ -29,6 +32,8 @@ def make_cache(settings: Settings, *, versions: VersionSource | None = None) -> 
     """
     global _said_memory
     if settings.redis_url:
+        from tools.cache.redis import RedisCache
+
         return RedisCache(
             settings.redis_url,
             ttl=settings.cache_ttl,
@@ -41,6 +46,15 @@ def make_cache(settings: Settings, *, versions: VersionSource | None = None) -> 
     return MemoryCache(
         ttl=settings.cache_ttl, rate_limit=settings.rate_limit_per_minute, versions=versions
     )
+
+
+def __getattr__(name: str) -> Any:
+    """`RedisCache` and `Cache`, imported on first use: the redis client is slow to import."""
+    if name in ("RedisCache", "Cache"):
+        from tools.cache.redis import RedisCache
+
+        return RedisCache if name == "RedisCache" else MemoryCache | RedisCache
+    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
 
 
 __all__ = [

@@ -14,16 +14,12 @@ from collections.abc import Iterable
 from functools import cache
 
 from tools.sentiment._analyzer import SentimentResult
-from tools.sentiment._language import OTHERS
 from tools.sentiment._language import detect as _detect
 from tools.sentiment._lexicon import Lexicons
 from tools.sentiment._model import (
-    CLASSES,
+    Fast,
     Lexical,
     Linear,
-    drivers,
-    emotions,
-    featurize,
     model_version,
     weights,
 )
@@ -34,6 +30,7 @@ __all__ = [
     "analyze_many",
     "detect_language",
     "model_version",
+    "score_many",
 ]
 
 
@@ -48,30 +45,12 @@ class _Scorer:
         self.lex = self.lexical._analyzer.lex
         self.weights = weights()
         self.linear = Linear(self.weights)
+        self.fast = Fast(self.lexical, self.linear)
+        self.analyze = self.fast.analyze
 
-    def analyze(self, text: str) -> SentimentResult:
-        f = featurize(text, self.lexical)
-        if f.language in OTHERS:
-            # Recognised but not scored: neither lexicon nor model knows this language.
-            return SentimentResult(
-                label="neutral",
-                score=0.0,
-                confidence=0.2,
-                language=f.language,
-                emotions=emotions(f, self.lex, 0.0),
-                drivers=[],
-            )
-        p_pos, p_neu, p_neg = self.linear.probabilities(f)
-        label = CLASSES[max(range(3), key=(p_pos, p_neu, p_neg).__getitem__)]
-        score = p_pos - p_neg
-        return SentimentResult(
-            label=label,
-            score=round(score, 4),
-            confidence=round(max(p_pos, p_neu, p_neg), 3),
-            language=f.language,
-            emotions=emotions(f, self.lex, abs(score)),
-            drivers=[f"{w}({v:+.1f})" for w, v in drivers(f, self.linear)],
-        )
+    def analyze_many(self, texts: Iterable[str]) -> list[SentimentResult]:
+        run = self.analyze
+        return [run(t) for t in texts]
 
 
 @cache
@@ -86,5 +65,14 @@ def analyze(text: str) -> SentimentResult:
 
 def analyze_many(texts: Iterable[str]) -> list[SentimentResult]:
     """The sentiment of each text, in order."""
-    run = _scorer().analyze
-    return [run(t) for t in texts]
+    return _scorer().analyze_many(texts)
+
+
+def score_many(texts: Iterable[str]) -> list[tuple[str, float]]:
+    """Each text's (label, score), in order: `analyze_many` without emotions and drivers."""
+    run = _scorer().fast.analyze
+    out = []
+    for text in texts:
+        r = run(text, False)
+        out.append((r.label, r.score))
+    return out

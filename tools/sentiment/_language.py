@@ -37,14 +37,22 @@ def detect(words: Iterable[str]) -> str:
         if langs:
             for language, share in langs:
                 counts[language] = counts.get(language, 0.0) + share
+    return decide(counts)
+
+
+def decide(counts: dict[str, float]) -> str:
+    """The language named by cue-word counts (summed shares per language, as `detect` sums)."""
     if not counts:
         return "unknown"
     es, en = counts.get("es", 0.0), counts.get("en", 0.0)
-    other, other_count = max(
-        ((lang, counts.get(lang, 0.0)) for lang in OTHERS), key=lambda item: item[1]
-    )
-    if other_count > max(es, en) and other_count >= 1.0:
-        return other
+    if len(counts) > (es > 0) + (en > 0):  # another language's words are present
+        other, other_count = OTHERS[0], 0.0
+        for lang in OTHERS:  # the first of the most frequent, as max() would pick
+            n = counts.get(lang, 0.0)
+            if n > other_count:
+                other, other_count = lang, n
+        if other_count > max(es, en) and other_count >= 1.0:
+            return other
     if es == 0 and en == 0:
         return "unknown"
     if es and en and min(es, en) / max(es, en) >= 0.34:

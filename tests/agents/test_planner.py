@@ -1,0 +1,189 @@
+"""The retrieval-only planner: what it reads in a question, and what it answers with it."""
+
+from __future__ import annotations
+
+from datetime import date, timedelta
+
+import pytest
+
+from agents.retrieval import plan_question
+from agents.retrieval._findings import Findings
+from agents.retrieval._planner import next_calls
+
+NOW = date(2026, 11, 26)  # a Thursday
+MONDAY = date(2026, 11, 23)
+
+
+@pytest.mark.parametrize(
+    ("question", "since", "until"),
+    [
+        ("¿Qué me escribieron hoy?", NOW, NOW),
+        ("What came in today?", NOW, NOW),
+        ("¿Con quién hablé ayer?", NOW - timedelta(days=1), NOW - timedelta(days=1)),
+        ("Who did I talk to yesterday?", NOW - timedelta(days=1), NOW - timedelta(days=1)),
+        ("¿Quién se quejó esta semana?", MONDAY, NOW),
+        ("Who complained this week?", MONDAY, NOW),
+        (
+            "¿Qué clientes me escribieron la semana pasada?",
+            MONDAY - timedelta(days=7),
+            MONDAY - timedelta(days=1),
+        ),
+        (
+            "Which clients wrote to me last week?",
+            MONDAY - timedelta(days=7),
+            MONDAY - timedelta(days=1),
+        ),
+        ("¿Cuántas ventas he cerrado este mes?", date(2026, 11, 1), NOW),
+        ("Deals won this month?", date(2026, 11, 1), NOW),
+        ("¿Cuántos clientes perdimos el mes pasado?", date(2026, 10, 1), date(2026, 10, 31)),
+        ("Deals lost last month", date(2026, 10, 1), date(2026, 10, 31)),
+        ("Quejas de los últimos 7 días", NOW - timedelta(days=6), NOW),
+        ("Complaints in the last 14 days", NOW - timedelta(days=13), NOW),
+        ("¿Quién ha escrito desde el lunes?", MONDAY, NOW),
+        ("Who wrote since Monday?", MONDAY, NOW),
+        ("Any news since Tuesday?", date(2026, 11, 24), NOW),
+        ("¿Qué pasó hace 3 días?", NOW - timedelta(days=3), NOW - timedelta(days=3)),
+        ("What happened 2 days ago?", NOW - timedelta(days=2), NOW - timedelta(days=2)),
+    ],
+)
+def test_relative_dates_in_both_languages(question: str, since: date, until: date) -> None:
+    plan = plan_question(question, today=NOW)
+    assert (plan.since, plan.until) == (since.isoformat(), until.isoformat())
+    # Time words are not topic words.
+    assert not {"semana", "week", "mes", "month", "ayer", "yesterday", "lunes", "monday"} & set(
+        plan.terms
+    )
+
+
+def test_no_time_frame_when_the_question_names_none() -> None:
+    plan = plan_question("¿Cómo va la negociación con Ana García?", today=NOW)
+    assert (plan.since, plan.until, plan.window) == (None, None, {})
+
+
+@pytest.mark.parametrize(
+    "phone",
+    ["+34 600 12 34 56", "600 123 456", "600-123-456", "(+34) 611.66.87.32", "+1 (415) 555-2671"],
+)
+def test_phones_in_any_format_are_looked_up(phone: str) -> None:
+    plan = plan_question(f"¿De quién es el teléfono {phone}?", today=NOW)
+    assert plan.phones == [phone]
+    assert plan.names == [] and plan.lookups == [phone]
+    assert plan.intent == "client"
+
+
+def test_dates_and_small_numbers_are_not_phones() -> None:
+    plan = plan_question("Messages from 2026-11-01 about the last 30 days", today=NOW)
+    assert plan.phones == []
+
+
+def test_emails_and_client_ids() -> None:
+    plan = plan_question("What did ana.garcia@hotelsol.es say?", today=NOW)
+    assert plan.emails == ["ana.garcia@hotelsol.es"] and plan.names == []
+    for question in ("¿Cómo va el cliente 42?", "How is client #42?", "Status of [client:42]"):
+        plan = plan_question(question, today=NOW)
+        assert plan.client_ids == [42], question
+        assert plan.phones == [] and plan.intent == "client"
+
+
+@pytest.mark.parametrize(
+    ("question", "intent"),
+    [
+        ("¿Cómo va la negociación con Ana García?", "client"),
+        ("Give me a briefing on Ana García", "client"),
+        ("How is Ana García feeling about us?", "mood"),
+        ("¿Quién se ha quejado de retrasos en la entrega?", "topic"),
+        ("Did anyone receive damaged goods?", "topic"),
+        ("¿Qué clientes están en riesgo de irse?", "risk"),
+        ("Which clients are at risk of churning?", "risk"),
+        ("¿Cuántas negociaciones abiertas tengo?", "count"),
+        ("How many clients do I have?", "count"),
+        ("¿Qué ventas gané este mes?", "list"),
+        ("Who is waiting for my reply?", "list"),
+        ("¿Qué clientes están descontentos?", "list"),
+        ("¿Quién está más cerca de cerrar, Ana García o Ramón Pérez?", "compare"),
+        ("Which deal looks better, Ana García or Ramón Pérez?", "compare"),
+    ],
+)
+def test_intents(question: str, intent: str) -> None:
+    assert plan_question(question, today=NOW).intent == intent
+
+
+@pytest.mark.parametrize(
+    ("question", "language"),
+    [
+        ("¿Cómo va Ana García?", "es"),
+        ("Resúmeme la relación con Ana García", "es"),
+        ("Give me a briefing on José Núñez", "en"),
+        ("Which deal looks better, Iñaki Álvarez or Begoña Muñoz?", "en"),
+        ("How many deals did I win this month?", "en"),
+        ("Cuántas ventas he cerrado este mes", "es"),
+    ],
+)
+def test_the_question_language_ignores_the_names_in_it(question: str, language: str) -> None:
+    assert plan_question(question, today=NOW).language == language
+
+
+@pytest.mark.parametrize(
+    "question",
+    [
+        "¿Cuántas negociaciones abiertas tengo?",
+        "Cuántas ventas he cerrado este mes",
+        "Which clients are at risk of churning?",
+        "Resúmeme las quejas de esta semana",
+        "Who did I talk to since Monday?",
+        "Dame los clientes que esperan respuesta",
+    ],
+)
+def test_capitalised_question_words_are_not_names(question: str) -> None:
+    plan = plan_question(question, today=NOW)
+    assert plan.names == [] and plan.lookups == []
+
+
+def test_filters_read_from_the_question() -> None:
+    plan = plan_question("List the deals won this month on WhatsApp", today=NOW)
+    assert (plan.outcome, plan.channel, plan.intent) == ("won", "whatsapp", "list")
+    plan = plan_question("¿Cuántos clientes perdimos el mes pasado?", today=NOW)
+    assert (plan.outcome, plan.clients_asked, plan.intent) == ("lost", True, "count")
+    plan = plan_question("Who is unhappy?", today=NOW)
+    assert (plan.mood_label, plan.intent) == ("negative", "list")
+
+
+def test_verbs_of_the_question_are_not_its_topic() -> None:
+    # "pedido" (asked / an order) after "ha" is the question's verb.
+    assert plan_question("¿Quién ha pedido un descuento?", today=NOW).terms == ["descuento"]
+    assert plan_question("Who has asked for a discount?", today=NOW).terms == ["discount"]
+    assert plan_question("¿Dónde está mi pedido?", today=NOW).terms == ["pedido"]
+    # Complaint words mark a complaint; the topic is what was complained about.
+    plan = plan_question("¿Quién ha reclamado por una factura?", today=NOW)
+    assert plan.complaint and plan.terms == ["factura"]
+    # The search gets the word and its counterpart in the other language.
+    assert plan.query() == "factura invoice"
+
+
+def test_a_negated_mood_turns_around() -> None:
+    assert plan_question("¿Quién no está contento?", today=NOW).mood_label == "negative"
+    assert plan_question("Who is not happy with us?", today=NOW).mood_label == "negative"
+    assert plan_question("¿Quién está contento?", today=NOW).mood_label == "positive"
+
+
+@pytest.mark.parametrize(
+    ("question", "tool", "args"),
+    [
+        ("How many clients are at risk?", "list_clients", {"churn_risk": True, "sort": "risk"}),
+        ("¿Cuántos clientes esperan respuesta?", "list_clients", {"unanswered": True}),
+        ("¿Cuántos clientes tengo por WhatsApp?", "list_clients", {"channel": "whatsapp"}),
+        ("¿Cuántas ventas he cerrado este mes?", "pipeline_summary", {"since": "2026-11-01"}),
+        ("Show me the deals closest to closing", "list_conversations", {"sort": "success_score"}),
+        ("Deals lost last month", "list_conversations", {"outcome": "lost"}),
+        ("Emails about invoices", "search_messages", {"channel": "email"}),
+    ],
+)
+def test_each_question_gets_the_tool_that_answers_it(
+    question: str, tool: str, args: dict[str, object]
+) -> None:
+    plan = plan_question(question, today=NOW)
+    tools = {"search_clients", "search_messages", "list_clients", "list_conversations"}
+    calls = next_calls(plan, 0, Findings(), tools | {"pipeline_summary", "get_client"})
+    name, given = calls[0]
+    assert name == tool
+    assert args.items() <= given.items()
