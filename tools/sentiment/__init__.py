@@ -14,10 +14,10 @@ from collections.abc import Iterable
 from functools import cache
 
 from tools.sentiment._analyzer import SentimentResult
+from tools.sentiment._fast import Fast
 from tools.sentiment._language import detect as _detect
 from tools.sentiment._lexicon import Lexicons
 from tools.sentiment._model import (
-    Fast,
     Lexical,
     Linear,
     model_version,
