@@ -87,6 +87,7 @@ def _options(
     max_steps: int,
     max_tool_calls: int,
     local_process: Any = None,
+    server: Any = None,
 ) -> Any:
     from agents.runtime import AskOptions
 
@@ -98,7 +99,19 @@ def _options(
         max_steps=max_steps,
         max_tool_calls=max_tool_calls,
         local_process=local_process,
+        server=server,
     )
+
+
+def _local_server(server_url: str | None, stdio: bool) -> Any:
+    """Wallie's MCP server in this process, unless a remote or a stdio child is asked for."""
+    if server_url is not None or stdio:
+        return None
+    from server.app import build_server
+    from tools.settings import get_settings
+
+    # Reached through an in-memory MCP session: one interpreter, the same tools and results.
+    return build_server(get_settings())
 
 
 async def _run(
@@ -153,6 +166,12 @@ _mcp_config = typer.Option(
 )
 _max_steps = typer.Option(12, "--max-steps", min=1, max=100, help="Cap on model requests.")
 _max_tools = typer.Option(40, "--max-tool-calls", min=1, max=500, help="Cap on tool calls.")
+_stdio = typer.Option(
+    False,
+    "--stdio",
+    help="Run Wallie's server as a `wallie serve` child over stdio (as Claude Desktop does) "
+    "instead of in this process.",
+)
 
 
 def ask(
@@ -163,19 +182,27 @@ def ask(
     mcp_config: Path | None = _mcp_config,
     max_steps: int = _max_steps,
     max_tool_calls: int = _max_tools,
+    stdio: bool = _stdio,
     json_: bool = typer.Option(False, "--json", help="One JSON event a line."),
 ) -> None:
     """Ask about your clients: the agent calls Wallie's tools and streams a cited answer."""
     printer = _Printer(json_)
     process = None
-    if server_url is None:  # start `wallie serve` now: its start-up overlaps the agent's imports
+    if server_url is None and stdio:  # start the child now: its start-up overlaps our imports
         from agents._spawn import spawn_local_server
         from tools.settings import get_settings
 
         process = spawn_local_server(get_settings())
     try:
         options = _options(
-            model, server_url, api_key, mcp_config, max_steps, max_tool_calls, process
+            model,
+            server_url,
+            api_key,
+            mcp_config,
+            max_steps,
+            max_tool_calls,
+            process,
+            _local_server(server_url, stdio),
         )
         asyncio.run(_run(question, options, printer))
     finally:
@@ -193,13 +220,17 @@ def chat(
     mcp_config: Path | None = _mcp_config,
     max_steps: int = _max_steps,
     max_tool_calls: int = _max_tools,
+    stdio: bool = _stdio,
     json_: bool = typer.Option(False, "--json", help="One JSON event a line."),
 ) -> None:
     """A conversation with the agent: each question sees the previous turns. Ctrl-D ends it."""
     from agents.runtime import Conversation
 
     printer = _Printer(json_)
-    options = _options(model, server_url, api_key, mcp_config, max_steps, max_tool_calls)
+    server = _local_server(server_url, stdio)
+    options = _options(
+        model, server_url, api_key, mcp_config, max_steps, max_tool_calls, server=server
+    )
     conversation = Conversation()
     interactive = sys.stdin.isatty()
 
