@@ -15,6 +15,7 @@ from mcp import Client, StdioServerParameters
 from mcp.client._transport import TransportStreams
 
 from agents._spawn import child_env
+from tools.errors import ConfigError
 from tools.settings import Settings
 
 READ_TIMEOUT = 60.0  # seconds a tool call may take
@@ -36,8 +37,18 @@ async def http_transport(
     from mcp.client.streamable_http import streamable_http_client
 
     timeout = httpx2.Timeout(30, read=300)  # a server may hold a response stream open
+
+    async def refused(response: httpx2.Response) -> None:
+        # The SDK reports a refusal as a bare "error response": say which, and what to do.
+        if response.status_code in (401, 403):
+            raise ConfigError(
+                f"{url} refused the request (HTTP {response.status_code}): "
+                "pass a valid API key with --api-key or WALLIE_API_KEY"
+            )
+
+    hooks = {"response": [refused]}
     async with (
-        httpx2.AsyncClient(headers=headers, timeout=timeout) as http,
+        httpx2.AsyncClient(headers=headers, timeout=timeout, event_hooks=hooks) as http,
         streamable_http_client(url, http_client=http) as streams,
     ):
         yield streams

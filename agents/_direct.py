@@ -38,6 +38,7 @@ from agents.retrieval._findings import Findings, call_key
 from agents.retrieval._planner import next_calls
 from agents.retrieval._question import plan_question
 from agents.runtime import AskOptions, language, stopped
+from tools.errors import WallieError
 from tools.settings import Settings
 
 MODEL = "retrieval-only (no LLM)"
@@ -62,6 +63,13 @@ def _content(result: CallToolResult) -> Any:
     if result.is_error:
         return text or "the tool returned an error"
     return result.structured_content if result.structured_content is not None else text
+
+
+def _cause(exc: BaseException) -> BaseException:
+    """The first real error inside task groups' exception groups (a refused HTTP request...)."""
+    while isinstance(exc, BaseExceptionGroup) and exc.exceptions:
+        exc = exc.exceptions[0]
+    return exc
 
 
 def _without(text: str, refused: list[str]) -> str:
@@ -134,6 +142,10 @@ async def run_planner(
         )
         return
     except Exception as exc:
+        exc = _cause(exc)
+        if isinstance(exc, WallieError):  # ours: its message says what to do
+            yield Error(message=str(exc))
+            return
         message = str(exc).strip().splitlines()[0] if str(exc).strip() else type(exc).__name__
         yield Error(message=f"{type(exc).__name__}: {message}"[:500])
         return
