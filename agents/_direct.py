@@ -142,12 +142,13 @@ async def run_planner(
         )
         return
     except Exception as exc:
-        exc = _cause(exc)
-        if isinstance(exc, WallieError):  # ours: its message says what to do
-            yield Error(message=str(exc))
+        cause = _cause(exc)
+        if isinstance(cause, WallieError):  # ours: its message says what to do
+            yield Error(message=str(cause))
             return
-        message = str(exc).strip().splitlines()[0] if str(exc).strip() else type(exc).__name__
-        yield Error(message=f"{type(exc).__name__}: {message}"[:500])
+        text = str(cause).strip()
+        message = text.splitlines()[0] if text else type(cause).__name__
+        yield Error(message=f"{type(cause).__name__}: {message}"[:500])
         return
     text = compose(plan, findings)
     _, refused = seen.check(text)

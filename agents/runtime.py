@@ -60,6 +60,16 @@ def is_retrieval_only(options: AskOptions, settings: Settings) -> bool:
     return not settings.litellm_url and not any(os.environ.get(k) for k in PROVIDER_KEYS)
 
 
+def takes_planner_loop(options: AskOptions, settings: Settings) -> bool:
+    """Whether the run is the planner over one MCP session, with no pydantic-ai agent."""
+    # The planner needs only an MCP session; extra servers and caller toolsets need the agent.
+    return (
+        options.toolsets is None
+        and options.mcp_config is None
+        and is_retrieval_only(options, settings)
+    )
+
+
 def choose_model(options: AskOptions, settings: Settings) -> tuple[Model | str, bool]:
     """The model to run and whether it is the retrieval-only one (no LLM configured)."""
     if is_retrieval_only(options, settings):
@@ -95,12 +105,7 @@ async def ask(
     if not question:
         yield Error(message="the question is empty")
         return
-    # The planner needs only an MCP session; extra servers and caller toolsets need the agent.
-    if (
-        options.toolsets is None
-        and options.mcp_config is None
-        and is_retrieval_only(options, settings)
-    ):
+    if takes_planner_loop(options, settings):
         from agents._direct import run_planner
 
         async for event in run_planner(question, options, settings):

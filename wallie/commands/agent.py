@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import importlib
 import sys
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
@@ -11,6 +12,7 @@ import typer
 from rich.markup import escape
 
 from wallie._console import err, out
+from wallie._startup import loading
 
 if TYPE_CHECKING:
     from agents.events import Event
@@ -101,6 +103,16 @@ def _options(
         local_process=local_process,
         server=server,
     )
+
+
+def _preload(options: Any) -> None:
+    """Import what the run will use now, while start-up pauses garbage collection."""
+    from agents.runtime import takes_planner_loop
+    from tools.settings import get_settings
+
+    loop = "agents._direct" if takes_planner_loop(options, get_settings()) else "agents._agent_loop"
+    for module in (loop, "tools.runs"):
+        importlib.import_module(module)
 
 
 def _local_server(server_url: str | None, stdio: bool) -> Any:
@@ -194,16 +206,18 @@ def ask(
 
         process = spawn_local_server(get_settings())
     try:
-        options = _options(
-            model,
-            server_url,
-            api_key,
-            mcp_config,
-            max_steps,
-            max_tool_calls,
-            process,
-            _local_server(server_url, stdio),
-        )
+        with loading():
+            options = _options(
+                model,
+                server_url,
+                api_key,
+                mcp_config,
+                max_steps,
+                max_tool_calls,
+                process,
+                _local_server(server_url, stdio),
+            )
+            _preload(options)
         asyncio.run(_run(question, options, printer))
     finally:
         if process is not None and process.poll() is None:  # the run never connected to it
@@ -227,10 +241,12 @@ def chat(
     from agents.runtime import Conversation
 
     printer = _Printer(json_)
-    server = _local_server(server_url, stdio)
-    options = _options(
-        model, server_url, api_key, mcp_config, max_steps, max_tool_calls, server=server
-    )
+    with loading():
+        server = _local_server(server_url, stdio)
+        options = _options(
+            model, server_url, api_key, mcp_config, max_steps, max_tool_calls, server=server
+        )
+        _preload(options)
     conversation = Conversation()
     interactive = sys.stdin.isatty()
 
