@@ -141,3 +141,18 @@ async def test_retrieval_only_over_http_with_an_api_key(
         f"{url} refused the request (HTTP 401): "
         "pass a valid API key with --api-key or WALLIE_API_KEY"
     )
+
+
+@pytest.mark.anyio
+async def test_the_planner_loop_keeps_the_run_limits(demo_env: Path) -> None:
+    server = build_server(get_settings())
+    question = QUESTIONS[0]
+    capped = await _run(question, AskOptions(server=server, max_steps=2))
+    assert capped[-1].type == "error"
+    assert capped[-1].message.startswith("stopped at the step cap (the next request would")
+    assert "raise --max-steps" in capped[-1].message
+    # The first turn found the client: it is among the partial findings.
+    assert capped[-1].partial and "[client:" in capped[-1].partial[0].ref
+    few = await _run(question, AskOptions(server=server, max_tool_calls=2))
+    assert few[-1].type == "error" and "tool_calls_limit of 2" in few[-1].message
+    assert sum(e.type == "tool_call" for e in few) == 1
