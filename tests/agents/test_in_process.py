@@ -16,6 +16,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+from typer.testing import CliRunner
 
 from agents.events import EVENT, Event
 from agents.retrieval import RetrievalModel
@@ -25,6 +26,7 @@ from tests.conftest import HttpServer
 from tools.apikeys import create_key
 from tools.db import Database
 from tools.settings import DEMO_OWNER, get_settings
+from wallie.cli import app
 
 WALLIE = str(Path(sys.executable).with_name("wallie"))
 QUESTIONS = [
@@ -156,3 +158,10 @@ async def test_the_planner_loop_keeps_the_run_limits(demo_env: Path) -> None:
     few = await _run(question, AskOptions(server=server, max_tool_calls=2))
     assert few[-1].type == "error" and "tool_calls_limit of 2" in few[-1].message
     assert sum(e.type == "tool_call" for e in few) == 1
+
+
+def test_stdio_and_a_server_url_exclude_each_other() -> None:
+    done = CliRunner().invoke(app, ["ask", "--stdio", "--server-url", "http://x/mcp", "hola"])
+    assert done.exit_code == 2
+    assert "--stdio and --server-url exclude each other" in done.stderr
+    assert "Traceback" not in done.stderr + done.stdout

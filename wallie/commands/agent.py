@@ -11,7 +11,7 @@ from typing import TYPE_CHECKING, Any
 import typer
 from rich.markup import escape
 
-from wallie._console import err, out
+from wallie._console import err, fail, out
 from wallie._startup import loading
 
 if TYPE_CHECKING:
@@ -117,6 +117,8 @@ def _preload(options: Any) -> None:
 
 def _local_server(server_url: str | None, stdio: bool) -> Any:
     """Wallie's MCP server in this process, unless a remote or a stdio child is asked for."""
+    if server_url is not None and stdio:
+        raise fail("--stdio and --server-url exclude each other: pick one server")
     if server_url is not None or stdio:
         return None
     from server.app import build_server
