@@ -121,11 +121,18 @@ def _local_server(server_url: str | None, stdio: bool) -> Any:
         raise fail("--stdio and --server-url exclude each other: pick one server")
     if server_url is not None or stdio:
         return None
+    import logging
+
     from server.app import build_server
     from tools.settings import get_settings
 
+    settings = get_settings()
+    # The server logs as `wallie serve` does: to stderr, at WALLIE_LOG_LEVEL.
+    logging.basicConfig(
+        level=settings.log_level, stream=sys.stderr, format="%(levelname)s %(name)s: %(message)s"
+    )
     # Reached through an in-memory MCP session: one interpreter, the same tools and results.
-    return build_server(get_settings())
+    return build_server(settings)
 
 
 async def _run(
