@@ -127,7 +127,10 @@ def save(lines: list[str], command: str, loads: tuple[float, float]) -> None:
             f"{loads[0]:.1f} before / {loads[1]:.1f} after (other jobs shared the machine). "
             "Each run is a fresh process on the demo data (`wallie demo seed`), retrieval-only "
             "(no LLM configured); baselines interleaved with it. CPU is user + sys of the "
-            "process and of the `wallie serve` child it waits for (`--stdio`).",
+            "process and of the `wallie serve` child it waits for (`--stdio`). Wall time "
+            "follows the load (above one runnable job per core, each gets a share of one); CPU "
+            "time hardly does: it is what the command costs, and about its wall time on an idle "
+            "machine.",
             "",
             *lines,
             MARK_END,
