@@ -19,7 +19,7 @@ class Truth:
     """What the database says about the owner's book, loaded once."""
 
     owner: int
-    clients: dict[int, Any]  # id -> row(name, phone_digits)
+    clients: dict[int, Any]  # id -> row(name, phone_digits, email, industry)
     messages: dict[int, Any]  # id -> row(client_id, direction, sent_at, text)
     conversations: list[Any]
     at_risk: set[int]
@@ -40,7 +40,9 @@ async def truth(db: Database, owner: int) -> Truth:
         clients = {
             r.id: r
             for r in await conn.execute(
-                sa.text("SELECT id, name, phone_digits FROM client WHERE owner_id = :o"),
+                sa.text(
+                    "SELECT id, name, phone_digits, email, industry FROM client WHERE owner_id = :o"
+                ),
                 {"o": owner},
             )
         }
@@ -91,6 +93,7 @@ class Case:
     messages: set[int] = field(default_factory=set)
     number: int | None = None
     winner: int | None = None
+    numbers: set[int] = field(default_factory=set)  # other right numbers (conversations/clients)
 
 
 def _eligible(t: Truth) -> list[int]:
