@@ -328,6 +328,8 @@ def _heldout_selection(
             ]
         return {c.client_id for c in rows}, {len(rows), len({c.client_id for c in rows})}
     if what == "unanswered":
-        ids = _selection("unanswered", t, today, week)
-        return ids, {len(ids)}
+        # Two fair readings: the tool's (an open conversation's last message is the
+        # client's) and the tuning set's SQL (the client's last message overall).
+        ids = t.waiting
+        return ids, {len(ids), len(_selection("unanswered", t, today, week))}
     raise ValueError(f"unknown held-out selection {arg!r}")

@@ -100,11 +100,13 @@ async def ask_one(case: Case, settings: Settings, model: str) -> tuple[dict[str,
 
 _ES_WORDS = frozenset(
     "el la los las del que con para por cliente clientes mensaje mensajes negociación y es está "
-    "están hay último última según no sí más".split()
+    "están hay último última según no sí más conversación conversaciones resultado sobre entre "
+    "sigue abierta abiertas ganada perdida ánimo tienes".split()
 )
 _EN_WORDS = frozenset(
     "the of and with for by client clients message messages deal deals is are there last "
-    "latest according no yes more".split()
+    "latest according no yes more conversation conversations outcome about between still open "
+    "won lost mood you".split()
 )
 _QUOTED = re.compile(r"«[^»]*»|“[^”]*”|\"[^\"]*\"|^>.*$", re.M)
 
@@ -114,7 +116,7 @@ def in_language(answer: str, lang: str) -> bool:
     words = re.findall(r"[a-záéíóúñü]+", _QUOTED.sub(" ", answer).casefold())
     es = sum(w in _ES_WORDS for w in words)
     en = sum(w in _EN_WORDS for w in words)
-    return es > en if lang == "es" else en > es
+    return es >= en if lang == "es" else en >= es
 
 
 def grade(case: Case, final: dict[str, Any], t: Truth) -> tuple[bool, int, int]:
