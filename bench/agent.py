@@ -19,7 +19,6 @@ from __future__ import annotations
 
 import argparse
 import asyncio
-import logging
 import os
 import re
 import statistics
@@ -354,8 +353,6 @@ def main(argv: list[str]) -> None:
     parser.add_argument("--url", help="an already seeded database instead of a fresh demo")
     parser.add_argument("--only", help="only this kind of question")
     parser.add_argument("--write", metavar="LABEL", help="record the figures in BENCHMARKS.md")
-    # Each question closes its in-process server; the pool logs the cancelled close loudly.
-    logging.getLogger("sqlalchemy.pool").setLevel(logging.CRITICAL)
     asyncio.run(main_async(parser.parse_args(argv)))
 
 

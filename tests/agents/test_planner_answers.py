@@ -6,6 +6,7 @@ client's name; every expectation is read from the same records or the database.
 
 from __future__ import annotations
 
+import logging
 import re
 from collections.abc import AsyncIterator
 from dataclasses import dataclass
@@ -126,6 +127,18 @@ async def test_a_cut_list_says_how_many_more(book: Book) -> None:
     assert f"You have {total} client(s)." in final.answer
     assert f"…and {total - LIST_LIMIT} more (total {total})." in final.answer
     assert len({s.id for s in final.sources if s.kind == "client"}) == LIST_LIMIT
+
+
+@pytest.mark.anyio
+async def test_the_in_process_server_closes_its_pool_when_cancelled(
+    book: Book, caplog: pytest.LogCaptureFixture
+) -> None:
+    # The toolset ends the in-process server by cancelling it; an unshielded shutdown left
+    # the pool's connections unclosed (aiosqlite threads outliving the loop).
+    caplog.set_level(logging.ERROR, logger="sqlalchemy.pool")
+    await _ask(book, "How many clients do I have?")
+    failed = [r.getMessage() for r in caplog.records if r.name.startswith("sqlalchemy.pool")]
+    assert failed == []
 
 
 @pytest.mark.anyio
