@@ -230,13 +230,16 @@ def report(title: str, results: list[Outcome]) -> dict[str, Any]:
     }
 
 
-SETS = ("tuning", "heldout")
+SETS = ("tuning", "heldout", "fresh")
 
 
 def _cases(name: str, t: Truth, only: str | None) -> list[Case]:
     from bench._agent_heldout import build_heldout
 
-    cases = build_cases(load(), t) if name == "tuning" else build_heldout(t)
+    if name == "tuning":
+        cases = build_cases(load(), t)
+    else:
+        cases = build_heldout(t, HELDOUT.FRESH if name == "fresh" else None)
     return [c for c in cases if c.kind == only] if only else cases
 
 
@@ -245,7 +248,11 @@ async def run_set(name: str, args: argparse.Namespace) -> dict[str, Any]:
     from tools.demo import DemoSpec
     from tools.owners import owner_id
 
-    spec = DemoSpec() if name == "tuning" else DemoSpec(clients=HELDOUT.CLIENTS, seed=HELDOUT.SEED)
+    spec = {
+        "tuning": DemoSpec(),
+        "heldout": DemoSpec(clients=HELDOUT.CLIENTS, seed=HELDOUT.SEED),
+        "fresh": DemoSpec(clients=HELDOUT.FRESH_CLIENTS, seed=HELDOUT.FRESH_SEED),
+    }[name]
     figures: dict[str, Any] = {}
     with tempfile.TemporaryDirectory(prefix="wallie-bench-agent-") as home:
         url = args.url or f"sqlite:///{Path(home) / 'wallie.db'}"
@@ -279,7 +286,7 @@ async def run_set(name: str, args: argparse.Namespace) -> dict[str, Any]:
 
 async def main_async(args: argparse.Namespace) -> None:
     """Run the chosen sets and, with --write, record their figures in BENCHMARKS.md."""
-    names = SETS if args.set == "both" else (args.set,)
+    names = {"both": SETS[:2], "all": SETS}.get(args.set, (args.set,))
     figures = {name: await run_set(name, args) for name in names}
     if args.write:
         write_runs(args.write, figures)
@@ -348,7 +355,7 @@ def render(runs: list[dict[str, Any]]) -> str:
 def main(argv: list[str]) -> None:
     """Parse arguments and run."""
     parser = argparse.ArgumentParser(prog="python -m bench.agent", description=__doc__)
-    parser.add_argument("--set", choices=(*SETS, "both"), default="tuning")
+    parser.add_argument("--set", choices=(*SETS, "both", "all"), default="tuning")
     parser.add_argument("--model", help="also grade this model (LiteLLM name or group)")
     parser.add_argument("--url", help="an already seeded database instead of a fresh demo")
     parser.add_argument("--only", help="only this kind of question")

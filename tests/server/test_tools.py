@@ -179,9 +179,7 @@ async def test_history_since_until_keeps_the_window(client: Client) -> None:
     times = [m["sent_at"] for m in everything["messages"]]
     middle = times[len(times) // 2]
     day = middle[:10]
-    since = await call(
-        client, "get_conversation_history", client_id=cid, since=middle, limit=200
-    )
+    since = await call(client, "get_conversation_history", client_id=cid, since=middle, limit=200)
     assert [m["sent_at"] for m in since["messages"]] == [t for t in times if t >= middle]
     until = await call(client, "get_conversation_history", client_id=cid, until=day, limit=200)
     # A bare date is inclusive: the whole day counts.
