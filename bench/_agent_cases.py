@@ -19,11 +19,12 @@ class Truth:
     """What the database says about the owner's book, loaded once."""
 
     owner: int
-    clients: dict[int, Any]  # id -> row(name, phone_digits)
+    clients: dict[int, Any]  # id -> row(name, phone_digits, email, industry)
     messages: dict[int, Any]  # id -> row(client_id, direction, sent_at, text)
     conversations: list[Any]
     at_risk: set[int]
     now: datetime
+    waiting: set[int] = field(default_factory=set)  # list_clients(unanswered=True)
 
     def topic(self, patterns: list[str]) -> set[int]:
         """Messages whose text contains any pattern (SQL LIKE style, case-insensitive)."""
@@ -40,7 +41,9 @@ async def truth(db: Database, owner: int) -> Truth:
         clients = {
             r.id: r
             for r in await conn.execute(
-                sa.text("SELECT id, name, phone_digits FROM client WHERE owner_id = :o"),
+                sa.text(
+                    "SELECT id, name, phone_digits, email, industry FROM client WHERE owner_id = :o"
+                ),
                 {"o": owner},
             )
         }
@@ -63,14 +66,20 @@ async def truth(db: Database, owner: int) -> Truth:
                 )
             ).all()
         )
-    risky = await lists.list_clients(db, owner, churn_risk=True, limit=100)
-    at_risk = {r.client_id for r in risky.clients}
-    while risky.next_cursor:
-        risky = await lists.list_clients(
-            db, owner, churn_risk=True, limit=100, cursor=risky.next_cursor
-        )
-        at_risk |= {r.client_id for r in risky.clients}
-    return Truth(owner, clients, messages, conversations, at_risk, datetime.now(UTC))
+
+    async def every(**filters: Any) -> set[int]:
+        page = await lists.list_clients(db, owner, limit=100, **filters)
+        found = {r.client_id for r in page.clients}
+        while page.next_cursor:
+            page = await lists.list_clients(
+                db, owner, limit=100, cursor=page.next_cursor, **filters
+            )
+            found |= {r.client_id for r in page.clients}
+        return found
+
+    at_risk = await every(churn_risk=True)
+    waiting = await every(unanswered=True)
+    return Truth(owner, clients, messages, conversations, at_risk, datetime.now(UTC), waiting)
 
 
 def _fold(text: str) -> str:
@@ -91,6 +100,7 @@ class Case:
     messages: set[int] = field(default_factory=set)
     number: int | None = None
     winner: int | None = None
+    numbers: set[int] = field(default_factory=set)  # other right numbers (conversations/clients)
 
 
 def _eligible(t: Truth) -> list[int]:

@@ -156,6 +156,21 @@ def register(app: MCPServer[ServerState], state: ServerState) -> None:
                 "still have no reply from us."
             ),
         ] = None,
+        messages_since: Annotated[
+            str | None,
+            Field(max_length=40, description="Has a message sent from then on (ISO date/time)."),
+        ] = None,
+        messages_until: Annotated[
+            str | None,
+            Field(
+                max_length=40,
+                description="Has a message sent before then (a bare date counts its whole day).",
+            ),
+        ] = None,
+        messages_from: Annotated[
+            Literal["client", "us"] | None,
+            Field(description="With messages_since/until: client: the client wrote; us: we did."),
+        ] = None,
         sort: Annotated[
             Literal["risk", "last_contact", "success_score", "name"],
             Field(
@@ -173,7 +188,8 @@ def register(app: MCPServer[ServerState], state: ServerState) -> None:
         Use it for questions about many clients at once: "which clients are at risk of
         leaving?" (churn_risk=true, sort=risk), "who is unhappy?" (mood=negative), "who
         is waiting for my reply?" (unanswered=true), "clients I have not talked to since
-        September" (last_contact_before=2026-09-01), "hotels with an open deal"
+        September" (last_contact_before=2026-09-01), "who wrote to me last week"
+        (messages_since/messages_until, messages_from=client), "hotels with an open deal"
         (industry=hostelería, status=open). `total` counts every match: when it exceeds
         the rows shown, say "and N more" or page on with next_cursor. Each row carries
         client_id, conversation ids and the message ids behind its mood and risk signs:
@@ -192,6 +208,9 @@ def register(app: MCPServer[ServerState], state: ServerState) -> None:
             last_contact_after=last_contact_after,
             last_contact_before=last_contact_before,
             unanswered=unanswered,
+            messages_since=messages_since,
+            messages_until=messages_until,
+            messages_from=messages_from,
             sort=sort,
             limit=limit,
             cursor=cursor,

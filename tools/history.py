@@ -169,8 +169,14 @@ async def conversation_history(
     limit: int = 50,
     before: str | None = None,
     channel: str | None = None,
+    since: str | None = None,
+    until: str | None = None,
 ) -> HistoryPage:
-    """A page of messages in time order, newest page first; `before` pages back."""
+    """A page of messages in time order, newest page first; `before` pages back.
+
+    `since` (inclusive) and `until` (a bare date: inclusive; a time: exclusive) bound the
+    messages by when they were sent, as in search_messages.
+    """
     if (client_id is None) == (conversation_id is None):
         raise InvalidArgument(
             "give exactly one of client_id or conversation_id "
@@ -178,6 +184,10 @@ async def conversation_history(
         )
     check_limit(limit, 200)
     check_channel(channel)
+    start = parse_when(since, "since") if since else None
+    end = parse_when(until, "until", end_of_day=True) if until else None
+    if start is not None and end is not None and start >= end:
+        raise InvalidArgument(f"since ({since}) must be before until ({until})")
     m = MESSAGES
     stmt = sa.select(m).where(m.c.owner_id == owner_id)
     async with db.connect() as conn:
@@ -198,6 +208,10 @@ async def conversation_history(
             stmt = stmt.where(m.c.conversation_id == conversation_id)
         if channel is not None:
             stmt = stmt.where(m.c.channel == channel)
+        if start is not None:
+            stmt = stmt.where(m.c.sent_at >= start)
+        if end is not None:
+            stmt = stmt.where(m.c.sent_at < end)
         if before:
             at, last_id = _before(before)
             stmt = stmt.where(

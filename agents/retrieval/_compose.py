@@ -65,7 +65,7 @@ class _Writer:
         return phrase.format(kind=fact.kind, count=len(fact.message_ids), score=score)
 
 
-def _client(w: _Writer, client: ClientHit, f: Findings) -> None:
+def _client(w: _Writer, plan: Plan, client: ClientHit, f: Findings) -> None:
     profile = f.profiles.get(client.id)
     insight = f.insights.get(client.id)
     company = f" ({client.company})" if client.company else ""
@@ -81,22 +81,35 @@ def _client(w: _Writer, client: ClientHit, f: Findings) -> None:
         )
     if profile and (closed := w.outcomes(profile.outcomes)):
         w.say("closed", outcomes=closed)
-    if history := f.histories.get(client.id, []):
+    history = f.histories.get(client.id, [])
+    # A time frame in the question: only what was said in it is told and cited.
+    shown = {m.id for m in history} if plan.start else None
+    if plan.start:
+        w.say("messages_in_frame" if history else "no_messages_in_frame", when=_when(w, plan))
+    elif history:
         w.say("latest_messages")
-        for m in history[-4:]:
-            who = w.t["from_client"] if m.direction == "inbound" else w.t["from_us"]
-            w.say("latest_message", day=_day(m.sent_at), who=who, quote=quote(m.text), id=m.id)
+    for m in history[-4:] if not plan.start else history[-8:]:
+        who = w.t["from_client"] if m.direction == "inbound" else w.t["from_us"]
+        w.say("latest_message", day=_day(m.sent_at), who=who, quote=quote(m.text), id=m.id)
     mood = (insight.latest_mood if insight else None) or (profile.latest_mood if profile else None)
-    if mood and mood.message_id:
+    reasons = insight.churn_reasons[:3] if insight else []
+    if shown is not None:
+        reasons = [r for r in reasons if set(r.message_ids) & shown]
+    if mood and mood.message_id and (shown is None or mood.message_id in shown):
         trend = w.t["mood_trend"].format(trend=w.word(insight.mood_trend)) if insight else ""
-        w.say("mood", label=w.word(mood.label), score=mood.score, trend=trend, id=mood.message_id)
-    if insight:
-        for reason in insight.churn_reasons[:3]:
-            refs = " ".join(f"[msg:{m}]" for m in reason.message_ids[:3])
+        label = mood.label
+        if label == "neutral" and any(r.kind == "negative_mood" for r in reasons):
+            label = "neutral_low"  # the model's label, but low enough to be a risk sign
+        w.say("mood", label=w.word(label), score=mood.score, trend=trend, id=mood.message_id)
+    for reason in reasons:
+        ids = [m for m in reason.message_ids if shown is None or m in shown]
+        refs = " ".join(f"[msg:{m}]" for m in ids[:3])
+        if insight is not None:
             w.say("risk", reason=w.risk(reason, insight), refs=refs)
     moods = f.moods.get(client.id)
     for turn in moods.turning_points[-2:] if moods else []:
-        w.say("turning_point", change=w.word(turn.change), id=turn.message_id)
+        if shown is None or turn.message_id in shown:
+            w.say("turning_point", change=w.word(turn.change), id=turn.message_id)
     w.lines.append("")
 
 
@@ -124,11 +137,12 @@ def _topic_hits(plan: Plan, f: Findings, chosen: list[ClientHit]) -> list[Messag
 def _ambiguity(w: _Writer, plan: Plan, f: Findings) -> None:
     """Say when one name fits several clients, with each one's id."""
     for lookup in plan.lookups:
-        matches = f.matches(lookup)
+        guessed = lookup in plan.guesses
+        matches = f.matches(lookup, guessed=guessed)
         if len(matches) > 1:
             who = ", ".join(f"{c.name} [client:{c.id}]" for c in matches[:5])
             w.say("ambiguous", count=len(matches), name=lookup, clients=who)
-        elif not matches:  # a capitalised word may be a product or a competitor: say so
+        elif not matches and not guessed:  # a capitalised word may be a product: say so
             w.say(
                 "no_client_searched" if f.hits and lookup in plan.names else "no_client",
                 name=lookup,
@@ -209,7 +223,16 @@ def _filters(w: _Writer, filters: dict[str, Any]) -> str:
     said = [
         f"{names.get(k, k)}: {w.word(str(v).lower())}"
         for k, v in filters.items()
-        if k not in ("churn_risk", "last_contact_after", "last_contact_before", "since", "until")
+        if k
+        not in (
+            "churn_risk",
+            "last_contact_after",
+            "last_contact_before",
+            "since",
+            "until",
+            "messages_since",
+            "messages_until",
+        )
     ]
     return f" ({'; '.join(said)})" if said else ""
 
@@ -269,12 +292,12 @@ def _when(w: _Writer, plan: Plan) -> str:
 def compose(plan: Plan, f: Findings) -> str:
     """The extractive, cited answer, in the question's language."""
     w = _Writer(plan.language)
-    chosen = f.chosen(plan.lookups, plan.client_ids)
+    chosen = f.chosen(plan.lookups, plan.client_ids, plan.guesses)
     _ambiguity(w, plan, f)
     if plan.intent == "compare" and len(chosen) >= 2:
         _verdict(w, chosen, f)
     for client in chosen:
-        _client(w, client, f)
+        _client(w, plan, client, f)
     for pipeline in f.pipelines:
         _pipeline(w, plan, pipeline)
     for client_list in f.client_lists:
@@ -300,7 +323,11 @@ def compose(plan: Plan, f: Findings) -> str:
             w.say("more_hits", rest=len(hits) - 8, total=len(hits))
     elif not chosen and not listed:
         w.say("nothing_found")
-    if f.failures:
+    failures = f.failures
+    if plan.industry and (f.client_lists or f.conversation_lists or f.pipelines):
+        # The first spelling was not the book's; the stored one answered.
+        failures = [x for x in failures if "is not known; known:" not in x]
+    if failures:
         w.lines.append("")
-        w.say("failed_tools", failures="; ".join(f.failures[:3]))
+        w.say("failed_tools", failures="; ".join(failures[:3]))
     return "\n".join(w.lines).strip() + "\n"

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import re
 from dataclasses import dataclass, field
 from difflib import SequenceMatcher
 from typing import TYPE_CHECKING, Any
@@ -22,13 +23,15 @@ from tools.schemas import (
     MessageSearchResult,
     PipelineSummary,
 )
-from tools.text import fold, words
+from tools.text import words
 
 if TYPE_CHECKING:  # only `read_findings` needs pydantic-ai: the direct loop does without it
     from pydantic_ai.messages import ModelMessage
 
 # How a client search matched: these tiers are a name, a phone or an email, not a guess.
 _STRONG = {"exact", "name", "name_prefix", "name_words", "phone", "email"}
+# A list tool's answer to an industry spelt otherwise than the book stores it.
+_KNOWN_INDUSTRIES = re.compile(r"industry .* is not known; known: (.+)$", re.S)
 
 
 def call_key(tool: str, args: dict[str, Any]) -> str:
@@ -41,6 +44,15 @@ def spelt_alike(query: str, name: str) -> bool:
     name_words = words(name)
     return bool(name_words) and all(
         max(SequenceMatcher(None, q, n).ratio() for n in name_words) >= 0.75 for q in words(query)
+    )
+
+
+def _read_as(query: str, name: str) -> tuple[str, ...]:
+    """The word of `name` each word of `query` is closest to ("marta moeno" in "Marta Moreno
+    Ruiz" reads as marta, moreno): two names read alike are equally good matches."""
+    name_words = words(name)
+    return tuple(
+        max(name_words, key=lambda n: SequenceMatcher(None, q, n).ratio()) for q in words(query)
     )
 
 
@@ -58,6 +70,7 @@ class Findings:
     conversation_lists: list[ConversationList] = field(default_factory=list)
     pipelines: list[PipelineSummary] = field(default_factory=list)
     failures: list[str] = field(default_factory=list)
+    known_industries: list[str] = field(default_factory=list)
     called: set[str] = field(default_factory=set)
     answered: set[str] = field(default_factory=set)
 
@@ -86,22 +99,27 @@ class Findings:
             case PipelineSummary() as pipeline:
                 self.pipelines.append(pipeline)
             case None:
-                self.failures.append(f"{base_name(tool)}: {str(content)[:160]}")
+                text = str(content)
+                if known := _KNOWN_INDUSTRIES.search(text):
+                    listed = known.group(1).strip().rstrip(".")
+                    self.known_industries = [k.strip() for k in listed.split(",") if k.strip()]
+                self.failures.append(f"{base_name(tool)}: {text[:160]}")
 
-    def matches(self, lookup: str) -> list[ClientHit]:
+    def matches(self, lookup: str, guessed: bool = False) -> list[ClientHit]:
         """The clients a lookup (name, phone, email) really found: strong matches, else
-        names spelt alike, else a lone match on other text."""
+        names spelt alike, else a lone match on other text (not for a `guessed` name: lower-
+        case words of the question that only may be a name)."""
         hits = self.searches.get(lookup, [])
         strong = [h for h in hits if h.match in _STRONG]
         exact = [h for h in strong if h.match == "exact"]
         if strong:
             return exact or strong
         alike = [h for h in hits if h.match == "fuzzy" and spelt_alike(lookup, h.name)]
-        if alike:
-            best = fold(alike[0].name)
-            return [h for h in alike if fold(h.name) == best]
+        if alike:  # every client whose name the misspelt words stand for equally (namesakes)
+            best = _read_as(lookup, alike[0].name)
+            return [h for h in alike if _read_as(lookup, h.name) == best]
         texts = [h for h in hits if h.match == "text"]
-        return texts if len(texts) == 1 else []
+        return texts if len(texts) == 1 and not guessed else []
 
     def topic_hits(self, stems: tuple[str, ...], client_ids: set[int]) -> list[MessageHit]:
         """Message hits (of `client_ids` only, when given): literal mentions of the searched
@@ -111,11 +129,16 @@ class Findings:
             hits.sort(key=lambda h: not any(w.startswith(stems) for w in words(h.snippet)))
         return hits
 
-    def chosen(self, lookups: list[str], client_ids: list[int] | None = None) -> list[ClientHit]:
+    def chosen(
+        self,
+        lookups: list[str],
+        client_ids: list[int] | None = None,
+        guesses: list[str] | None = None,
+    ) -> list[ClientHit]:
         """Every client the question names, found by its lookups or by id (at most 3 each)."""
         chosen: dict[int, ClientHit] = {}
         for lookup in lookups:
-            for hit in self.matches(lookup)[:3]:
+            for hit in self.matches(lookup, guessed=lookup in (guesses or []))[:3]:
                 chosen.setdefault(hit.id, hit)
         for client_id in client_ids or []:
             if (profile := self.profiles.get(client_id)) and client_id not in chosen:

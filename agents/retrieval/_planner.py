@@ -10,6 +10,7 @@ from typing import Any
 
 from agents.retrieval._findings import Findings, call_key
 from agents.retrieval._question import Intent, Plan
+from tools.text import fold, words
 
 Call = tuple[str, dict[str, Any]]
 
@@ -25,17 +26,25 @@ def lookups(plan: Plan) -> list[Call]:
     return calls
 
 
+def name_words(plan: Plan, f: Findings) -> set[str]:
+    """Words of the guessed names that did name a client: not topic words after all."""
+    return {w for g in plan.guesses if f.matches(g, guessed=True) for w in words(g)}
+
+
 def read_clients(plan: Plan, f: Findings, intent: Intent) -> list[Call]:
-    """Profile, insights, history, the topic within them, and mood of each named client."""
+    """Profile, insights, history (within the question's time frame), the topic within
+    them, and mood of each named client."""
     calls: list[Call] = []
-    for client in f.chosen(plan.lookups, plan.client_ids)[:6]:
+    query = plan.query(skip=name_words(plan, f))
+    for client in f.chosen(plan.lookups, plan.client_ids, plan.guesses)[:6]:
         calls.append(("get_client_insights", {"client_id": client.id}))
         calls.append(("get_client", {"client_id": client.id}))
         if intent == "compare":
             continue
-        calls.append(("get_conversation_history", {"client_id": client.id, "limit": 8}))
-        if plan.terms:
-            args = {"query": plan.query(), "client_id": client.id, "limit": 5, **plan.window}
+        history = {"client_id": client.id, "limit": 8, **plan.window}
+        calls.append(("get_conversation_history", history))
+        if query:
+            args = {"query": query, "client_id": client.id, "limit": 5, **plan.window}
             calls.append(("search_messages", args))
         profile = f.profiles.get(client.id)
         if intent == "mood" and profile and profile.open_conversations:
@@ -45,21 +54,31 @@ def read_clients(plan: Plan, f: Findings, intent: Intent) -> list[Call]:
     return calls
 
 
-def count(plan: Plan) -> list[Call]:
+def industry(plan: Plan, f: Findings) -> dict[str, str]:
+    """The industry filter: the question's spelling first; once a tool has listed the
+    spellings the book stores, the stored one that the question's industry goes by."""
+    if not plan.industry:
+        return {}
+    wanted = {fold(w) for w in plan.industry_words}
+    stored = next((k for k in f.known_industries if fold(k) in wanted), None)
+    return {"industry": stored or plan.industry}
+
+
+def count(plan: Plan, f: Findings) -> list[Call]:
     """A number: clients in the book (or matching filters), else conversations per outcome."""
     if plan.risk:
-        return risk(plan)
+        return risk(plan, f)
     if (plan.clients_asked and not plan.outcome) or plan.unanswered or plan.mood_label:
-        return [("list_clients", {**client_filters(plan), "limit": LIST_LIMIT})]
-    args: dict[str, Any] = dict(plan.window)
+        return [("list_clients", {**client_filters(plan, f), "limit": LIST_LIMIT})]
+    args: dict[str, Any] = {**plan.window, **industry(plan, f)}
     if plan.channel:
         args["channel"] = plan.channel
     return [("pipeline_summary", args)]
 
 
-def client_filters(plan: Plan) -> dict[str, Any]:
+def client_filters(plan: Plan, f: Findings) -> dict[str, Any]:
     """The question's filters as list_clients arguments."""
-    args: dict[str, Any] = {}
+    args: dict[str, Any] = industry(plan, f)
     if plan.outcome:
         args["outcome"] = plan.outcome
     if plan.unanswered:
@@ -68,6 +87,11 @@ def client_filters(plan: Plan) -> dict[str, Any]:
         args["mood"] = plan.mood_label
     if plan.channel:
         args["channel"] = plan.channel
+    if plan.wrote or plan.talked:  # "who wrote to me last week": a message in the frame
+        args.update({f"messages_{k}": v for k, v in plan.window.items()})
+        if plan.wrote:
+            args["messages_from"] = "client"
+        return args
     if plan.start:
         args["last_contact_after"] = plan.since
     if plan.end:
@@ -75,27 +99,40 @@ def client_filters(plan: Plan) -> dict[str, Any]:
     return args
 
 
-def listing(plan: Plan) -> list[Call]:
+def listing(plan: Plan, f: Findings) -> list[Call]:
     """A list: deals by outcome in a time frame, else clients by the question's filters."""
+    sector = industry(plan, f)
     if plan.outcome in ("won", "lost") and not plan.unanswered:
-        args: dict[str, Any] = {"outcome": plan.outcome, **plan.window, "limit": LIST_LIMIT}
+        args: dict[str, Any] = {
+            "outcome": plan.outcome,
+            **plan.window,
+            **sector,
+            "limit": LIST_LIMIT,
+        }
         if plan.channel:
             args["channel"] = plan.channel
         return [("list_conversations", args)]
     if plan.closing or (plan.outcome == "open" and not plan.clients_asked):
-        args = {"status": "open", "sort": "success_score", **plan.window, "limit": LIST_LIMIT}
+        args = {
+            "status": "open",
+            "sort": "success_score",
+            **plan.window,
+            **sector,
+            "limit": LIST_LIMIT,
+        }
         return [("list_conversations", args)]
-    return [("list_clients", {**client_filters(plan), "limit": LIST_LIMIT})]
+    return [("list_clients", {**client_filters(plan, f), "limit": LIST_LIMIT})]
 
 
-def risk(plan: Plan) -> list[Call]:
-    """The clients at risk of leaving, most at risk first."""
-    return [("list_clients", {"churn_risk": True, "sort": "risk", "limit": LIST_LIMIT})]
+def risk(plan: Plan, f: Findings) -> list[Call]:
+    """The clients at risk of leaving (in the question's industry), most at risk first."""
+    args = {"churn_risk": True, "sort": "risk", **industry(plan, f), "limit": LIST_LIMIT}
+    return [("list_clients", args)]
 
 
 def topic(plan: Plan, f: Findings) -> list[Call]:
     """Search the messages of every client for the topic, then read whose they are."""
-    extra = [] if f.chosen(plan.lookups, plan.client_ids) else plan.name_terms
+    extra = [] if f.chosen(plan.lookups, plan.client_ids, plan.guesses) else plan.name_terms
     query = plan.query(extra) or plan.question[:200]
     limit = TOPIC_LIMIT  # more than shown: the answer quotes literal matches first
     args: dict[str, Any] = {"query": query[:500], "limit": limit, **plan.window}
@@ -112,17 +149,17 @@ def wanted(plan: Plan, f: Findings) -> list[Call]:
     first = lookups(plan)
     if any(call_key(name, args) not in f.answered for name, args in first):
         return first
-    found = f.chosen(plan.lookups, plan.client_ids)
+    found = f.chosen(plan.lookups, plan.client_ids, plan.guesses)
     intent = plan.intent if found else plan.unnamed
     match intent:
         case "client" | "mood" | "compare":
             return first + read_clients(plan, f, intent)
         case "count":
-            return first + count(plan)
+            return first + count(plan, f)
         case "list":
-            return first + listing(plan)
+            return first + listing(plan, f)
         case "risk":
-            return first + risk(plan)
+            return first + risk(plan, f)
         case "topic":
             return first + topic(plan, f)
 

@@ -13,6 +13,7 @@ from agents.retrieval._vocab import (
     cues,
     cues_of_language,
     filler_words,
+    industries,
     mood_words,
     question_words,
     synonyms,
@@ -34,6 +35,9 @@ _PHONE = re.compile(r"(?<![\w:#])\(?\+?\(?\d[\d\s().-]{5,}\d(?![\w:])")
 _ISO_DATE = re.compile(r"\b\d{4}-\d{2}-\d{2}\b")
 _IDS = re.compile(r"\[client:(\d+)\]|\b(?:client|cliente)\s*(?:id\s*)?#?\s*(\d+)\b|#(\d+)\b", re.I)
 _LAST_N = re.compile(r"\b(?:ultimos|ultimas|last|past)\s+(\d{1,3})\s+(dias|days|semanas|weeks)\b")
+_INDUSTRY_NAMED = re.compile(
+    r"\b(?:sector|industria|industry|rubro|ramo)\s+(?:de\s+(?:la\s+)?)?(\w{3,})"
+)
 _AGO = re.compile(r"\b(?:hace\s+(\d{1,3})\s+(?:dias|days)|(\d{1,3})\s+days\s+ago)\b")
 
 
@@ -64,11 +68,15 @@ class Plan:
     clients_asked: bool = False
     mood_label: MoodLabel | None = None
     channel: str | None = None
+    wrote: bool = False  # the client wrote (not just any message) in the time frame
+    industry: str | None = None  # the spelling tried first
+    industry_words: list[str] = field(default_factory=list)  # every spelling it may be stored as
+    guesses: list[str] = field(default_factory=list)  # lower-case runs that may be names
 
     @property
     def lookups(self) -> list[str]:
-        """What to look clients up by: phones, emails and names (in that order)."""
-        return [*self.phones, *self.emails, *self.names]
+        """What to look clients up by: phones, emails, names, then guessed names."""
+        return [*self.phones, *self.emails, *self.names, *self.guesses]
 
     @property
     def intent(self) -> Intent:
@@ -92,6 +100,8 @@ class Plan:
         filtered = self.outcome or self.unanswered or self.mood_label or self.channel
         if self.closing:
             return "list"
+        if (self.unanswered or self.industry or self.outcome) and not self.complaint:
+            return "list"  # a filter across the book: leftover words are its phrasing
         if not (self.terms or self.name_terms) and (filtered or self.start or self.listing):
             return "list"
         return "topic"
@@ -115,10 +125,13 @@ class Plan:
         """Beginnings of the searched words, to tell a literal mention from a related one."""
         return tuple(w[:5] if len(w) > 5 else w for w in self.query(extra).split())
 
-    def query(self, extra: list[str] | None = None) -> str:
-        """The message-search query: the topic words (and `extra` ones) with their synonyms."""
+    def query(self, extra: list[str] | None = None, skip: set[str] | None = None) -> str:
+        """The message-search query: the topic words (and `extra` ones, less `skip`) with
+        their synonyms."""
         expanded: list[str] = []
         for term in [*self.terms, *(extra or [])]:
+            if skip and term in skip:
+                continue
             for word in synonyms().get(term, [term]):
                 if word not in expanded:
                     expanded.append(word)
@@ -147,8 +160,9 @@ def read_language(question: str, names: list[str] | None = None) -> Language:
 def _not_name_words() -> frozenset[str]:
     """Weekday, time-frame and channel words: never part of a client's name."""
     table = cues()["dates"]
-    said = [p for key, phrases in table.items() if key != "weekdays" for p in phrases]
-    said += [n for names in table["weekdays"] for n in names]
+    lists = ("weekdays", "months")
+    said = [p for key, phrases in table.items() if key not in lists for p in phrases]
+    said += [n for key in lists for names in table[key] for n in names]
     said += [w for ws in cues()["channels"].values() for w in ws]
     return frozenset(w for phrase in said for w in phrase.split())
 
@@ -226,6 +240,16 @@ def read_dates(folded: str, today: date) -> tuple[date | None, date | None, set[
     if m := _AGO.search(padded):
         day = today - timedelta(days=int(m.group(1) or m.group(2)))
         return day, day + timedelta(days=1), set(m.group().split())
+    for number, names in enumerate(table["months"], 1):
+        for name in names:
+            for lead in (*table["month_prepositions"], *table["since"]):
+                if _phrase_in(f"{lead} {name}", padded):
+                    year = today.year if number <= today.month else today.year - 1
+                    start = date(year, number, 1)
+                    end = _month_start(date(year, number, 28) + timedelta(days=4))
+                    if lead in table["since"]:
+                        end = tomorrow
+                    return start, min(end, tomorrow), {lead, name}
     for since in table["since"]:
         for number, names in enumerate(table["weekdays"]):
             for name in names:
@@ -247,6 +271,34 @@ def _cue(name: str, said: list[str], padded: str) -> set[str]:
         if word.startswith(tuple(table.get("prefixes", []))):
             used.add(word)
     return used
+
+
+def read_industry(folded: str) -> tuple[str | None, list[str], set[str]]:
+    """The industry a question names: the spelling to try first, every spelling it may be
+    stored as, and the words it used ("clientes del sector hostelería", "restaurants")."""
+    said = words(folded)
+    padded = " " + " ".join(said) + " "
+    for name, spellings in industries().items():
+        used = {w for phrase in spellings if _phrase_in(phrase, padded) for w in phrase.split()}
+        if used:  # every word of it is consumed: "restaurants and hotels"
+            return name, list(dict.fromkeys([name, *spellings])), used
+    if (m := _INDUSTRY_NAMED.search(" ".join(said))) and m.group(1) not in filler_words():
+        return m.group(1), [m.group(1)], {m.group(1)}  # "sector naval": taken as written
+    return None, [], set()
+
+
+def _guesses(said: list[str], topical: list[str]) -> list[str]:
+    """Runs of two or more adjacent topic words: lower-case names ("que tal va ana garcia")."""
+    runs: list[str] = []
+    run: list[str] = []
+    for word in [*said, ""]:
+        if word and word in topical and word not in synonyms():  # sales words name no one
+            run.append(word)
+            continue
+        if len(run) >= 2:
+            runs.append(" ".join(run[:4]))
+        run = []
+    return runs[:3]
 
 
 def plan_question(question: str, today: date | None = None) -> Plan:
@@ -276,8 +328,9 @@ def plan_question(question: str, today: date | None = None) -> Plan:
         )
     ):
         mood_label = "positive" if mood_label == "negative" else "negative"
+    industry, industry_words, industry_used = read_industry(fold(rest))
     name_words = [w for n in names for w in words(n)]
-    consumed = set().union(*found.values()) | date_words | set(name_words)
+    consumed = set().union(*found.values()) | date_words | set(name_words) | industry_used
     consumed |= {w for ws in cues()["channels"].values() for w in ws}
     consumed |= {w for w in said if w.startswith(complaint_stems())}
     auxiliary = frozenset(cues()["auxiliary"]["words"])
@@ -294,6 +347,16 @@ def plan_question(question: str, today: date | None = None) -> Plan:
         if not ignored and w not in terms:
             terms.append(w)
     named = len(phones) + len(emails) + len(client_ids) + len(names)
+    across = (
+        found["count"]
+        or found["risk"]
+        or found["unanswered"]
+        or industry
+        or outcome
+        or found["wrote"]
+    )
+    guesses = [] if named or across else _guesses(said, terms)
+    named += len(guesses)
     return Plan(
         question=question,
         language=language,
@@ -310,7 +373,7 @@ def plan_question(question: str, today: date | None = None) -> Plan:
         count=bool(found["count"]),
         compare=bool(found["compare"]) and named >= 2,
         risk=bool(found["risk"]),
-        listing=bool(found["listing"] or found["talked"] or found["clients"]),
+        listing=bool(found["listing"] or found["talked"] or found["wrote"] or found["clients"]),
         outcome=outcome,
         unanswered=bool(found["unanswered"]),
         closing=bool(found["closing"]),
@@ -318,4 +381,8 @@ def plan_question(question: str, today: date | None = None) -> Plan:
         clients_asked=bool(found["clients"]),
         mood_label=mood_label if mood_label and not named else None,
         channel=channel,
+        wrote=bool(found["wrote"]),
+        industry=industry,
+        industry_words=industry_words,
+        guesses=guesses,
     )

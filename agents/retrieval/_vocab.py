@@ -63,3 +63,10 @@ def cues_of_language() -> dict[str, frozenset[str]]:
     """Words that mark Spanish and English questions (`words/language.toml`)."""
     with (WORDS / "language.toml").open("rb") as file:
         return {lang: frozenset(ws) for lang, ws in tomllib.load(file).items()}
+
+
+@cache
+def industries() -> dict[str, list[str]]:
+    """Industry words by the spelling tried first (`words/industries.toml`), folded."""
+    with (WORDS / "industries.toml").open("rb") as file:
+        return {name: list(table["words"]) for name, table in tomllib.load(file).items()}

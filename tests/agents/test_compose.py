@@ -44,7 +44,10 @@ def test_the_two_tables_have_the_same_phrases() -> None:
 def test_a_spanish_answer_has_no_english_fact_text() -> None:
     answer = compose(plan_question("¿Cómo está Ana García?"), _findings())
     assert "- Ánimo del cliente: negativo (-0.62), tendencia empeorando [msg:41]." in answer
-    assert "- Señal de riesgo: el último mensaje del cliente es negativo (-0.62) [msg:41]" in answer
+    assert (
+        "- Señal de riesgo: la puntuación de ánimo del último mensaje del cliente es baja "
+        "(-0.62) [msg:41]" in answer
+    )
     assert (
         "- Señal de riesgo: el cliente habló de irse, cancelar o de una oferta de la competencia "
         "[msg:40] [msg:41]" in answer
@@ -55,7 +58,22 @@ def test_a_spanish_answer_has_no_english_fact_text() -> None:
 def test_an_english_answer_uses_the_english_table() -> None:
     answer = compose(plan_question("How is Ana García doing?"), _findings())
     assert "- Client mood: negative (-0.62), trend worsening [msg:41]." in answer
-    assert "- Risk sign: the client's latest message is negative (-0.62) [msg:41]" in answer
+    assert (
+        "- Risk sign: the mood score of the client's latest message is low (-0.62) [msg:41]"
+        in answer
+    )
+
+
+def test_a_neutral_label_with_a_low_score_does_not_contradict_the_risk_sign() -> None:
+    # The model labels -0.35 neutral; the risk rule reads the score (at or below -0.30).
+    f = _findings()
+    insight = f.insights[7]
+    insight.latest_mood = Mood(label="neutral", score=-0.35, message_id=41, sent_at=AT)
+    answer = compose(plan_question("¿Cómo está Ana García?"), f)
+    assert "- Ánimo del cliente: neutro, tirando a negativo (-0.35)" in answer
+    assert "es negativo" not in answer and "puntuación de ánimo del último mensaje" in answer
+    english = compose(plan_question("How is Ana García doing?"), f)
+    assert "- Client mood: neutral, leaning negative (-0.35)" in english
 
 
 @pytest.mark.parametrize(

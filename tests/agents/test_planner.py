@@ -7,8 +7,9 @@ from datetime import date, timedelta
 import pytest
 
 from agents.retrieval import plan_question
-from agents.retrieval._findings import Findings
+from agents.retrieval._findings import Findings, call_key
 from agents.retrieval._planner import next_calls
+from tools.schemas import ClientHit
 
 NOW = date(2026, 11, 26)  # a Thursday
 MONDAY = date(2026, 11, 23)
@@ -187,3 +188,160 @@ def test_each_question_gets_the_tool_that_answers_it(
     name, given = calls[0]
     assert name == tool
     assert args.items() <= given.items()
+
+
+@pytest.mark.parametrize(
+    ("question", "since", "until"),
+    [
+        ("¿Qué clientes me escribieron en octubre?", date(2026, 10, 1), date(2026, 10, 31)),
+        ("How many clients wrote to me in September?", date(2026, 9, 1), date(2026, 9, 30)),
+        # A month still to come this year is last year's.
+        ("Quejas de diciembre", date(2025, 12, 1), date(2025, 12, 31)),
+        ("Invoices during March", date(2026, 3, 1), date(2026, 3, 31)),
+        ("¿Quién ha escrito desde septiembre?", date(2026, 9, 1), NOW),
+        ("Deals in November", date(2026, 11, 1), NOW),
+    ],
+)
+def test_month_names_are_time_frames(question: str, since: date, until: date) -> None:
+    plan = plan_question(question, today=NOW)
+    assert (plan.since, plan.until) == (since.isoformat(), until.isoformat())
+    assert not {"octubre", "september", "diciembre", "march"} & set(plan.terms)
+
+
+def test_a_month_word_without_a_preposition_is_not_a_date() -> None:
+    # "may" is a verb here, not the month.
+    assert plan_question("Who may leave us?", today=NOW).window == {}
+
+
+@pytest.mark.parametrize(
+    ("question", "industry"),
+    [
+        ("dame la lista de clientes del sector hostelería", "hosteleria"),
+        ("Which restaurants and hotels do I work with?", "hosteleria"),
+        ("how many clients in logistics do i have", "logistica"),
+        ("clientes en riesgo del sector construcción", "construccion"),
+        ("¿Cuántas negociaciones abiertas hay con clientes de salud?", "salud"),
+        ("who is at risk of churning in education?", "educacion"),
+        ("clientes del sector naval", "naval"),  # not in the word list: taken as written
+    ],
+)
+def test_industries_are_read_in_both_languages(question: str, industry: str) -> None:
+    plan = plan_question(question, today=NOW)
+    assert plan.industry == industry
+    # The industry's words filter the list; none is left to search messages for.
+    assert not set(plan.terms) & {"hosteleria", "restaurants", "hotels", "logistics", "sector"}
+    assert plan.unnamed in ("list", "count", "risk")
+
+
+def test_no_industry_when_the_question_names_none() -> None:
+    assert plan_question("¿Cómo va la negociación con Ana García?", today=NOW).industry is None
+
+
+def test_the_industry_is_asked_as_the_book_spells_it() -> None:
+    plan = plan_question("Which restaurants do I work with?", today=NOW)
+    tools = {"search_clients", "list_clients"}
+    (name, args), *_ = next_calls(plan, 0, Findings(), tools)
+    assert (name, args["industry"]) == ("list_clients", "hosteleria")
+    # The tool listed the spellings it knows: the one this industry goes by is taken.
+    known = Findings(known_industries=["Retail", "Hospitality", "Logistics"])
+    (name, args), *_ = next_calls(plan, 1, known, tools)
+    assert args["industry"] == "Hospitality"
+
+
+@pytest.mark.parametrize(
+    ("question", "intent"),
+    [
+        ("¿quién está esperando que le conteste?", "list"),
+        ("who's still waiting for an answer from me?", "list"),
+        ("any clients about to leave?", "risk"),
+        ("¿quién podría dejarnos?", "risk"),
+        ("clientes ganados este mes", "list"),
+        ("dame todos los clientes con negociaciones abiertas", "list"),
+        ("Between Álvaro Ruiz and Elena Gil, who's more likely to buy?", "compare"),
+        ("ana munoz martin vs inigo nunez ramirez, which deal is hotter?", "compare"),
+        ("que tal va adrian gomez jimenez", "client"),
+    ],
+)
+def test_more_intents(question: str, intent: str) -> None:
+    assert plan_question(question, today=NOW).intent == intent
+
+
+def test_lower_case_names_are_guessed_from_adjacent_words() -> None:
+    plan = plan_question("que tal va adrian gomez jimenez", today=NOW)
+    assert plan.guesses == ["adrian gomez jimenez"] and plan.language == "es"
+    plan = plan_question("ana munoz vs inigo nunez, which deal is hotter?", today=NOW)
+    assert plan.guesses == ["ana munoz", "inigo nunez"]
+    # A lone topic word, or a question across the book, guesses no name.
+    for question in ("invoice complaints?", "how many clients in logistics do i have"):
+        assert plan_question(question, today=NOW).guesses == [], question
+    # "Between" opens the sentence; it is not part of the first name.
+    plan = plan_question("Between Álvaro Ruiz and Elena Gil, who is closer?", today=NOW)
+    assert plan.names == ["Álvaro Ruiz", "Elena Gil"]
+
+
+def test_a_guessed_name_is_a_client_only_when_spelt_alike() -> None:
+    f = Findings(
+        searches={
+            "ana munoz": [ClientHit(id=1, name="Ana Muñoz Martín", match="name_words")],
+            "cambiar proveedor": [ClientHit(id=2, name="Luis Gil", company="X", match="text")],
+        }
+    )
+    assert [c.id for c in f.chosen(["ana munoz"], [], ["ana munoz"])] == [1]
+    # A company or email that happens to hold the words is no name of a client.
+    assert f.chosen(["cambiar proveedor"], [], ["cambiar proveedor"]) == []
+
+
+def test_a_misspelt_name_that_fits_namesakes_finds_them_all() -> None:
+    hits = [
+        ClientHit(id=1, name="Marta Moreno Blanco", match="fuzzy"),
+        ClientHit(id=2, name="Marta Moreno Gutiérrez", match="fuzzy"),
+        ClientHit(id=3, name="Marta Romero Ruiz", match="fuzzy"),
+    ]
+    f = Findings(searches={"marta moeno": hits})
+    assert [c.id for c in f.matches("marta moeno")] == [1, 2]
+
+
+@pytest.mark.parametrize(
+    ("question", "args"),
+    [
+        (
+            "¿Qué clientes me escribieron la semana pasada?",
+            {
+                "messages_since": "2026-11-16",
+                "messages_until": "2026-11-22",
+                "messages_from": "client",
+            },
+        ),
+        (
+            "Who did I talk to yesterday?",
+            {"messages_since": "2026-11-25", "messages_until": "2026-11-25"},
+        ),
+        ("¿Cuántos clientes tengo en hostelería?", {"industry": "hosteleria"}),
+        ("who is at risk of churning in education?", {"churn_risk": True, "industry": "educacion"}),
+        (
+            "clientes que esperan respuesta del sector salud",
+            {"unanswered": True, "industry": "salud"},
+        ),
+    ],
+)
+def test_client_lists_get_the_questions_filters(question: str, args: dict[str, object]) -> None:
+    plan = plan_question(question, today=NOW)
+    (name, given), *_ = next_calls(plan, 0, Findings(), {"search_clients", "list_clients"})
+    assert name == "list_clients"
+    assert args.items() <= given.items()
+    if "messages_since" in args and "messages_from" not in args:
+        assert "messages_from" not in given
+
+
+def test_a_named_clients_history_keeps_the_questions_time_frame() -> None:
+    plan = plan_question("¿Qué me ha dicho Ana García desde el lunes?", today=NOW)
+    f = Findings(searches={"Ana García": [ClientHit(id=7, name="Ana García", match="exact")]})
+    f.answered.add(call_key("search_clients", {"query": "Ana García", "limit": 5}))
+    tools = {"search_clients", "get_client", "get_client_insights", "get_conversation_history"}
+    calls = dict((n, a) for n, a in next_calls(plan, 1, f, tools))
+    assert calls["get_conversation_history"] == {
+        "client_id": 7,
+        "limit": 8,
+        "since": MONDAY.isoformat(),
+        "until": NOW.isoformat(),
+    }

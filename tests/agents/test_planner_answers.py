@@ -6,6 +6,7 @@ client's name; every expectation is read from the same records or the database.
 
 from __future__ import annotations
 
+import logging
 import re
 from collections.abc import AsyncIterator
 from dataclasses import dataclass
@@ -24,6 +25,7 @@ from server.app import build_server
 from tools.db import Database
 from tools.demo import DemoSpec, generate
 from tools.ingest import ingest
+from tools.models import UTCDateTime
 from tools.owners import ensure_owner
 from tools.records import MessageIn
 from tools.settings import DEMO_OWNER, Settings
@@ -129,6 +131,18 @@ async def test_a_cut_list_says_how_many_more(book: Book) -> None:
 
 
 @pytest.mark.anyio
+async def test_the_in_process_server_closes_its_pool_when_cancelled(
+    book: Book, caplog: pytest.LogCaptureFixture
+) -> None:
+    # The toolset ends the in-process server by cancelling it; an unshielded shutdown left
+    # the pool's connections unclosed (aiosqlite threads outliving the loop).
+    caplog.set_level(logging.ERROR, logger="sqlalchemy.pool")
+    await _ask(book, "How many clients do I have?")
+    failed = [r.getMessage() for r in caplog.records if r.name.startswith("sqlalchemy.pool")]
+    assert failed == []
+
+
+@pytest.mark.anyio
 async def test_a_count_of_open_deals_comes_from_the_pipeline(book: Book) -> None:
     opened = await _scalar(book.db, "SELECT count(*) FROM conversation WHERE outcome = 'open'")
     events = await _ask(book, "¿Cuántas negociaciones abiertas tengo?")
@@ -143,11 +157,87 @@ async def test_who_i_talked_to_yesterday(book: Book) -> None:
     events = await _ask(book, "¿Con quién hablé ayer?")
     (name, args), *_ = _calls(events)
     assert name == "list_clients"
-    assert args["last_contact_after"] == yesterday
-    assert args["last_contact_before"] == ANCHOR.date().isoformat()
+    # A message yesterday, not a last contact yesterday: who wrote again today still counts.
+    assert (args["messages_since"], args["messages_until"]) == (yesterday, yesterday)
+    assert "messages_from" not in args and "last_contact_after" not in args
     final = _final(events)
     assert final.answer.startswith("_Modo solo recuperación")
-    assert "coinciden entre" in final.answer
+    talked = {
+        r.client_id
+        for r in await _rows(
+            book.db,
+            "SELECT DISTINCT client_id FROM message WHERE sent_at >= :a AND sent_at < :b",
+            a=ANCHOR - timedelta(days=1),
+            b=ANCHOR,
+        )
+    }
+    assert f"{len(talked)} cliente(s) coinciden entre" in final.answer
+    cited = {s.id for s in final.sources if s.kind == "client"}
+    assert cited and cited <= talked
+
+
+@pytest.mark.anyio
+async def test_who_wrote_to_me_counts_only_the_clients_messages(book: Book) -> None:
+    events = await _ask(book, "How many clients wrote to me in the last 7 days?")
+    (name, args), *_ = _calls(events)
+    assert name == "list_clients" and args["messages_from"] == "client"
+    start = ANCHOR + timedelta(days=1) - timedelta(days=7)
+    wrote = await _rows(
+        book.db,
+        "SELECT DISTINCT client_id FROM message WHERE direction = 'inbound' AND sent_at >= :a",
+        a=start,
+    )
+    assert f"You have {len(wrote)} client(s)" in _final(events).answer
+
+
+@pytest.mark.anyio
+async def test_a_named_client_since_a_day_cites_only_that_window(book: Book) -> None:
+    start = ANCHOR + timedelta(days=1) - timedelta(days=7)
+    recent = await _rows(
+        book.db,
+        "SELECT c.name, c.id FROM client c JOIN message m ON m.client_id = c.id "
+        "WHERE m.sent_at >= :a AND m.direction = 'inbound' GROUP BY c.id, c.name "
+        "HAVING (SELECT count(*) FROM client d WHERE d.name = c.name) = 1 ORDER BY c.id",
+        a=start,
+    )
+    client = recent[0]
+    events = await _ask(book, f"¿Qué me ha dicho {client.name} en los últimos 7 días?")
+    history = next(args for name, args in _calls(events) if name == "get_conversation_history")
+    assert history["since"] == start.date().isoformat()
+    window = {
+        r.id
+        for r in await _rows(
+            book.db,
+            "SELECT id FROM message WHERE client_id = :c AND sent_at >= :a",
+            c=client.id,
+            a=start,
+        )
+    }
+    final = _final(events)
+    cited = {s.id for s in final.sources if s.kind == "msg"}
+    assert cited and cited <= window, final.answer
+
+
+@pytest.mark.anyio
+async def test_an_industry_in_the_question_filters_the_list(book: Book) -> None:
+    hotels = await _rows(book.db, "SELECT id FROM client WHERE industry = 'hostelería'")
+    events = await _ask(book, "Which restaurants and hotels do I work with?")
+    (name, args), *_ = _calls(events)
+    assert name == "list_clients" and args["industry"] == "hosteleria"
+    final = _final(events)
+    assert final.answer.startswith("_Retrieval-only mode")
+    assert f"{len(hotels)} client(s) match" in final.answer
+    cited = {s.id for s in final.sources if s.kind == "client"}
+    assert cited and cited <= {r.id for r in hotels}
+
+
+async def _rows(db: Database, sql: str, **params: Any) -> list[Any]:
+    """Rows of `sql`; datetime parameters bound as the models store them (UTC)."""
+    times = [
+        sa.bindparam(k, type_=UTCDateTime()) for k, v in params.items() if isinstance(v, datetime)
+    ]
+    async with db.connect() as conn:
+        return list((await conn.execute(sa.text(sql).bindparams(*times), params)).all())
 
 
 @pytest.mark.anyio

@@ -102,6 +102,37 @@ async def test_filters_combine_and_industry_ignores_accents(client: Client) -> N
     assert "hostelería" in unknown and "astronautas" in unknown
 
 
+async def test_clients_with_messages_in_a_window_by_who_wrote(client: Client) -> None:
+    ids = await _ids(client)
+    since, until = _days_ago(30)[:10], _days_ago(1)[:10]
+    anyone: set[int] = set()
+    wrote: set[int] = set()
+    for cid in ids.values():
+        window = await call(
+            client,
+            "get_conversation_history",
+            client_id=cid,
+            since=since,
+            until=until,
+            limit=200,
+        )
+        anyone |= {cid} if window["messages"] else set()
+        wrote |= {cid} if any(m["direction"] == "inbound" for m in window["messages"]) else set()
+    assert wrote and wrote <= anyone
+    both = await call(client, "list_clients", messages_since=since, messages_until=until)
+    assert {r["client_id"] for r in both["clients"]} == anyone
+    assert both["total"] == len(anyone)
+    theirs = await call(
+        client, "list_clients", messages_since=since, messages_until=until, messages_from="client"
+    )
+    assert {r["client_id"] for r in theirs["clients"]} == wrote
+    assert theirs["filters"]["messages_from"] == "client"
+    assert "messages_from" in await error(client, "list_clients", messages_from="them")
+    assert "must be before" in await error(
+        client, "list_clients", messages_since=until, messages_until=since
+    )
+
+
 def _days_ago(days: int) -> str:
     from datetime import timedelta
 

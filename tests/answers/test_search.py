@@ -66,6 +66,16 @@ async def test_word_endings_and_languages_meet(laura: Client) -> None:
     assert any("late" in h or "delivery" in h for h in retraso)
 
 
+async def test_the_word_itself_outranks_its_vocabulary_expansions(client: Client) -> None:
+    # "proforma" is in the invoice concept and rarer than "factura": without the weighting
+    # its messages ranked first for the literal query "factura".
+    hits = await texts(client, "factura")
+    assert any("factur" not in h for h in hits)  # the expansions are still found...
+    assert all("factur" in h for h in hits[:5]), hits[:5]  # ...after the word itself
+    # A word the messages never use keeps its expansions whole: "invoice" over Spanish text.
+    assert any("factura" in h for h in await texts(client, "invoice"))
+
+
 async def test_filler_only_queries_are_refused_not_matched_to_everything(client: Client) -> None:
     for query in ("a", "x", "de la que", "what is the"):
         message = await error(client, "search_messages", query=query)

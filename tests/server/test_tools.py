@@ -173,6 +173,29 @@ async def test_history_by_conversation_and_channel(client: Client) -> None:
     assert [m["channel"] for m in email["messages"]] == ["email"]
 
 
+async def test_history_since_until_keeps_the_window(client: Client) -> None:
+    cid = await client_id(client, "José García")
+    everything = await call(client, "get_conversation_history", client_id=cid, limit=200)
+    times = [m["sent_at"] for m in everything["messages"]]
+    middle = times[len(times) // 2]
+    day = middle[:10]
+    since = await call(client, "get_conversation_history", client_id=cid, since=middle, limit=200)
+    assert [m["sent_at"] for m in since["messages"]] == [t for t in times if t >= middle]
+    until = await call(client, "get_conversation_history", client_id=cid, until=day, limit=200)
+    # A bare date is inclusive: the whole day counts.
+    assert [m["sent_at"] for m in until["messages"]] == [t for t in times if t[:10] <= day]
+    window = await call(
+        client, "get_conversation_history", client_id=cid, since=day, until=day, limit=200
+    )
+    assert window["messages"] and {m["sent_at"][:10] for m in window["messages"]} == {day}
+    assert "since" in await error(
+        client, "get_conversation_history", client_id=cid, since="next tuesday"
+    )
+    assert "must be before" in await error(
+        client, "get_conversation_history", client_id=cid, since=day, until="2000-01-01"
+    )
+
+
 async def test_long_texts_are_cut_visibly(client: Client) -> None:
     cid = await client_id(client, "José García")
     page = await call(client, "get_conversation_history", client_id=cid, limit=200)

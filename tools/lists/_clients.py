@@ -9,6 +9,7 @@ import sqlalchemy as sa
 
 from tools.cursors import check_channel, offset_cursor, page_offset, parse_when
 from tools.db import Database
+from tools.errors import InvalidArgument
 from tools.lists._common import (
     IDS_PER_ROW,
     ClientSort,
@@ -21,6 +22,7 @@ from tools.lists._common import (
     _given,
     _industries,
     _page,
+    _range,
 )
 from tools.lists._signals import (
     _assess,
@@ -32,7 +34,7 @@ from tools.schemas import (
     ClientList,
     ClientListRow,
 )
-from tools.tables import CLIENTS, CONVERSATIONS
+from tools.tables import CLIENTS, CONVERSATIONS, MESSAGES
 from tools.text import fold
 
 
@@ -50,12 +52,20 @@ async def list_clients(
     last_contact_after: str | None = None,
     last_contact_before: str | None = None,
     unanswered: bool | None = None,
+    messages_since: str | None = None,
+    messages_until: str | None = None,
+    messages_from: str | None = None,
     sort: str = "last_contact",
     limit: int = 20,
     cursor: str | None = None,
     now: datetime | None = None,
 ) -> ClientList:
-    """The owner's clients that pass every filter, sorted, one page with the total count."""
+    """The owner's clients that pass every filter, sorted, one page with the total count.
+
+    `messages_since`/`messages_until` keep clients with a message sent in that window (by
+    `messages_from`: "client", "us", or either when unset): "who wrote to me last week",
+    which the last contact alone cannot tell once the client wrote again since.
+    """
     now = now or utcnow()
     _check_limit(limit)
     check_channel(channel)
@@ -67,6 +77,9 @@ async def list_clients(
     offset = page_offset(cursor, "client_list")
     after = parse_when(last_contact_after, "last_contact_after") if last_contact_after else None
     before = parse_when(last_contact_before, "last_contact_before") if last_contact_before else None
+    if messages_from is not None and messages_from not in ("client", "us"):
+        raise InvalidArgument(f"messages_from {messages_from[:40]!r} is not one of: client, us")
+    window = _range(messages_since, messages_until, None, now)
     c = CLIENTS
     cv = CONVERSATIONS
     stmt = sa.select(
@@ -81,6 +94,16 @@ async def list_clients(
         conv_filter.append(cv.c.channel == channel)
     if outcome is not None:
         conv_filter.append(cv.c.outcome == outcome)
+    if window != (None, None) or messages_from is not None:
+        m = MESSAGES
+        said = [m.c.client_id == c.c.id, m.c.owner_id == owner_id]
+        if window[0] is not None:
+            said.append(m.c.sent_at >= window[0])
+        if window[1] is not None:
+            said.append(m.c.sent_at < window[1])
+        if messages_from is not None:
+            said.append(m.c.direction == ("inbound" if messages_from == "client" else "outbound"))
+        stmt = stmt.where(sa.exists(sa.select(m.c.id).where(*said)))
     if conv_filter:
         stmt = stmt.where(
             sa.exists(sa.select(cv.c.id).where(cv.c.client_id == c.c.id, *conv_filter))
@@ -145,6 +168,9 @@ async def list_clients(
         last_contact_after=last_contact_after,
         last_contact_before=last_contact_before,
         unanswered=unanswered,
+        messages_since=messages_since,
+        messages_until=messages_until,
+        messages_from=messages_from,
     )
     return ClientList(
         total=len(rows),

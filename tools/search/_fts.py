@@ -15,6 +15,11 @@ from tools.search._terms import Term, similarity
 
 MAX_TOKENS = 64  # index words one term may match on SQLite: bounds the MATCH expression
 CANDIDATES = 1000  # matches ranked at most per search (the newest ones), see rank_messages
+# A message that matches a query word only through the vocabulary's other words for it
+# ("proforma" for "factura") scores this share, when some message uses the word itself: a
+# rarer synonym must not outrank the literal word. Words absent from the index (an English
+# query over Spanish messages) keep their expansions at full weight.
+EXPANSION_WEIGHT = 0.5
 
 
 @dataclass(frozen=True)
@@ -23,6 +28,7 @@ class Match:
 
     groups: tuple[str, ...]  # one FTS5 OR-group per term that matched an indexed word
     needles: tuple[str, ...]
+    loose: str = ""  # messages matching some term only through its expansions (FTS5 query)
 
     @property
     def expression(self) -> str:
@@ -48,12 +54,31 @@ async def sqlite_match(conn: AsyncConnection, terms: list[Term]) -> Match:
         candidates += [r[0] for r in rows]
     groups: list[str] = []
     needles: list[str] = []
+    loose: list[str] = []
     for term in terms:
         tokens = sorted(w for w in candidates if term.matches(w))[:MAX_TOKENS]
         if tokens:
-            groups.append("(" + " OR ".join(f'"{w}"' for w in tokens) + ")")
+            groups.append(_any(tokens))
             needles += tokens
-    return Match(tuple(groups), tuple(needles))
+            own = [w for w in tokens if term.literal(w)]
+            others = [w for w in tokens if not term.literal(w)]
+            if own and others:
+                loose.append(f"({_any(others)} NOT {_any(own)})")
+    return Match(tuple(groups), tuple(needles), " OR ".join(loose))
+
+
+def _any(tokens: Sequence[str]) -> str:
+    return "(" + " OR ".join(f'"{w}"' for w in tokens) + ")"
+
+
+def _weighted(score: str, match: Match, rowid: str, floor: str = "") -> str:
+    """`score` down-weighted for messages that matched some term only through expansions."""
+    if not match.loose:
+        return score
+    return (
+        f"({score}) * CASE WHEN {rowid} IN (SELECT rowid FROM message_fts "
+        f"WHERE message_fts MATCH :loose{floor}) THEN {EXPANSION_WEIGHT} ELSE 1.0 END"
+    )
 
 
 def _text(sql: str, params: dict[str, Any], *extra: sa.BindParameter[Any]) -> sa.TextClause:
@@ -106,14 +131,20 @@ async def _rank_sqlite(
         # The filters left too few of the newest matches: rank every match after all.
     rows = await conn.execute(
         _text(
-            f"""SELECT m.id, -bm25(message_fts) AS score
+            f"""SELECT m.id, {_weighted("-bm25(message_fts)", match, "m.id")} AS score
             FROM message_fts JOIN message m ON m.id = message_fts.rowid
             WHERE message_fts MATCH :q AND {where}
-            ORDER BY bm25(message_fts), m.id DESC
+            ORDER BY score DESC, m.id DESC
             LIMIT :n OFFSET :o""",
             params,
         ),
-        {**params, "q": q, "n": count, "o": offset},
+        {
+            **params,
+            "q": q,
+            "n": count,
+            "o": offset,
+            **({"loose": match.loose} if match.loose else {}),
+        },
     )
     return [(r.id, float(r.score)) for r in rows], match.needles
 
@@ -126,10 +157,10 @@ async def _rank_windows(
     ranked: list[tuple[int, float]] = []
     complete = True
     if len(match.groups) > 1:
-        ranked, whole = await _window(conn, " AND ".join(match.groups))
+        ranked, whole = await _window(conn, " AND ".join(match.groups), match)
         complete = complete and whole
     seen = {i for i, _ in ranked}
-    rest, whole = await _window(conn, match.expression)
+    rest, whole = await _window(conn, match.expression, match)
     complete = complete and whole
     if complete:  # every match was ranked: one BM25 order, no tiers
         ranked = rest
@@ -156,7 +187,9 @@ async def _rank_windows(
     return kept[:need], complete
 
 
-async def _window(conn: AsyncConnection, q: str) -> tuple[list[tuple[int, float]], bool]:
+async def _window(
+    conn: AsyncConnection, q: str, match: Match
+) -> tuple[list[tuple[int, float]], bool]:
     """The newest CANDIDATES matches of `q`, best first (BM25 computed for those only), and
     whether that was every match."""
     floor = await conn.scalar(
@@ -166,12 +199,17 @@ async def _window(conn: AsyncConnection, q: str) -> tuple[list[tuple[int, float]
         ),
         {"q": q, "cap": CANDIDATES},
     )
+    score = _weighted("-bm25(message_fts)", match, "message_fts.rowid", " AND rowid > :floor")
     rows = await conn.execute(
         sa.text(
-            "SELECT rowid, -bm25(message_fts) AS score FROM message_fts "
-            "WHERE message_fts MATCH :q AND rowid > :floor ORDER BY rank, rowid DESC"
+            f"SELECT rowid, {score} AS score FROM message_fts "
+            "WHERE message_fts MATCH :q AND rowid > :floor ORDER BY score DESC, rowid DESC"
         ),
-        {"q": q, "floor": floor if floor is not None else -1},
+        {
+            "q": q,
+            "floor": floor if floor is not None else -1,
+            **({"loose": match.loose} if match.loose else {}),
+        },
     )
     return [(r[0], float(r[1])) for r in rows], floor is None
 
@@ -189,6 +227,19 @@ async def _lexemes(conn: AsyncConnection, words: Sequence[str]) -> str | None:
     return str(found) if found else None
 
 
+async def _indexed(conn: AsyncConnection, lexemes: str, where: str, params: dict[str, Any]) -> bool:
+    """Whether any message the filters allow holds one of `lexemes` (an OR-ed tsquery)."""
+    found = await conn.scalar(
+        _text(
+            "SELECT 1 FROM message m WHERE m.search_stem @@ to_tsquery('simple'::regconfig, "
+            f":own) AND {where} LIMIT 1",
+            params,
+        ),
+        {**params, "own": lexemes},
+    )
+    return found is not None
+
+
 async def _rank_postgres(
     conn: AsyncConnection,
     terms: list[Term],
@@ -201,11 +252,27 @@ async def _rank_postgres(
     # A generic plan (reused after 5 runs of a prepared statement) cannot see how common
     # the words are and scans every match; plan each search for its own words.
     await conn.execute(sa.text("SET LOCAL plan_cache_mode = force_custom_plan"))
-    groups = [g for g in [await _lexemes(conn, t.alternatives) for t in terms] if g]
+    groups: list[str] = []
+    loose: list[str] = []
+    for t in terms:
+        group = await _lexemes(conn, t.alternatives)
+        if not group:
+            continue
+        groups.append(group)
+        own = await _lexemes(conn, [t.word])
+        if own and own != group and await _indexed(conn, own, where, params):
+            loose.append(f"(({group}) & !({own}))")
     if not groups:
         return []
     params["q_any"] = " | ".join(groups)
     any_term = "to_tsquery('simple'::regconfig, :q_any)"
+    score = f"ts_rank(m.search_stem, {any_term}, 1)"
+    if loose:
+        params["q_loose"] = " | ".join(loose)
+        score = (
+            f"{score} * CASE WHEN m.search_stem @@ to_tsquery('simple'::regconfig, :q_loose) "
+            f"THEN {EXPANSION_WEIGHT} ELSE 1.0 END"
+        )
     # Candidates: ids only, newest first, bounded; ranked afterwards.
     pick = f"""SELECT m.id FROM message m WHERE m.search_stem @@ {{q}} AND {where}
         ORDER BY m.id DESC LIMIT :cap"""
@@ -216,7 +283,7 @@ async def _rank_postgres(
         candidates = f"({pick.format(q=every_term)}) UNION {candidates}"
     sql = f"""
         WITH cand AS ({candidates})
-        SELECT m.id, ts_rank(m.search_stem, {any_term}, 1) AS score
+        SELECT m.id, {score} AS score
         FROM message m JOIN cand ON cand.id = m.id
         ORDER BY score DESC, m.sent_at DESC, m.id DESC
         LIMIT :n OFFSET :o

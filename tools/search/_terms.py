@@ -76,6 +76,13 @@ class Term:
             return token == self.word
         return bool(stems(token) & self.stems)
 
+    def literal(self, token: str) -> bool:
+        """Whether a matching token is the query word itself (its own stem), not one of the
+        vocabulary's other words for it."""
+        if self.whole:
+            return token == self.word
+        return bool(stems(token) & stems(self.word))
+
     @property
     def prefixes(self) -> frozenset[str]:
         """Prefixes every matching token starts with (for scanning an index vocabulary)."""
