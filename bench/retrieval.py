@@ -190,18 +190,18 @@ async def speed(url: str, repeats: int) -> None:
         b, a = (statistics.median(v) for v in figures.values())
         print(f"median ratio before/now: {b / a:.1f}x")
     # What the bound costs: are the bounded top 20 as relevant as ranking every match?
-    from tools.search import _fts
+    from tools.search import _ranking
 
     async def top(word: str) -> list[float]:
         result = await queries.search_messages(db, owner, word, limit=20, semantic=False)
         return [h.score for h in result.hits]
 
     bounded = {w: await top(w) for w in COMMON}
-    saved, _fts.CANDIDATES = _fts.CANDIDATES, 10**9
+    saved, _ranking.CANDIDATES = _ranking.CANDIDATES, 10**9
     try:
         full = {w: await top(w) for w in COMMON}
     finally:
-        _fts.CANDIDATES = saved
+        _ranking.CANDIDATES = saved
     agree = statistics.fmean(
         sum(s >= full[w][-1] - 1e-9 for s in bounded[w]) / len(bounded[w])
         for w in COMMON

@@ -1,0 +1,266 @@
+"""Bounded ranking of message matches: the newest candidates, ranked, one tier at a time.
+
+Ranking every match of a common word costs time in proportion to the archive (about a
+million messages at 100,000 clients). Instead both databases read matches newest first,
+through an index that already holds them in that order (FTS5 doclists by rowid on SQLite;
+the (owner_id, sent_at) or (client_id, sent_at, id) b-tree on PostgreSQL, so the owner and
+client filters are part of the scan) and stop after CANDIDATES, then rank those.
+"""
+
+from __future__ import annotations
+
+import json
+from dataclasses import dataclass, field
+from typing import Any, Protocol
+
+import sqlalchemy as sa
+from sqlalchemy.ext.asyncio import AsyncConnection
+
+from tools.search._fts import _lexemes, _text, sqlite_match
+from tools.search._terms import Term
+
+CANDIDATES = 1000  # matches per tier (newest first), ranked together
+_MAX_BATCH = 65536  # rowids read at once while the filters skip most matches (SQLite)
+
+
+@dataclass
+class _Batch:
+    """Matches newest first, with the position to continue below, and whether they ran out."""
+
+    ids: list[int] = field(default_factory=list)
+    below: Any = None
+    done: bool = False
+
+
+class _Source(Protocol):
+    async def newest(self, every: bool, below: Any, need: int, skip: set[int]) -> _Batch: ...
+
+    async def scores(self, every: bool, ids: list[int]) -> dict[int, float]: ...
+
+
+async def rank_messages(
+    conn: AsyncConnection,
+    dialect: str,
+    terms: list[Term],
+    where: str,
+    params: dict[str, Any],
+    *,
+    offset: int,
+    count: int,
+) -> tuple[list[tuple[int, float]], tuple[str, ...]]:
+    """Ids and scores of the hits at `offset` .. `offset + count` of one order, and needles.
+
+    `where` filters `message m`. The order: the newest CANDIDATES matches with every term
+    and the newest CANDIDATES with any term, ranked (tier 0); then older matches,
+    CANDIDATES at a time, each tier ranked. When tier 0 holds every match that is the plain
+    ranking of all of them. Pages never repeat or skip a hit; a deep page costs more.
+    """
+    source: _Source
+    if dialect == "sqlite":
+        match = await sqlite_match(conn, terms)
+        if not match.groups:
+            return [], ()
+        source = _SqliteSource(conn, match.expression, " AND ".join(match.groups), where, params)
+        multi, needles, every_first = len(match.groups) > 1, match.needles, True
+    else:
+        # A generic plan (reused after 5 runs of a prepared statement) cannot see how common
+        # the words are; plan each search for its own words.
+        await conn.execute(sa.text("SET LOCAL plan_cache_mode = force_custom_plan"))
+        groups = [g for g in [await _lexemes(conn, t.alternatives) for t in terms] if g]
+        if not groups:
+            return [], ()
+        source = _PostgresSource(conn, groups, where, params)
+        multi, every_first = len(groups) > 1, False
+        needles = tuple(sorted({p for t in terms for p in t.prefixes}))
+    return await _page(source, multi, every_first, offset, count), needles
+
+
+async def _page(
+    source: _Source, multi: bool, every_first: bool, offset: int, count: int
+) -> list[tuple[int, float]]:
+    every = await source.newest(True, None, CANDIDATES, set()) if multi else _Batch(done=True)
+    some = await source.newest(False, None, CANDIDATES, set())
+    if some.done:  # every match is in hand: one ranking of all of them
+        tier = _ranked(some.ids, await source.scores(False, some.ids))
+        return tier[offset : offset + count]
+    seen = set(every.ids)  # every-term matches are ranked in tier 0, old or new
+    rest = [i for i in some.ids if i not in seen]
+    if every_first:  # SQLite: messages with every term first (BM25 alone may bury them)
+        tier = _ranked(every.ids, await source.scores(True, every.ids))
+        tier += _ranked(rest, await source.scores(False, rest))
+    else:
+        both = every.ids + rest
+        tier = _ranked(both, await source.scores(False, both))
+    hits = tier[offset : offset + count]
+    skip = max(0, offset - len(tier))
+    below = some.below
+    while len(hits) < count:
+        batch = await source.newest(False, below, CANDIDATES, seen)
+        if skip >= len(batch.ids):  # a whole tier before this page: no need to rank it
+            skip -= len(batch.ids)
+        else:
+            ranked = _ranked(batch.ids, await source.scores(False, batch.ids))
+            hits += ranked[skip : skip + count - len(hits)]
+            skip = 0
+        if batch.done or not batch.ids:
+            break
+        below = batch.below
+    return hits
+
+
+def _ranked(ids: list[int], scores: dict[int, float]) -> list[tuple[int, float]]:
+    """Best score first; ties newest first (ids are in newest-first order)."""
+    order = {i: n for n, i in enumerate(ids)}
+    return sorted(((i, scores.get(i, 0.0)) for i in ids), key=lambda h: (-h[1], order[h[0]]))
+
+
+class _SqliteSource:
+    """FTS5 matches newest (highest rowid) first; the filters checked on the message rows."""
+
+    def __init__(
+        self, conn: AsyncConnection, any_q: str, every_q: str, where: str, params: dict[str, Any]
+    ) -> None:
+        self.conn, self.where, self.params = conn, where, params
+        self.q = {False: any_q, True: every_q}
+
+    async def newest(self, every: bool, below: Any, need: int, skip: set[int]) -> _Batch:
+        """Up to `need` filtered matches with a rowid under `below`, not in `skip`."""
+        out = _Batch(below=below)
+        batch = need + len(skip) + 64
+        while True:
+            rows = await self.conn.execute(
+                sa.text(
+                    "SELECT rowid FROM message_fts WHERE message_fts MATCH :q"
+                    + ("" if out.below is None else " AND rowid < :below")
+                    + " ORDER BY rowid DESC LIMIT :n"
+                ),
+                {"q": self.q[every], "below": out.below, "n": batch},
+            )
+            ids = [r[0] for r in rows]
+            allowed = await self._allowed(ids)
+            for n, i in enumerate(ids):
+                if i in allowed and i not in skip:
+                    out.ids.append(i)
+                    if len(out.ids) == need:
+                        out.below = i
+                        out.done = len(ids) < batch and n == len(ids) - 1
+                        return out
+            if len(ids) < batch:
+                out.done = True
+                return out
+            out.below = ids[-1]
+            batch = min(batch * 4, _MAX_BATCH)
+
+    async def _allowed(self, ids: list[int]) -> set[int]:
+        if not ids:
+            return set()
+        rows = await self.conn.execute(
+            _text(
+                "SELECT m.id FROM message m WHERE m.id IN "
+                f"(SELECT value FROM json_each(:ids)) AND {self.where}",
+                self.params,
+            ),
+            {**self.params, "ids": json.dumps(ids)},
+        )
+        return {r[0] for r in rows}
+
+    async def scores(self, every: bool, ids: list[int]) -> dict[int, float]:
+        """BM25 of `ids`, computed over their rowid range only."""
+        if not ids:
+            return {}
+        rows = await self.conn.execute(
+            sa.text(
+                "SELECT rowid, -bm25(message_fts) FROM message_fts "
+                "WHERE message_fts MATCH :q AND rowid BETWEEN :lo AND :hi"
+            ),
+            {"q": self.q[every], "lo": min(ids), "hi": max(ids)},
+        )
+        wanted = set(ids)
+        return {r[0]: float(r[1]) for r in rows if r[0] in wanted}
+
+
+class _PostgresSource:
+    """Matches newest (sent_at, id) first through the filters' b-tree, scored as they are read."""
+
+    def __init__(
+        self, conn: AsyncConnection, groups: list[str], where: str, params: dict[str, Any]
+    ) -> None:
+        self.conn, self.where = conn, where
+        self.params = {
+            **params,
+            "q_any": " | ".join(groups),
+            "q_all": " & ".join(f"({g})" for g in groups),
+        }
+        self.known: dict[int, float] = {}
+
+    async def newest(self, every: bool, below: Any, need: int, skip: set[int]) -> _Batch:
+        """Up to `need` filtered matches older than `below` (sent_at, id), not in `skip`.
+
+        The GIN index finds matches in any order, so each try bounds them to the newest
+        `span` filtered messages first (a range of the (owner_id, sent_at) or client
+        b-tree, and-ed with the GIN bitmap): only the matches inside it are read.
+        """
+        q = "q_all" if every else "q_any"
+        older = (
+            "" if below is None else " AND (m.sent_at < :bs OR (m.sent_at = :bs AND m.id < :bi))"
+        )
+        n = need + len(skip)
+        args = {**self.params, "n": n}
+        if below is not None:
+            args.update(bs=below[0], bi=below[1])
+        span: int | None = 8 * n
+        while True:
+            bound = None
+            if span is not None:
+                bound = await self.conn.scalar(
+                    _text(
+                        f"""SELECT m.sent_at FROM message m WHERE {self.where}{older}
+                        ORDER BY m.sent_at DESC OFFSET :span LIMIT 1""",
+                        args,
+                    ),
+                    {**args, "span": span},
+                )
+                if bound is None:
+                    span = None  # fewer messages than that: search them all
+            recent = "" if span is None else " AND m.sent_at >= :bound"
+            # Reading newest-first through the b-tree and testing each row's tsvector is cheap
+            # only when most rows match: this statement takes bitmap scans (GIN and range).
+            await self.conn.execute(sa.text("SET LOCAL enable_indexscan = off"))
+            rows = (
+                await self.conn.execute(
+                    _text(
+                        f"""WITH c AS (
+                            SELECT c.id, c.sent_at FROM (
+                                SELECT m.id, m.sent_at FROM message m
+                                WHERE m.search_stem @@ to_tsquery('simple'::regconfig, :{q})
+                                    AND {self.where}{older}{recent} OFFSET 0) c
+                            ORDER BY c.sent_at DESC, c.id DESC LIMIT :n)
+                        SELECT c.id, c.sent_at, ts_rank(m.search_stem,
+                            to_tsquery('simple'::regconfig, :q_any), 1) AS score
+                        FROM c JOIN message m ON m.id = c.id
+                        ORDER BY c.sent_at DESC, c.id DESC""",
+                        args,
+                    ),
+                    {**args, "bound": bound},
+                )
+            ).all()
+            await self.conn.execute(sa.text("SET LOCAL enable_indexscan = on"))
+            if len(rows) >= n or span is None:
+                break
+            # Widen to where the matches seen so far say `n` of them should be.
+            span = span * 16 if not rows else int(span * n / len(rows) * 1.25) + 1
+        out = _Batch(below=below, done=len(rows) < n)
+        for k, r in enumerate(rows):
+            self.known[r.id] = float(r.score)
+            if r.id in skip:
+                continue
+            out.ids.append(r.id)
+            out.below = (r.sent_at, r.id)
+            if len(out.ids) == need:
+                out.done = out.done and k == len(rows) - 1
+                break
+        return out
+
+    async def scores(self, every: bool, ids: list[int]) -> dict[int, float]:
+        """Scores were computed by the scan that read the ids."""
+        return {i: self.known[i] for i in ids}
