@@ -3,8 +3,8 @@
 Ranking every match of a common word costs time in proportion to the archive (about a
 million messages at 100,000 clients). Instead both databases read matches newest first,
 through an index that already holds them in that order (FTS5 doclists by rowid on SQLite;
-the (owner_id, sent_at) or (client_id, sent_at, id) b-tree on PostgreSQL, so the owner and
-client filters are part of the scan) and stop after CANDIDATES, then rank those.
+the (owner_id, id) b-tree on PostgreSQL, so the owner filter is part of the scan) and stop
+after CANDIDATES, then rank those.
 """
 
 from __future__ import annotations
@@ -20,6 +20,7 @@ from tools.search._fts import _lexemes, _text, sqlite_match
 from tools.search._terms import Term
 
 CANDIDATES = 1000  # matches per tier (newest first), ranked together
+SCAN = 16  # PostgreSQL: messages read in order per window, in CANDIDATES
 _MAX_BATCH = 65536  # rowids read at once while the filters skip most matches (SQLite)
 
 
@@ -180,7 +181,15 @@ class _SqliteSource:
 
 
 class _PostgresSource:
-    """Matches newest (sent_at, id) first through the filters' b-tree, scored as they are read."""
+    """Matches newest (highest id) first, scored as they are read.
+
+    First the newest SCAN x CANDIDATES filtered messages are read in order through the
+    (owner_id, id) b-tree and tested (cheap while matches are dense: a GIN
+    bitmap of a common word costs more than that); where they hold too few matches, the GIN
+    index finds the older ones, and-ed with a range of the b-tree sized from the density seen.
+    Matches with every term are taken from the messages read in order only when those were
+    enough for the any-term window (two common words: their GIN bitmaps are the cost).
+    """
 
     def __init__(
         self, conn: AsyncConnection, groups: list[str], where: str, params: dict[str, Any]
@@ -192,53 +201,122 @@ class _PostgresSource:
             "q_all": " & ".join(f"({g})" for g in groups),
         }
         self.known: dict[int, float] = {}
+        self.every: list[int] = []
+        self.first: _Batch | None = None  # the any-term window found with the every-term one
+
+    def _older(self, below: Any, args: dict[str, Any]) -> str:
+        if below is None:
+            return ""
+        args["below"] = below
+        return " AND m.id < :below"
 
     async def newest(self, every: bool, below: Any, need: int, skip: set[int]) -> _Batch:
-        """Up to `need` filtered matches older than `below` (sent_at, id), not in `skip`.
-
-        The GIN index finds matches in any order, so each try bounds them to the newest
-        `span` filtered messages first (a range of the (owner_id, sent_at) or client
-        b-tree, and-ed with the GIN bitmap): only the matches inside it are read.
-        """
-        q = "q_all" if every else "q_any"
-        older = (
-            "" if below is None else " AND (m.sent_at < :bs OR (m.sent_at = :bs AND m.id < :bi))"
-        )
+        """Up to `need` filtered matches with an id under `below`, not in `skip`."""
+        if not every and below is None and not skip and self.first is not None:
+            return self.first
         n = need + len(skip)
-        args = {**self.params, "n": n}
-        if below is not None:
-            args.update(bs=below[0], bi=below[1])
-        span: int | None = 8 * n
+        args: dict[str, Any] = {**self.params, "scan": SCAN * n, "n": n}
+        older = self._older(below, args)
+        # In id order, stopping at the n-th match (the subquery's order is kept).
+        hits = list(
+            await self.conn.execute(
+                _text(
+                    f"""SELECT s.id,
+                        s.search_stem @@ to_tsquery('simple'::regconfig, :q_all) AS every,
+                        ts_rank(s.search_stem, to_tsquery('simple'::regconfig, :q_any), 1)
+                            AS score
+                    FROM (SELECT m.id, m.search_stem FROM message m WHERE {self.where}{older}
+                        ORDER BY m.id DESC LIMIT :scan) s
+                    WHERE s.search_stem @@ to_tsquery('simple'::regconfig, :q_any)
+                    LIMIT :n""",
+                    args,
+                ),
+                args,
+            )
+        )
+        for r in hits:
+            self.known[r.id] = float(r.score)
+        out = self._take(hits, need, skip, below, False)
+        end: Any = None
+        if len(hits) < n:  # how far the scan went, and whether that was every message
+            end = (
+                await self.conn.execute(
+                    _text(
+                        f"""SELECT min(s.id) AS id, count(*) AS examined FROM (SELECT m.id
+                        FROM message m WHERE {self.where}{older}
+                        ORDER BY m.id DESC LIMIT :scan) s""",
+                        args,
+                    ),
+                    args,
+                )
+            ).one()
+            out.done = end.examined < args["scan"]
+            if not out.done:  # too few among the messages read in order: ask the GIN index
+                out = await self._bitmap(False, end, hits, need, skip, below)
+        if not every:
+            return out
+        self.first = out  # the any-term window, asked for next
+        if end is not None and end.examined >= args["scan"]:  # sparse, as above
+            self.every = (await self._bitmap(True, end, hits, need, set(), None)).ids
+        else:  # dense: the every-term matches among the messages read
+            self.every = [r.id for r in hits if r.every][:need]
+        return _Batch(ids=self.every, done=True)
+
+    def _take(self, rows: list[Any], need: int, skip: set[int], below: Any, done: bool) -> _Batch:
+        out = _Batch(below=below, done=done)
+        for k, r in enumerate(rows):
+            if r.id in skip:
+                continue
+            out.ids.append(r.id)
+            out.below = r.id
+            if len(out.ids) == need:
+                out.done = done and k == len(rows) - 1
+                break
+        return out
+
+    async def _bitmap(
+        self, every: bool, end: Any, seen: list[Any], need: int, skip: set[int], below: Any
+    ) -> _Batch:
+        """The matches read in order, then older ones through the GIN index."""
+        if every:
+            seen = [r for r in seen if r.every]
+        found = [r for r in seen if r.id not in skip]
+        n = need + len(skip) - len(seen)
+        args: dict[str, Any] = {**self.params, "n": n}
+        older = self._older(end.id, args)
+        q = "q_all" if every else "q_any"
+        density = len(seen) / end.examined
+        span: int | None = int(n / density * 1.25) + 1 if density else None
+        if span is not None and span > 64 * n:
+            span = None  # sparse: every match is cheap to read
         while True:
             bound = None
             if span is not None:
                 bound = await self.conn.scalar(
                     _text(
-                        f"""SELECT m.sent_at FROM message m WHERE {self.where}{older}
-                        ORDER BY m.sent_at DESC OFFSET :span LIMIT 1""",
+                        f"""SELECT m.id FROM message m WHERE {self.where}{older}
+                        ORDER BY m.id DESC OFFSET :span LIMIT 1""",
                         args,
                     ),
                     {**args, "span": span},
                 )
-                if bound is None:
-                    span = None  # fewer messages than that: search them all
-            recent = "" if span is None else " AND m.sent_at >= :bound"
-            # Reading newest-first through the b-tree and testing each row's tsvector is cheap
-            # only when most rows match: this statement takes bitmap scans (GIN and range).
+                span = None if bound is None else span
+            recent = "" if span is None else " AND m.id >= :bound"
+            # The b-tree would be read newest first testing every row: take bitmaps instead.
             await self.conn.execute(sa.text("SET LOCAL enable_indexscan = off"))
             rows = (
                 await self.conn.execute(
                     _text(
                         f"""WITH c AS (
-                            SELECT c.id, c.sent_at FROM (
-                                SELECT m.id, m.sent_at FROM message m
+                            SELECT c.id FROM (
+                                SELECT m.id FROM message m
                                 WHERE m.search_stem @@ to_tsquery('simple'::regconfig, :{q})
                                     AND {self.where}{older}{recent} OFFSET 0) c
-                            ORDER BY c.sent_at DESC, c.id DESC LIMIT :n)
-                        SELECT c.id, c.sent_at, ts_rank(m.search_stem,
+                            ORDER BY c.id DESC LIMIT :n)
+                        SELECT c.id, ts_rank(m.search_stem,
                             to_tsquery('simple'::regconfig, :q_any), 1) AS score
                         FROM c JOIN message m ON m.id = c.id
-                        ORDER BY c.sent_at DESC, c.id DESC""",
+                        ORDER BY c.id DESC""",
                         args,
                     ),
                     {**args, "bound": bound},
@@ -247,20 +325,11 @@ class _PostgresSource:
             await self.conn.execute(sa.text("SET LOCAL enable_indexscan = on"))
             if len(rows) >= n or span is None:
                 break
-            # Widen to where the matches seen so far say `n` of them should be.
-            span = span * 16 if not rows else int(span * n / len(rows) * 1.25) + 1
-        out = _Batch(below=below, done=len(rows) < n)
-        for k, r in enumerate(rows):
+            span *= 4
+        for r in rows:
             self.known[r.id] = float(r.score)
-            if r.id in skip:
-                continue
-            out.ids.append(r.id)
-            out.below = (r.sent_at, r.id)
-            if len(out.ids) == need:
-                out.done = out.done and k == len(rows) - 1
-                break
-        return out
+        return self._take(found + list(rows), need, set(), below, len(rows) < n)
 
     async def scores(self, every: bool, ids: list[int]) -> dict[int, float]:
-        """Scores were computed by the scan that read the ids."""
+        """Scores were computed by the scans that read the ids."""
         return {i: self.known[i] for i in ids}
