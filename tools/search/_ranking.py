@@ -183,12 +183,13 @@ class _SqliteSource:
 class _PostgresSource:
     """Matches newest (highest id) first, scored as they are read.
 
-    First the newest SCAN x CANDIDATES filtered messages are read in order through the
-    (owner_id, id) b-tree and tested (cheap while matches are dense: a GIN
-    bitmap of a common word costs more than that); where they hold too few matches, the GIN
-    index finds the older ones, and-ed with a range of the b-tree sized from the density seen.
-    Matches with every term are taken from the messages read in order only when those were
-    enough for the any-term window (two common words: their GIN bitmaps are the cost).
+    The planner's estimate of how many messages match (the GIN statistics) picks the path.
+    Dense: the newest filtered messages are read in order through the (owner_id, id) b-tree
+    and tested, stopping at the window's last match (a GIN bitmap of a common word costs
+    more). Sparse, or too few matches among the SCAN x CANDIDATES messages read: the GIN
+    index finds them, and-ed with an id range sized from the density so that only about a
+    window's worth is read from the table. The every-term window of a dense query is the
+    every-term matches among the messages read (two common words: their GIN bitmaps cost).
     """
 
     def __init__(
@@ -201,6 +202,7 @@ class _PostgresSource:
             "q_all": " & ".join(f"({g})" for g in groups),
         }
         self.known: dict[int, float] = {}
+        self.density: dict[str, float] = {}
         self.every: list[int] = []
         self.first: _Batch | None = None  # the any-term window found with the every-term one
 
@@ -210,11 +212,36 @@ class _PostgresSource:
         args["below"] = below
         return " AND m.id < :below"
 
+    async def _estimate(self, q: str) -> float:
+        """The planner's share of the filtered messages that match query `q`."""
+        if q not in self.density:
+            rows = []
+            for match in (f" AND m.search_stem @@ to_tsquery('simple'::regconfig, :{q})", ""):
+                plan = await self.conn.scalar(
+                    _text(
+                        f"EXPLAIN (FORMAT JSON) SELECT 1 FROM message m WHERE {self.where}{match}",
+                        self.params,
+                    ),
+                    self.params,
+                )
+                plan = json.loads(plan) if isinstance(plan, str) else plan
+                rows.append(float(plan[0]["Plan"]["Plan Rows"]))
+            self.density[q] = rows[0] / max(rows[1], 1.0)
+        return self.density[q]
+
     async def newest(self, every: bool, below: Any, need: int, skip: set[int]) -> _Batch:
         """Up to `need` filtered matches with an id under `below`, not in `skip`."""
         if not every and below is None and not skip and self.first is not None:
             return self.first
         n = need + len(skip)
+        density = await self._estimate("q_any")
+        if density * SCAN < 1:  # fewer than one message in SCAN matches: GIN
+            out = await self._bitmap("q_any", below, [], density, need, skip)
+            if every:
+                self.first = out
+                dense = await self._estimate("q_all")
+                self.every = (await self._bitmap("q_all", None, [], dense, need, set())).ids
+            return _Batch(ids=self.every, done=True) if every else out
         args: dict[str, Any] = {**self.params, "scan": SCAN * n, "n": n}
         older = self._older(below, args)
         # In id order, stopping at the n-th match (the subquery's order is kept).
@@ -237,7 +264,7 @@ class _PostgresSource:
         for r in hits:
             self.known[r.id] = float(r.score)
         out = self._take(hits, need, skip, below, False)
-        end: Any = None
+        sparse = False
         if len(hits) < n:  # how far the scan went, and whether that was every message
             end = (
                 await self.conn.execute(
@@ -251,15 +278,20 @@ class _PostgresSource:
                 )
             ).one()
             out.done = end.examined < args["scan"]
-            if not out.done:  # too few among the messages read in order: ask the GIN index
-                out = await self._bitmap(False, end, hits, need, skip, below)
+            sparse = not out.done
+            if sparse:  # too few among the messages read: the GIN index for older ones
+                rest = await self._bitmap(
+                    "q_any", end.id, hits, len(hits) / end.examined, need - len(out.ids), skip
+                )
+                out = _Batch(out.ids + rest.ids, rest.below, rest.done)
         if not every:
             return out
-        self.first = out  # the any-term window, asked for next
-        if end is not None and end.examined >= args["scan"]:  # sparse, as above
-            self.every = (await self._bitmap(True, end, hits, need, set(), None)).ids
-        else:  # dense: the every-term matches among the messages read
-            self.every = [r.id for r in hits if r.every][:need]
+        self.first = out
+        self.every = [r.id for r in hits if r.every][:need]
+        if sparse and len(self.every) < need:
+            dense = await self._estimate("q_all")
+            more = await self._bitmap("q_all", end.id, [], dense, need - len(self.every), set())
+            self.every += more.ids
         return _Batch(ids=self.every, done=True)
 
     def _take(self, rows: list[Any], need: int, skip: set[int], below: Any, done: bool) -> _Batch:
@@ -275,18 +307,14 @@ class _PostgresSource:
         return out
 
     async def _bitmap(
-        self, every: bool, end: Any, seen: list[Any], need: int, skip: set[int], below: Any
+        self, q: str, below: Any, seen: list[Any], density: float, need: int, skip: set[int]
     ) -> _Batch:
-        """The matches read in order, then older ones through the GIN index."""
-        if every:
-            seen = [r for r in seen if r.every]
-        found = [r for r in seen if r.id not in skip]
-        n = need + len(skip) - len(seen)
+        """Up to `need` matches of `q` under id `below` through the GIN index, not in `skip`."""
+        n = need + len(skip)
         args: dict[str, Any] = {**self.params, "n": n}
-        older = self._older(end.id, args)
-        q = "q_all" if every else "q_any"
-        density = len(seen) / end.examined
-        span: int | None = int(n / density * 1.25) + 1 if density else None
+        older = self._older(below, args)
+        # The planner's estimates are often twice the truth either way: aim wide.
+        span: int | None = int(n / density * 2.5) + 1 if density > 0 else None
         if span is not None and span > 64 * n:
             span = None  # sparse: every match is cheap to read
         while True:
@@ -325,10 +353,11 @@ class _PostgresSource:
             await self.conn.execute(sa.text("SET LOCAL enable_indexscan = on"))
             if len(rows) >= n or span is None:
                 break
-            span *= 4
+            # Widen to where the matches found say the n-th one is.
+            span = span * 8 if not rows else int(span * n / len(rows) * 1.5) + 1
         for r in rows:
             self.known[r.id] = float(r.score)
-        return self._take(found + list(rows), need, set(), below, len(rows) < n)
+        return self._take(list(rows), need, skip, below, len(rows) < n)
 
     async def scores(self, every: bool, ids: list[int]) -> dict[int, float]:
         """Scores were computed by the scans that read the ids."""
