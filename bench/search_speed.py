@@ -72,7 +72,8 @@ async def choose(db: Database) -> tuple[Queries, int]:
     chosen = Queries()
     for counts in by_language.values():
         # A language's own words: at least 80% of their messages are in that language.
-        own = [w for w, c in counts.most_common() if c >= 0.8 * both[w]][:PER_LANGUAGE]
+        ranked = sorted(counts.items(), key=lambda wc: (-wc[1], wc[0]))  # ties: by spelling
+        own = [w for w, c in ranked if c >= 0.8 * both[w]][:PER_LANGUAGE]
         chosen.common += own
         chosen.pairs += [f"{a} {b}" for a, b in zip(own[::2], own[1::2], strict=False)]
     # The least frequent words of the sample (the demo's vocabulary is small: few appear once).

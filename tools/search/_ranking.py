@@ -87,8 +87,9 @@ async def _page(
     seen = set(every.ids)  # every-term matches are ranked in tier 0, old or new
     rest = [i for i in some.ids if i not in seen]
     if every_first:  # SQLite: messages with every term first (BM25 alone may bury them)
+        some_scores = await source.scores(False, rest)  # first: it often scores both windows
         tier = _ranked(every.ids, await source.scores(True, every.ids))
-        tier += _ranked(rest, await source.scores(False, rest))
+        tier += _ranked(rest, some_scores)
     else:
         both = every.ids + rest
         tier = _ranked(both, await source.scores(False, both))
@@ -123,6 +124,7 @@ class _SqliteSource:
     ) -> None:
         self.conn, self.where, self.params = conn, where, params
         self.q = {False: any_q, True: every_q}
+        self.known: dict[int, float] = {}
 
     async def newest(self, every: bool, below: Any, need: int, skip: set[int]) -> _Batch:
         """Up to `need` filtered matches with a rowid under `below`, not in `skip`."""
@@ -166,18 +168,23 @@ class _SqliteSource:
         return {r[0] for r in rows}
 
     async def scores(self, every: bool, ids: list[int]) -> dict[int, float]:
-        """BM25 of `ids`, computed over their rowid range only."""
-        if not ids:
-            return {}
-        rows = await self.conn.execute(
-            sa.text(
-                "SELECT rowid, -bm25(message_fts) FROM message_fts "
-                "WHERE message_fts MATCH :q AND rowid BETWEEN :lo AND :hi"
-            ),
-            {"q": self.q[every], "lo": min(ids), "hi": max(ids)},
-        )
-        wanted = set(ids)
-        return {r[0]: float(r[1]) for r in rows if r[0] in wanted}
+        """BM25 of `ids`, computed over the rowid range of those not scored yet.
+
+        Each statement's bm25() first counts every posting of every query word (the IDF), so
+        statements are few: BM25 of the any-term expression equals that of the every-term
+        one for a message with every term (the same phrases), and one range serves both.
+        """
+        missing = [i for i in ids if i not in self.known]
+        if missing:
+            rows = await self.conn.execute(
+                sa.text(
+                    "SELECT rowid, -bm25(message_fts) FROM message_fts "
+                    "WHERE message_fts MATCH :q AND rowid BETWEEN :lo AND :hi"
+                ),
+                {"q": self.q[every], "lo": min(missing), "hi": max(missing)},
+            )
+            self.known.update((r[0], float(r[1])) for r in rows)
+        return {i: self.known[i] for i in ids if i in self.known}
 
 
 class _PostgresSource:
