@@ -164,10 +164,11 @@ async def measure(url: str, clients: int, repeats: int) -> list[dict[str, Any]]:
         print(f"{kind}: {', '.join(items)}")
         bounded = await _times(db, owner, items, repeats)
         every = await _every_match_times(db, owner, items, 1)  # slow at 100k: once
-        row = {
+        row: dict[str, Any] = {
             **base,
             "kind": kind,
             "n": len(items),
+            "queries": items,
             "p50": statistics.median(bounded),
             "p95": _pct(bounded, 0.95),
             "every_p50": statistics.median(every),
@@ -220,21 +221,32 @@ def write(rows: list[dict[str, Any]], command: str) -> None:
     text = path.read_text(encoding="utf-8") if path.exists() else ""
     if BEGIN in text:
         text = text[: text.index(BEGIN)] + text[text.index(END) + len(END) :].lstrip("\n")
+    asked = {
+        f"{r['clients']:,} clients, {r['kind']}: {', '.join(r['queries'])}"
+        for r in rows
+        if r.get("queries")
+    }
+    load = ", ".join(f"{x:.1f}" for x in os.getloadavg())
     section = "\n".join(
         [
             BEGIN,
             "## search_messages at scale",
             "",
             f"`{command}` ({time.strftime('%Y-%m-%d %H:%M', time.gmtime())} UTC, "
-            f"{os.cpu_count()} cores shared with other jobs, Python {platform.python_version()}), "
+            f"{os.cpu_count()} cores shared with other jobs, load average {load} at the end, "
+            f"Python {platform.python_version()}), "
             "in-process, full-text (no embedding model here), 20 hits a page. Queries come "
             "from the data's word counts: the most common topic words of each language, pairs "
-            "of them, and words seen once in a sample. Bounded: the candidate windows "
-            f"(newest {_ranking.CANDIDATES:,} matches of any word and of every word, ranked "
-            "afterwards); rank every match: one statement ranking every match of the same "
-            "index words (search before the windows), same run.",
+            "of them, and the least frequent words of a sample. Bounded: today's search "
+            f"(the newest {_ranking.CANDIDATES:,} matches read in index order and ranked, see "
+            "README, Search and evaluation); rank every match: one statement ranking every "
+            "match of the same index words, same run (once per query: it is slow). The "
+            "pages 1-3 row follows next_cursor twice: past the first window a page ranks "
+            "the next older matches.",
             "",
             table(rows),
+            "",
+            *(f"- {line}" for line in sorted(asked)),
             END,
         ]
     )
