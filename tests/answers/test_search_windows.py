@@ -77,8 +77,9 @@ async def test_the_first_window_holds_the_newest_matches(
     assert scores == sorted(scores, reverse=True)  # the window is ranked, not just recent
 
 
+@pytest.mark.parametrize("small", [0, _ranking.SMALL])  # SQLite: stream, or test each one
 async def test_filters_apply_inside_the_windows(
-    client: Client, monkeypatch: pytest.MonkeyPatch
+    client: Client, monkeypatch: pytest.MonkeyPatch, small: int
 ) -> None:
     everything = await every_page(client, "gracias", 50)
     some_client = everything[-1]["client_id"]
@@ -88,11 +89,15 @@ async def test_filters_apply_inside_the_windows(
     }
     assert by_client and exact_email
     monkeypatch.setattr(_ranking, "CANDIDATES", 3)
+    monkeypatch.setattr(_ranking, "SMALL", small)
     hits = await every_page(client, "gracias", 4, client_id=some_client)
     assert {h["message_id"] for h in hits} == by_client
     email = await every_page(client, "gracias", 4, channel="email")
     assert all(h["channel"] == "email" for h in email)
     assert {h["message_id"] for h in email} == exact_email
+    pair = await every_page(client, "gracias precio", 4, channel="email")
+    exact_pair = await every_page(client, "gracias precio", 50, channel="email")
+    assert sorted(h["message_id"] for h in pair) == sorted(h["message_id"] for h in exact_pair)
 
 
 async def test_another_owners_newer_matches_never_fill_the_window(

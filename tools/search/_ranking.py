@@ -21,6 +21,7 @@ from tools.search._terms import Term
 
 CANDIDATES = 1000  # matches per tier (newest first), ranked together
 SCAN = 16  # PostgreSQL: messages read in order per window, in CANDIDATES
+SMALL = 5000  # SQLite: filtered messages few enough to test each against the index
 _MAX_BATCH = 65536  # rowids read at once while the filters skip most matches (SQLite)
 
 
@@ -61,7 +62,7 @@ async def rank_messages(
         match = await sqlite_match(conn, terms)
         if not match.groups:
             return [], ()
-        source = _SqliteSource(conn, match.expression, " AND ".join(match.groups), where, params)
+        source = _SqliteSource(conn, match.groups, where, params)
         multi, needles, every_first = len(match.groups) > 1, match.needles, True
     else:
         # A generic plan (reused after 5 runs of a prepared statement) cannot see how common
@@ -120,14 +121,48 @@ class _SqliteSource:
     """FTS5 matches newest (highest rowid) first; the filters checked on the message rows."""
 
     def __init__(
-        self, conn: AsyncConnection, any_q: str, every_q: str, where: str, params: dict[str, Any]
+        self, conn: AsyncConnection, groups: tuple[str, ...], where: str, params: dict[str, Any]
     ) -> None:
-        self.conn, self.where, self.params = conn, where, params
-        self.q = {False: any_q, True: every_q}
+        self.conn, self.where, self.params, self.groups = conn, where, params, groups
+        self.q = {False: " OR ".join(groups), True: " AND ".join(groups)}
         self.known: dict[int, float] = {}
+        self.few: list[int] | None = None
+        self.few_checked = False
+
+    async def _few(self) -> list[int] | None:
+        """The filtered message ids, newest first, when a filter beyond the owner (a client,
+        a channel, dates) leaves at most SMALL of them; else None."""
+        if not self.few_checked:
+            self.few_checked = True
+            if set(self.params) - {"owner"}:
+                rows = await self.conn.execute(
+                    _text(f"SELECT m.id FROM message m WHERE {self.where} LIMIT :cap", self.params),
+                    {**self.params, "cap": SMALL + 1},
+                )
+                ids = sorted((r[0] for r in rows), reverse=True)
+                self.few = ids if len(ids) <= SMALL else None
+        return self.few
 
     async def newest(self, every: bool, below: Any, need: int, skip: set[int]) -> _Batch:
         """Up to `need` filtered matches with a rowid under `below`, not in `skip`."""
+        few = await self._few()
+        if few is not None:  # test those messages against the index (FTS5 seeks each rowid)
+            ids = [i for i in few if below is None or i < below]
+            # One word group at a time: FTS5 seeks rowids fast for OR, not for AND.
+            matched: set[int] | None = None
+            for q in self.groups if every else (self.q[False],):
+                rows = await self.conn.execute(
+                    sa.text(
+                        "SELECT rowid FROM message_fts WHERE message_fts MATCH :q "
+                        "AND rowid IN (SELECT value FROM json_each(:ids))"
+                    ),
+                    {"q": q, "ids": json.dumps(ids)},
+                )
+                got = {r[0] for r in rows}
+                matched = got if matched is None else matched & got
+            matched = (matched or set()) - skip
+            found = [i for i in ids if i in matched]
+            return _Batch(found[:need], found[:need][-1] if found else below, len(found) <= need)
         out = _Batch(below=below)
         batch = need + len(skip) + 64
         while True:
