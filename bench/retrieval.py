@@ -4,8 +4,10 @@ Quality: the retrieval set of bench/data/agent_eval.yaml (queries whose relevant
 are found by SQL patterns at bench time) on the default demo; recall@10 and MRR for the
 old prefix-cut search ("before"), today's full-text search, semantic and fused search
 (these two only when WALLIE_EMBEDDING_MODEL names a LiteLLM embedding model).
-Speed: p50/p95 of `search_messages` for single common words on a larger demo (10,000
-clients by default, seeded into a temporary directory), before and after, same run.
+Speed: bench.search_speed's figures (common words of each language, pairs, rare words;
+bounded against ranking every match) on a larger demo (10,000 clients by default, seeded
+into a temporary directory, or --url). `python -m bench.search_speed` measures the cached
+demos of several sizes on both databases and writes BENCHMARKS.md.
 """
 
 from __future__ import annotations
@@ -27,8 +29,6 @@ from tools import queries
 from tools.db import Database
 from tools.settings import DEMO_OWNER, Settings
 from tools.text import words
-
-COMMON = ["gracias", "precio", "pedido", "hola", "entrega", "factura", "thanks", "order"]
 
 
 async def before(db: Database, owner: int, query: str, limit: int = 10) -> list[int]:
@@ -144,75 +144,6 @@ async def quality(url: str) -> None:
     await db.dispose()
 
 
-def _pct(values: list[float], q: float) -> float:
-    ordered = sorted(values)
-    return ordered[min(len(ordered) - 1, int(q * len(ordered)))]
-
-
-async def speed(url: str, repeats: int) -> None:
-    """p50/p95 of single common words, before and after, on the same database."""
-    from tools.owners import owner_id
-
-    db = Database.from_url(url)
-    owner = await owner_id(db, DEMO_OWNER)
-    async with db.connect() as conn:
-        n = await conn.scalar(sa.text("SELECT count(*) FROM message"))
-        matches = (
-            {
-                w: await conn.scalar(
-                    sa.text("SELECT count(*) FROM message_fts WHERE message_fts MATCH :q"),
-                    {"q": f'"{w}"'},
-                )
-                for w in COMMON
-            }
-            if db.dialect == "sqlite"
-            else {}
-        )
-    print(f"\n## search_messages speed: {n:,} messages, single common words, {repeats} rounds")
-    if matches:
-        print("matches per word: " + ", ".join(f"{w} {c:,}" for w, c in matches.items()))
-    runs: dict[str, Any] = {"before (rank every match)": before, "now (bounded)": now}
-    figures: dict[str, list[float]] = {}
-    for name, fn in runs.items():
-        times: list[float] = []
-        for w in COMMON:
-            await fn(db, owner, w)  # warm the page cache once per word
-        for _ in range(repeats):
-            for w in COMMON:
-                started = time.perf_counter()
-                await fn(db, owner, w, limit=20)
-                times.append((time.perf_counter() - started) * 1000)
-        figures[name] = times
-        print(
-            f"{name:28s} p50 {statistics.median(times):7.1f} ms   p95 {_pct(times, 0.95):7.1f} ms"
-        )
-    if len(figures) == 2:
-        b, a = (statistics.median(v) for v in figures.values())
-        print(f"median ratio before/now: {b / a:.1f}x")
-    # What the bound costs: are the bounded top 20 as relevant as ranking every match?
-    from tools.search import _fts
-
-    async def top(word: str) -> list[float]:
-        result = await queries.search_messages(db, owner, word, limit=20, semantic=False)
-        return [h.score for h in result.hits]
-
-    bounded = {w: await top(w) for w in COMMON}
-    saved, _fts.CANDIDATES = _fts.CANDIDATES, 10**9
-    try:
-        full = {w: await top(w) for w in COMMON}
-    finally:
-        _fts.CANDIDATES = saved
-    agree = statistics.fmean(
-        sum(s >= full[w][-1] - 1e-9 for s in bounded[w]) / len(bounded[w])
-        for w in COMMON
-        if bounded[w] and full[w]
-    )
-    print(
-        f"bounded top 20 scoring at least the 20th score of ranking every match: {agree:.0%} "
-        f"(windows of {saved:,} newest matches)"
-    )
-
-
 async def main_async(args: argparse.Namespace) -> None:
     """Seed what is needed in a temporary directory and print both reports."""
     with tempfile.TemporaryDirectory(prefix="wallie-bench-retrieval-") as home:
@@ -237,7 +168,9 @@ async def main_async(args: argparse.Namespace) -> None:
             )
             await db.dispose()
             print(f"\nseeded {args.clients:,} clients in {time.perf_counter() - started:.0f} s")
-        await speed(url, args.repeats)
+        from bench.search_speed import measure, table
+
+        print(table(await measure(url, args.clients, args.repeats)))
 
 
 def main(argv: list[str]) -> None:

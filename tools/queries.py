@@ -16,7 +16,8 @@ from tools.schemas import ClientHit, ClientPage, MessageHit, MessageSearchResult
 from tools.search import _embeddings as embeddings
 from tools.search import query_terms
 from tools.search._embeddings import Embedder
-from tools.search._fts import fuzzy_clients, rank_messages
+from tools.search._fts import fuzzy_clients
+from tools.search._ranking import rank_messages
 from tools.tables import CLIENTS, CONVERSATIONS, MESSAGES
 from tools.text import fold, phone_digits, query_digits, words
 
@@ -243,7 +244,6 @@ async def search_messages(
                 params,
                 offset=offset,
                 count=limit + 1,
-                exact=client_id is not None,
             )
             retrieval = (
                 "full-text"

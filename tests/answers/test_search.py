@@ -11,7 +11,7 @@ from mcp import Client
 from server.app import build_server
 from tests.answers.conftest import Book
 from tests.server.test_tools import call, error
-from tools.search import _fts, query_terms
+from tools.search import query_terms
 from tools.settings import DEMO_OWNER
 
 pytestmark = pytest.mark.anyio
@@ -92,18 +92,3 @@ async def test_misspelt_names_are_found(laura: Client) -> None:
     assert exact["clients"][0]["match"] == "exact"
     nothing = await call(laura, "search_clients", query="Zacarías Quintanilla")
     assert nothing["clients"] == []
-
-
-async def test_common_words_rank_a_bounded_candidate_set(
-    client: Client, monkeypatch: pytest.MonkeyPatch
-) -> None:
-    exact = await call(client, "search_messages", query="gracias precio", limit=50)
-    exact_ids = [h["message_id"] for h in exact["hits"]]
-    assert len(exact_ids) > 8
-    monkeypatch.setattr(_fts, "CANDIDATES", 4)  # every query now counts as "common"
-    bounded = await call(client, "search_messages", query="gracias precio", limit=2)
-    ids = [h["message_id"] for h in bounded["hits"]]
-    assert len(ids) == 2 == len(set(ids)) and set(ids) <= set(exact_ids)
-    # Deeper than the windows reach (after the owner filter): every match is ranked again.
-    deep = await call(client, "search_messages", query="gracias precio", limit=12)
-    assert [h["message_id"] for h in deep["hits"]] == exact_ids[:12]

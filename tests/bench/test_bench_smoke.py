@@ -5,6 +5,7 @@ from __future__ import annotations
 import asyncio
 from datetime import UTC, datetime
 from pathlib import Path
+from typing import Any
 
 import pytest
 from mcp import Client
@@ -99,6 +100,34 @@ def test_targets_mark_each_target_and_explain_the_missed_ones() -> None:
     assert f"| sqlite | 1,000 | {row}" in page
     assert page.count("  Why:") == 2  # the template's explanations, only under missed targets
     assert "<!--" not in page and "{share}" not in page
+
+
+def test_search_speed_chooses_its_queries_from_the_data(tmp_path: Path) -> None:
+    from bench.search_speed import Queries, choose, measure, table
+
+    url = f"sqlite:///{tmp_path / 'speed.db'}"
+
+    async def run() -> tuple[Queries, list[dict[str, Any]]]:
+        db = Database.from_url(url)
+        await db.upgrade()
+        owner = await ensure_owner(db, "demo@wallie.local")
+        spec = DemoSpec(clients=30, anchor=datetime(2026, 11, 25, tzinfo=UTC))
+        await ingest(db, owner, generate(spec))
+        chosen, n = await choose(db)
+        await db.dispose()
+        assert n > 100
+        return chosen, await measure(url, 30, repeats=1)
+
+    chosen, rows = asyncio.run(run())
+    kinds = chosen.kinds()
+    common, pairs, rare = kinds["common word"], kinds["two common words"], kinds["rare word"]
+    assert len(common) >= 8 and len(set(common)) == len(common)
+    assert "gracias" in common  # the demo's most common Spanish topic word, found by counting
+    assert pairs and all(len(p.split()) == 2 for p in pairs)
+    assert rare and not set(rare) & set(common)
+    assert [r["kind"] for r in rows][:3] == list(kinds)
+    assert all(0 < r["p50"] <= r["p95"] for r in rows)
+    assert table(rows).count("\n") == len(rows) + 1
 
 
 def test_the_ask_bench_reports_medians_ratios_and_the_target(tmp_path: Path) -> None:

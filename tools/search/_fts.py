@@ -1,4 +1,4 @@
-"""Full-text ranking of messages for query terms, per database, with bounded work."""
+"""Full-text matching: query terms to index words per database, and fuzzy client names."""
 
 from __future__ import annotations
 
@@ -8,18 +8,20 @@ from difflib import SequenceMatcher
 from typing import Any
 
 import sqlalchemy as sa
+from cachetools import LRUCache
 from sqlalchemy.ext.asyncio import AsyncConnection
 
 from tools.models import UTCDateTime
 from tools.search._terms import Term, similarity
 
 MAX_TOKENS = 64  # index words one term may match on SQLite: bounds the MATCH expression
-CANDIDATES = 1000  # matches ranked at most per search (the newest ones), see rank_messages
 # A message that matches a query word only through the vocabulary's other words for it
 # ("proforma" for "factura") scores this share, when some message uses the word itself: a
 # rarer synonym must not outrank the literal word. Words absent from the index (an English
 # query over Spanish messages) keep their expansions at full weight.
 EXPANSION_WEIGHT = 0.5
+# (database, prefix) -> (index structure record, index words with that prefix)
+_VOCABULARY: LRUCache[tuple[str, str], tuple[Any, tuple[str, ...]]] = LRUCache(maxsize=4096)
 
 
 @dataclass(frozen=True)
@@ -44,14 +46,23 @@ async def sqlite_match(conn: AsyncConnection, terms: list[Term]) -> Match:
             prefixes.append(p)
     if not prefixes:
         return Match((), ())
+    # fts5vocab counts every posting of the words it lists (milliseconds per common word at
+    # a million messages): keep its answers while the index's structure record, which every
+    # write to the index rewrites, stays the same.
+    version = await conn.scalar(sa.text("SELECT block FROM message_fts_data WHERE id = 10"))
+    where = str(conn.engine.url)
     candidates: list[str] = []
     for p in prefixes:
-        # One range per statement: fts5vocab seeks it; OR-ed ranges would scan every word.
-        rows = await conn.execute(
-            sa.text("SELECT term FROM message_vocab WHERE term >= :lo AND term < :hi"),
-            {"lo": p, "hi": p + "\U0010ffff"},
-        )
-        candidates += [r[0] for r in rows]
+        known = _VOCABULARY.get((where, p))
+        if known is None or known[0] != version:
+            # One range per statement: fts5vocab seeks it; OR-ed ranges would scan every word.
+            rows = await conn.execute(
+                sa.text("SELECT term FROM message_vocab WHERE term >= :lo AND term < :hi"),
+                {"lo": p, "hi": p + "\U0010ffff"},
+            )
+            known = (version, tuple(r[0] for r in rows))
+            _VOCABULARY[(where, p)] = known
+        candidates += known[1]
     groups: list[str] = []
     needles: list[str] = []
     loose: list[str] = []
@@ -71,147 +82,10 @@ def _any(tokens: Sequence[str]) -> str:
     return "(" + " OR ".join(f'"{w}"' for w in tokens) + ")"
 
 
-def _weighted(score: str, match: Match, rowid: str, floor: str = "") -> str:
-    """`score` down-weighted for messages that matched some term only through expansions."""
-    if not match.loose:
-        return score
-    return (
-        f"({score}) * CASE WHEN {rowid} IN (SELECT rowid FROM message_fts "
-        f"WHERE message_fts MATCH :loose{floor}) THEN {EXPANSION_WEIGHT} ELSE 1.0 END"
-    )
-
-
 def _text(sql: str, params: dict[str, Any], *extra: sa.BindParameter[Any]) -> sa.TextClause:
     """`sql` with the time filters bound as UTC timestamps (SQLite stores naive UTC text)."""
     typed = [sa.bindparam(k, type_=UTCDateTime()) for k in ("since", "until") if k in params]
     return sa.text(sql).bindparams(*typed, *extra)
-
-
-async def rank_messages(
-    conn: AsyncConnection,
-    dialect: str,
-    terms: list[Term],
-    where: str,
-    params: dict[str, Any],
-    *,
-    offset: int,
-    count: int,
-    exact: bool = False,
-) -> tuple[list[tuple[int, float]], tuple[str, ...]]:
-    """Ids and scores of the best `count` matches after `offset`, and snippet needles.
-
-    `where` filters `message m`. Work is bounded: when more than CANDIDATES messages
-    match, only messages with every term (up to CANDIDATES) and the newest CANDIDATES
-    matches are ranked; `exact` (a selective filter such as one client) ranks them all.
-    """
-    if dialect == "sqlite":
-        return await _rank_sqlite(conn, terms, where, params, offset, count, exact)
-    return await _rank_postgres(conn, terms, where, params, offset, count), tuple(
-        sorted({p for t in terms for p in t.prefixes})
-    )
-
-
-async def _rank_sqlite(
-    conn: AsyncConnection,
-    terms: list[Term],
-    where: str,
-    params: dict[str, Any],
-    offset: int,
-    count: int,
-    exact: bool,
-) -> tuple[list[tuple[int, float]], tuple[str, ...]]:
-    match = await sqlite_match(conn, terms)
-    if not match.groups:
-        return [], ()
-    q = match.expression
-    if not exact:
-        hits, complete = await _rank_windows(conn, match, where, params, offset + count)
-        if complete or len(hits) >= offset + count:
-            return hits[offset:], match.needles
-        # The filters left too few of the newest matches: rank every match after all.
-    rows = await conn.execute(
-        _text(
-            f"""SELECT m.id, {_weighted("-bm25(message_fts)", match, "m.id")} AS score
-            FROM message_fts JOIN message m ON m.id = message_fts.rowid
-            WHERE message_fts MATCH :q AND {where}
-            ORDER BY score DESC, m.id DESC
-            LIMIT :n OFFSET :o""",
-            params,
-        ),
-        {
-            **params,
-            "q": q,
-            "n": count,
-            "o": offset,
-            **({"loose": match.loose} if match.loose else {}),
-        },
-    )
-    return [(r.id, float(r.score)) for r in rows], match.needles
-
-
-async def _rank_windows(
-    conn: AsyncConnection, match: Match, where: str, params: dict[str, Any], need: int
-) -> tuple[list[tuple[int, float]], bool]:
-    """Up to `need` filtered hits from bounded windows (all-terms matches first, then
-    any-term), and whether the windows held every match (then the ranking is exact)."""
-    ranked: list[tuple[int, float]] = []
-    complete = True
-    if len(match.groups) > 1:
-        ranked, whole = await _window(conn, " AND ".join(match.groups), match)
-        complete = complete and whole
-    seen = {i for i, _ in ranked}
-    rest, whole = await _window(conn, match.expression, match)
-    complete = complete and whole
-    if complete:  # every match was ranked: one BM25 order, no tiers
-        ranked = rest
-    else:
-        ranked += [hit for hit in rest if hit[0] not in seen]
-    kept: list[tuple[int, float]] = []
-    for start in range(0, len(ranked), 200):
-        chunk = ranked[start : start + 200]
-        ids = [i for i, _ in chunk]
-        allowed = {
-            r[0]
-            for r in await conn.execute(
-                _text(
-                    f"SELECT m.id FROM message m WHERE m.id IN :ids AND {where}",
-                    params,
-                    sa.bindparam("ids", expanding=True),
-                ),
-                {**params, "ids": ids},
-            )
-        }
-        kept += [hit for hit in chunk if hit[0] in allowed]
-        if len(kept) >= need:
-            break
-    return kept[:need], complete
-
-
-async def _window(
-    conn: AsyncConnection, q: str, match: Match
-) -> tuple[list[tuple[int, float]], bool]:
-    """The newest CANDIDATES matches of `q`, best first (BM25 computed for those only), and
-    whether that was every match."""
-    floor = await conn.scalar(
-        sa.text(
-            "SELECT rowid FROM message_fts WHERE message_fts MATCH :q "
-            "ORDER BY rowid DESC LIMIT 1 OFFSET :cap"
-        ),
-        {"q": q, "cap": CANDIDATES},
-    )
-    score = _weighted("-bm25(message_fts)", match, "message_fts.rowid", " AND rowid > :floor")
-    rows = await conn.execute(
-        sa.text(
-            f"SELECT rowid, {score} AS score FROM message_fts "
-            "WHERE message_fts MATCH :q AND rowid > :floor ORDER BY score DESC, rowid DESC"
-        ),
-        {
-            "q": q,
-            "floor": floor if floor is not None else -1,
-            **({"loose": match.loose} if match.loose else {}),
-        },
-    )
-    return [(r[0], float(r[1])) for r in rows], floor is None
 
 
 async def _lexemes(conn: AsyncConnection, words: Sequence[str]) -> str | None:
@@ -227,6 +101,24 @@ async def _lexemes(conn: AsyncConnection, words: Sequence[str]) -> str | None:
     return str(found) if found else None
 
 
+async def loose_lexemes(
+    conn: AsyncConnection, terms: list[Term], where: str, params: dict[str, Any]
+) -> tuple[list[str], str]:
+    """PostgreSQL: per term its OR-group of stems, and a tsquery of the messages matching
+    some term only through its expansions (empty when no term's own word is stored)."""
+    groups: list[str] = []
+    loose: list[str] = []
+    for t in terms:
+        group = await _lexemes(conn, t.alternatives)
+        if not group:
+            continue
+        groups.append(group)
+        own = await _lexemes(conn, [t.word])
+        if own and own != group and await _indexed(conn, own, where, params):
+            loose.append(f"(({group}) & !({own}))")
+    return groups, " | ".join(loose)
+
+
 async def _indexed(conn: AsyncConnection, lexemes: str, where: str, params: dict[str, Any]) -> bool:
     """Whether any message the filters allow holds one of `lexemes` (an OR-ed tsquery)."""
     found = await conn.scalar(
@@ -238,68 +130,6 @@ async def _indexed(conn: AsyncConnection, lexemes: str, where: str, params: dict
         {**params, "own": lexemes},
     )
     return found is not None
-
-
-async def _rank_postgres(
-    conn: AsyncConnection,
-    terms: list[Term],
-    where: str,
-    params: dict[str, Any],
-    offset: int,
-    count: int,
-) -> list[tuple[int, float]]:
-    params = dict(params)
-    # A generic plan (reused after 5 runs of a prepared statement) cannot see how common
-    # the words are and scans every match; plan each search for its own words.
-    await conn.execute(sa.text("SET LOCAL plan_cache_mode = force_custom_plan"))
-    groups: list[str] = []
-    loose: list[str] = []
-    for t in terms:
-        group = await _lexemes(conn, t.alternatives)
-        if not group:
-            continue
-        groups.append(group)
-        own = await _lexemes(conn, [t.word])
-        if own and own != group and await _indexed(conn, own, where, params):
-            loose.append(f"(({group}) & !({own}))")
-    if not groups:
-        return []
-    params["q_any"] = " | ".join(groups)
-    any_term = "to_tsquery('simple'::regconfig, :q_any)"
-    score = f"ts_rank(m.search_stem, {any_term}, 1)"
-    if loose:
-        params["q_loose"] = " | ".join(loose)
-        score = (
-            f"{score} * CASE WHEN m.search_stem @@ to_tsquery('simple'::regconfig, :q_loose) "
-            f"THEN {EXPANSION_WEIGHT} ELSE 1.0 END"
-        )
-    # Candidates: ids only, newest first, bounded; ranked afterwards.
-    pick = f"""SELECT m.id FROM message m WHERE m.search_stem @@ {{q}} AND {where}
-        ORDER BY m.id DESC LIMIT :cap"""
-    candidates = f"({pick.format(q=any_term)})"
-    if len(groups) > 1:
-        params["q_all"] = " & ".join(f"({g})" for g in groups)
-        every_term = "to_tsquery('simple'::regconfig, :q_all)"
-        candidates = f"({pick.format(q=every_term)}) UNION {candidates}"
-    sql = f"""
-        WITH cand AS ({candidates})
-        SELECT m.id, {score} AS score
-        FROM message m JOIN cand ON cand.id = m.id
-        ORDER BY score DESC, m.sent_at DESC, m.id DESC
-        LIMIT :n OFFSET :o
-    """
-
-    async def run(cap: int | None) -> list[tuple[int, float]]:
-        rows = await conn.execute(
-            _text(sql, params), {**params, "cap": cap, "n": count, "o": offset}
-        )
-        return [(r.id, float(r.score)) for r in rows]
-
-    found = await run(CANDIDATES)
-    if len(found) < count:
-        # A short page: the windows may have cut matches off, so rank every one (LIMIT NULL).
-        found = await run(None)
-    return found
 
 
 FUZZY_CANDIDATES = 200  # names scored per fuzzy lookup
