@@ -12,11 +12,13 @@ from __future__ import annotations
 
 import argparse
 import asyncio
+import contextlib
 import os
 import statistics
 import sys
 import tempfile
 import time
+from collections.abc import Awaitable, Callable, Iterator
 from pathlib import Path
 from typing import Any
 
@@ -90,6 +92,24 @@ async def semantic_only(db: Database, owner: int, query: str, embedder: Any) -> 
     return [i for i, _ in hits]
 
 
+@contextlib.contextmanager
+def no_vocabulary() -> Iterator[None]:
+    """Full-text with stems and stop words only: the bilingual sales vocabulary switched off."""
+    from tools.search import _terms
+
+    saved = _terms._vocabulary
+    keep = saved()[1]
+    _terms._vocabulary = lambda: ((), keep)  # type: ignore[assignment]
+    _terms.stems.cache_clear()
+    _terms._concept_stems.cache_clear()
+    try:
+        yield
+    finally:
+        _terms._vocabulary = saved
+        _terms.stems.cache_clear()
+        _terms._concept_stems.cache_clear()
+
+
 def scores(ranked: list[int], relevant: set[int]) -> tuple[float, float]:
     """recall@10 (over min(10, |relevant|)) and reciprocal rank of the first relevant hit."""
     top = ranked[:10]
@@ -98,50 +118,115 @@ def scores(ranked: list[int], relevant: set[int]) -> tuple[float, float]:
     return recall, rr
 
 
-async def quality(url: str) -> None:
-    """Recall@10 and MRR per mode, all queries and cross-language ones."""
+Ranker = Callable[[str], Awaitable[list[int]]]
+
+
+async def evaluate(
+    run: Ranker, items: list[dict[str, Any]], relevant: Callable[[str], set[int]]
+) -> tuple[float, float, float, float]:
+    """Mean recall@10 and MRR over all items, then over the cross-language ones."""
+    rows = [
+        (item.get("cross", False), *scores(await run(item["query"]), relevant(item["topic"])))
+        for item in items
+    ]
+    cross = [r for r in rows if r[0]] or [(True, 0.0, 0.0)]
+    return (
+        statistics.fmean(r[1] for r in rows),
+        statistics.fmean(r[2] for r in rows),
+        statistics.fmean(r[1] for r in cross),
+        statistics.fmean(r[2] for r in cross),
+    )
+
+
+async def tune(
+    db: Database, owner: int, items: list[dict[str, Any]], relevant: Any, embedder: Any
+) -> tuple[float, float]:
+    """The fusion constant k and semantic weight that do best on the dev queries."""
+    from tools.search import _embeddings
+
+    saved = _embeddings.RRF_K, _embeddings.SEMANTIC_WEIGHT
+    results: list[tuple[float, float, float, float]] = []
+    try:
+        for k in (10, 30, 60, 120):
+            for weight in (0.5, 1.0, 1.5, 2.0, 3.0, 4.0):
+                _embeddings.RRF_K, _embeddings.SEMANTIC_WEIGHT = k, weight
+                fused = await evaluate(
+                    lambda q: now(db, owner, q, embedder=embedder), items, relevant
+                )
+                results.append((fused[0], fused[1], k, weight))
+    finally:
+        _embeddings.RRF_K, _embeddings.SEMANTIC_WEIGHT = saved
+    best = max(results, key=lambda r: (round(r[0], 4), round(r[1], 4), r[2] == saved[0]))
+    print(
+        f"dev split ({len(items)} other queries): best k={best[2]:g}, semantic weight "
+        f"{best[3]:g} (recall@10 {best[0]:.2f}, MRR {best[1]:.2f}); in use: k={saved[0]:g}, "
+        f"weight {saved[1]:g}"
+    )
+    return best[2], best[3]
+
+
+def configured_embedder() -> Any:
+    """WALLIE_EMBEDDING_MODEL when set, else the offline model when installed, else None."""
+    from tools.search import from_settings, local_available, local_embedder
+
+    embedder = from_settings(Settings())
+    if embedder is None and local_available():
+        embedder = local_embedder()
+    return embedder
+
+
+async def quality(url: str, tuning: bool) -> Any:
+    """Recall@10 and MRR per mode, all queries and cross-language ones; the backfill time."""
     from bench.agent import truth
     from tools.owners import owner_id
-    from tools.search import embed_pending, from_settings
+    from tools.search import embed_pending
 
     spec = load()
     db = Database.from_url(url)
     owner = await owner_id(db, DEMO_OWNER)
     t = await truth(db, owner)
-    embedder = from_settings(Settings())
-    modes: dict[str, Any] = {
-        "before (prefix cut)": lambda q: before(db, owner, q),
-        "full-text": lambda q: now(db, owner, q, semantic=False),
+
+    def relevant(topic: str) -> set[int]:
+        return t.topic(spec["topics"][topic])
+
+    embedder = configured_embedder()
+    modes: dict[str, tuple[Ranker, bool]] = {
+        "before (prefix cut)": (lambda q: before(db, owner, q), True),
+        "full-text, no vocabulary": (lambda q: now(db, owner, q, semantic=False), False),
+        "full-text + vocabulary": (lambda q: now(db, owner, q, semantic=False), True),
     }
     if embedder is not None:
+        async with db.connect() as conn:
+            n = await conn.scalar(sa.text("SELECT count(*) FROM message"))
         started = time.perf_counter()
         stored = await embed_pending(db, owner, embedder)
+        took = time.perf_counter() - started
         print(
-            f"embedded {stored} messages with {embedder.model} in "
-            f"{time.perf_counter() - started:.1f} s"
+            f"backfill: embedded {stored:,} of {n:,} messages with {embedder.model} in "
+            f"{took:.1f} s ({stored / took:,.0f} messages/s; 100,000 messages would take "
+            f"~{100_000 / (stored / took) / 60:.1f} min)"
         )
-        modes["semantic"] = lambda q: semantic_only(db, owner, q, embedder)
-        modes["fused"] = lambda q: now(db, owner, q, embedder=embedder)
-    print(f"\n## Retrieval quality: {len(spec['retrieval'])} queries on the 200-client demo")
-    print(f"{'mode':22s} {'recall@10':>10s} {'MRR':>6s} | {'cross-language':>15s} {'MRR':>6s}")
-    for name, run in modes.items():
-        rows = []
-        for item in spec["retrieval"]:
-            relevant = t.topic(spec["topics"][item["topic"]])
-            rows.append((item.get("cross", False), *scores(await run(item["query"]), relevant)))
-        cross = [r for r in rows if r[0]]
-        print(
-            f"{name:22s} {statistics.fmean(r[1] for r in rows):10.2f} "
-            f"{statistics.fmean(r[2] for r in rows):6.2f} | "
-            f"{statistics.fmean(r[1] for r in cross):15.2f} "
-            f"{statistics.fmean(r[2] for r in cross):6.2f}"
-        )
+        modes["semantic"] = (lambda q: semantic_only(db, owner, q, embedder), True)
+        modes["fused, no vocabulary"] = (lambda q: now(db, owner, q, embedder=embedder), False)
+        modes["fused + vocabulary"] = (lambda q: now(db, owner, q, embedder=embedder), True)
+        if tuning:
+            await tune(db, owner, spec["retrieval_dev"], relevant, embedder)
+    items = spec["retrieval"]
+    print(
+        f"\n## Retrieval quality: {len(items)} queries "
+        f"({sum(bool(i.get('cross')) for i in items)} cross-language) on the 200-client demo"
+    )
+    print(f"{'mode':26s} {'recall@10':>10s} {'MRR':>6s} | {'cross recall@10':>15s} {'MRR':>6s}")
+    for name, (run, vocabulary) in modes.items():
+        with contextlib.nullcontext() if vocabulary else no_vocabulary():
+            r, m, cr, cm = await evaluate(run, items, relevant)
+        print(f"{name:26s} {r:10.2f} {m:6.2f} | {cr:15.2f} {cm:6.2f}")
     if embedder is None:
-        print(
-            "semantic / fused: not measured — no embedding model configured "
-            "(set WALLIE_EMBEDDING_MODEL to a LiteLLM embedding model); no offline model ships"
-        )
+        from tools.search import status
+
+        print(f"semantic / fused: not measured — {status(Settings())}")
     await db.dispose()
+    return embedder
 
 
 def _pct(values: list[float], q: float) -> float:
@@ -218,7 +303,7 @@ async def main_async(args: argparse.Namespace) -> None:
     with tempfile.TemporaryDirectory(prefix="wallie-bench-retrieval-") as home:
         small = f"sqlite:///{Path(home) / 'demo.db'}"
         await seed(small)
-        await quality(small)
+        await quality(small, args.tune)
         if args.skip_speed:
             return
         url = args.url
@@ -247,6 +332,9 @@ def main(argv: list[str]) -> None:
     parser.add_argument("--url", help="an already seeded demo database for the speed part")
     parser.add_argument("--repeats", type=int, default=5)
     parser.add_argument("--skip-speed", action="store_true")
+    parser.add_argument(
+        "--tune", action="store_true", help="choose the fusion constants on the dev queries"
+    )
     os.environ.setdefault("LITELLM_LOCAL_MODEL_COST_MAP", "True")
     asyncio.run(main_async(parser.parse_args(argv)))
 

