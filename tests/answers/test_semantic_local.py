@@ -25,6 +25,7 @@ from tools.owners import ensure_owner
 from tools.search import (
     LOCAL,
     LOCAL_MODEL,
+    _embeddings,
     _vectors,
     embed_pending,
     local_available,
@@ -57,7 +58,7 @@ def storm_message() -> MessageIn:
 @pytest.fixture
 async def owner(db: Database) -> int:
     """Laura's known clients in a fresh database, no vectors yet, no index in memory."""
-    _vectors.forget()
+    _embeddings.forget()
     owner = await ensure_owner(db, OWNER)
     await ingest(db, owner, known_messages(), scorer=default_scorer())
     return owner

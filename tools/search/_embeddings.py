@@ -225,6 +225,37 @@ async def embed_pending(
     return done
 
 
+_CAUGHT_UP: dict[tuple[str, int, str], int] = {}  # owner data_version with nothing to embed
+
+
+def forget() -> None:
+    """Drop what this process remembers about stored vectors (tests, restored databases)."""
+    from tools.search import _vectors
+
+    _CAUGHT_UP.clear()
+    _vectors.forget()
+
+
+async def catch_up(db: Database, owner_id: int, embedder: Embedder) -> int:
+    """Before a search: embed up to `per_search` new messages; how many are still left.
+
+    The owner's data version (bumped by every import) tells when nothing can be pending,
+    so a caught-up owner costs one primary-key read, not a scan of every message.
+    """
+    key = (db.engine.url.render_as_string(hide_password=True), owner_id, embedder.model)
+    async with db.connect() as conn:
+        version = await conn.scalar(
+            sa.text("SELECT data_version FROM owner WHERE id = :o"), {"o": owner_id}
+        )
+    if version is not None and _CAUGHT_UP.get(key) == version:
+        return 0
+    done = await embed_pending(db, owner_id, embedder, limit=embedder.per_search)
+    left = await pending(db, owner_id, embedder.model) if done >= embedder.per_search else 0
+    if not left and version is not None:
+        _CAUGHT_UP[key] = version
+    return left
+
+
 def _remember(
     db: Database, owner_id: int, model: str, ids: list[int], vectors: list[list[float]]
 ) -> None:
