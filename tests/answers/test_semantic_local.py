@@ -130,7 +130,7 @@ async def test_an_english_query_finds_a_new_spanish_message(
 def test_sign_bit_distances_equal_a_plain_bit_count() -> None:
     rng = np.random.default_rng(3)
     for dim in (512, 100, 1024):
-        vectors = rng.normal(size=(300, dim)).astype(np.float32)
+        vectors = rng.normal(size=(20_000, dim)).astype(np.float32)  # more than one slice
         query = rng.normal(size=dim).astype(np.float32)
         got = _vectors.hamming(_vectors.sign_bits(vectors), _vectors.sign_bits(query[None, :])[0])
         want = ((vectors > 0) != (query > 0)).sum(axis=1)

@@ -23,6 +23,7 @@ from sqlalchemy.ext.asyncio import AsyncConnection
 SHORTLIST = 1000  # vectors rescored exactly per query (the rest is ranked by sign bits only)
 RECHECK_SECONDS = 10.0  # how stale another process's new vectors may be in this one
 _CHUNK = 2000  # rows per query when loading or rescoring (bounded statements)
+_SCAN = 8192  # rows per slice of the bit scan
 _LANES = np.uint64(0x00FF00FF00FF00FF)
 _ONES = np.uint64(0x0001000100010001)
 
@@ -41,6 +42,16 @@ def sign_bits(vectors: npt.NDArray[np.float32]) -> Bits:
 
 def hamming(bits: Bits, query: Bits) -> npt.NDArray[np.uint64]:
     """Differing bits between every row and the query."""
+    if len(bits) <= _SCAN:
+        return _hamming(bits, query)
+    # Cache-sized slices: the temporaries stay in L2 instead of streaming through memory.
+    out = np.empty(len(bits), np.uint64)
+    for start in range(0, len(bits), _SCAN):
+        out[start : start + _SCAN] = _hamming(bits[start : start + _SCAN], query)
+    return out
+
+
+def _hamming(bits: Bits, query: Bits) -> npt.NDArray[np.uint64]:
     counts = np.bitwise_count(bits ^ query)  # one uint8 count (<= 64) per 64-bit word
     words = counts.shape[1]
     if words % 8:
