@@ -248,7 +248,8 @@ async def search_messages(
             retrieval = (
                 "full-text"
                 if embedder is not None
-                else "full-text only: no embedding model is configured (WALLIE_EMBEDDING_MODEL)"
+                else "full-text only: no embedding model is configured "
+                "(WALLIE_EMBEDDING_MODEL=local for the offline multilingual model)"
             )
         rows = await _messages_by_id(conn, [i for i, _ in ranked])
     scores = dict(ranked)
@@ -312,12 +313,11 @@ async def _fused(
         conn, db.dialect, terms, where, params, offset=0, count=FUSED_DEPTH
     )
     # Catch up on messages stored since the last search (bounded, newest first).
-    await embeddings.embed_pending(db, owner_id, embedder, limit=embeddings.EMBED_PER_SEARCH)
+    left = await embeddings.catch_up(db, owner_id, embedder)
     vector = (await embedder.embed([query]))[0]
     near, index = await embeddings.semantic_rank(
         conn, db.dialect, embedder.model, vector, where, params, FUSED_DEPTH
     )
-    left = await embeddings.pending(db, owner_id, embedder.model)
     note = f"fused: full-text + semantic ({embedder.model}, {index})"
     if left:
         note += f"; {left} newer messages not embedded yet"

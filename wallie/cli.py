@@ -30,6 +30,7 @@ _COMMANDS = {
     "runs": ("wallie.commands.runs", "app"),
     "channels": ("wallie.commands.channels", "app"),
     "events": ("wallie.commands.events", "app"),
+    "embed": ("wallie.commands.embed", "embed"),
 }
 
 

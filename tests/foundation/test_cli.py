@@ -76,6 +76,7 @@ def test_version_and_commands(wallie: Wallie) -> None:
         "chat",
         "db",
         "demo",
+        "embed",
         "events",
         "import",
         "keys",

@@ -1,11 +1,16 @@
 """Search understanding: terms (stop words, stems, two languages), fuzzy names, embeddings."""
 
 from tools.search._embeddings import (
+    LOCAL,
+    LOCAL_MODEL,
     Embedder,
     embed_pending,
     from_settings,
     litellm_embedder,
+    local_available,
+    local_embedder,
     pending,
+    status,
 )
 from tools.search._terms import (
     MAX_TERMS,
@@ -19,6 +24,8 @@ from tools.search._terms import (
 )
 
 __all__ = [
+    "LOCAL",
+    "LOCAL_MODEL",
     "MAX_TERMS",
     "Embedder",
     "Term",
@@ -26,10 +33,13 @@ __all__ = [
     "expand",
     "from_settings",
     "litellm_embedder",
+    "local_available",
+    "local_embedder",
     "name_trigrams",
     "pending",
     "query_terms",
     "similarity",
+    "status",
     "stems",
     "stop_words",
 ]

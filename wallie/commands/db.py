@@ -40,6 +40,7 @@ def upgrade(
 @app.command()
 def status(json_: bool = typer.Option(False, "--json", help="Print JSON.")) -> None:
     """Say where the data is, which revision it is at and how much it holds."""
+    from tools.search import status as search_status
     from tools.stats import database_counts
 
     async def run() -> dict[str, object]:
@@ -56,6 +57,7 @@ def status(json_: bool = typer.Option(False, "--json", help="Print JSON.")) -> N
                 "head": head_revision(),
                 "up_to_date": current == head_revision(),
                 **counts,
+                "semantic": search_status(settings),
             }
         finally:
             await db.dispose()

@@ -49,6 +49,10 @@ async def _run(owner: str, files: list[ParsedFile], dry_run: bool) -> ImportSumm
                 progress=advance,
             )
         # No cache to tell: ingest moves the owner's data version in its own transaction.
+        if not dry_run:
+            from wallie.commands.embed import after_import
+
+            await after_import(db, owner_id, settings)
         return summary
     finally:
         await db.dispose()
