@@ -149,3 +149,15 @@ def test_the_ask_bench_reports_medians_ratios_and_the_target(tmp_path: Path) -> 
     assert env["WALLIE_HOME"] == str(tmp_path)
     assert not {"WALLIE_MODEL", "DATABASE_URL"} & set(env)
     assert not any(k.endswith("_API_KEY") for k in env)
+
+
+def test_python_m_bench_has_an_entry_point() -> None:
+    """`python -m bench` parses its options (its main was once lost in a module split)."""
+    import subprocess
+    import sys
+
+    done = subprocess.run(
+        [sys.executable, "-m", "bench", "--help"], capture_output=True, text=True, timeout=120
+    )
+    assert done.returncode == 0, done.stderr
+    assert "--quick" in done.stdout and "--rewrite" in done.stdout
