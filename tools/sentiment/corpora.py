@@ -258,9 +258,9 @@ def translate_to_spanish(texts: list[str]) -> list[str]:
     return [line.strip() for line in out]
 
 
-def spanish_train() -> list[Row]:
+def spanish_train(general: bool = False) -> list[Row]:
     """Spanish training text: the English training rows machine-translated by Apertium."""
-    rows = english_train() + english_snippets()
+    rows = english_train() + (english_snippets() if general else [])
     return list(zip(translate_to_spanish([t for t, _ in rows]), [g for _, g in rows], strict=True))
 
 
