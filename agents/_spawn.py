@@ -1,7 +1,7 @@
 """The local `wallie serve` child: its environment, and starting it early.
 
-`wallie ask` starts the child before it imports the agent, so the child's start-up and the
-agent's imports overlap. Only light modules are imported here.
+`wallie ask --stdio` starts the child before it imports the agent, so the child's start-up
+and the agent's imports overlap. Only light modules are imported here.
 """
 
 from __future__ import annotations

@@ -1,28 +1,25 @@
-"""Wallie's own `wallie serve` child as a pydantic-ai toolset, over the MCP SDK's stdio client.
+"""An MCP server's tools as a pydantic-ai toolset, over the MCP SDK's own `Client`.
 
 pydantic-ai's `MCPToolset` goes through fastmcp, whose import costs a large share of
-`wallie ask`'s start-up; the SDK's `Client` is already loaded, so the local server uses it.
-Remote and configured servers keep `MCPToolset` (imported only when asked for).
+`wallie ask`'s start-up; the SDK's `Client` is already loaded, so Wallie's own server (in
+process, or a `wallie serve` child on stdio) and configured stdio servers use it. Remote
+servers keep `MCPToolset` (imported only when asked for).
 """
 
 from __future__ import annotations
 
 import subprocess
-from collections.abc import AsyncIterator
-from contextlib import AsyncExitStack, asynccontextmanager
-from typing import IO, Any
+from contextlib import AsyncExitStack
+from typing import Any
 
-import anyio
-import anyio.to_thread
-import mcp_types
 import pydantic_core
 from mcp import Client, StdioServerParameters
-from mcp.client._transport import TransportStreams
-from mcp.shared.message import SessionMessage
 from mcp.types import TextContent
 from pydantic_ai import RunContext, ToolDefinition
 from pydantic_ai.exceptions import ToolFailed
 from pydantic_ai.toolsets import AbstractToolset, ToolsetTool
+
+from agents._pipe import pipe_transport
 
 _ARGS = pydantic_core.SchemaValidator(
     pydantic_core.core_schema.dict_schema(
@@ -31,79 +28,18 @@ _ARGS = pydantic_core.SchemaValidator(
 )
 
 
-def _parse(line: bytes) -> SessionMessage | Exception:
-    try:
-        return SessionMessage(mcp_types.jsonrpc_message_adapter.validate_json(line, by_name=False))
-    except ValueError as exc:
-        return exc
-
-
-def _write(pipe: IO[bytes], data: bytes) -> None:
-    pipe.write(data)
-    pipe.flush()
-
-
-def _stop(process: subprocess.Popen[bytes]) -> None:
-    """Let the server exit after its stdin closed; terminate it if it does not."""
-    try:
-        process.wait(2)
-    except subprocess.TimeoutExpired:
-        process.terminate()
-        try:
-            process.wait(5)
-        except subprocess.TimeoutExpired:
-            process.kill()
-            process.wait()
-
-
-@asynccontextmanager
-async def pipe_transport(process: subprocess.Popen[bytes]) -> AsyncIterator[TransportStreams]:
-    """An MCP transport over the stdin/stdout of a server process started earlier."""
-    assert process.stdin is not None and process.stdout is not None
-    stdin, stdout = process.stdin, process.stdout
-    incoming, read_stream = anyio.create_memory_object_stream[SessionMessage | Exception](0)
-    write_stream, outgoing = anyio.create_memory_object_stream[SessionMessage](0)
-
-    async def reader() -> None:
-        async with incoming:
-            while line := await anyio.to_thread.run_sync(stdout.readline):
-                try:
-                    await incoming.send(_parse(line))
-                except (anyio.ClosedResourceError, anyio.BrokenResourceError):
-                    return
-
-    async def writer() -> None:
-        async with outgoing:
-            async for message in outgoing:
-                data = message.message.model_dump_json(by_alias=True, exclude_unset=True)
-                await anyio.to_thread.run_sync(_write, stdin, (data + "\n").encode())
-
-    async with anyio.create_task_group() as tasks:
-        tasks.start_soon(reader)
-        tasks.start_soon(writer)
-        try:
-            yield read_stream, write_stream
-        finally:
-            with anyio.CancelScope(shield=True):
-                write_stream.close()
-                read_stream.close()
-                stdin.close()
-                await anyio.to_thread.run_sync(_stop, process)  # EOF ends the reader
-            tasks.cancel_scope.cancel()
-
-
-class StdioToolset(AbstractToolset[Any]):
-    """The tools of an MCP server started as a subprocess; a failed call is a failed result."""
+class ClientToolset(AbstractToolset[Any]):
+    """The tools of an MCP server reached by an SDK `Client`; a failed call is a failed result."""
 
     def __init__(
         self,
-        params: StdioServerParameters,
+        server: StdioServerParameters | Any,
         *,
         read_timeout: float = 60,
         process: subprocess.Popen[bytes] | None = None,
     ) -> None:
-        self.params = params
-        self.process = process  # already started with `params`: used by the first connection
+        self.server = server  # what `Client` accepts: stdio parameters, an in-process server...
+        self.process = process  # already started with `server`: used by the first connection
         self._read_timeout = read_timeout
         self._stack: AsyncExitStack | None = None
         self._client: Client | None = None
@@ -114,11 +50,11 @@ class StdioToolset(AbstractToolset[Any]):
         """The toolset's id in pydantic-ai's messages."""
         return "wallie"
 
-    async def __aenter__(self) -> StdioToolset:
-        """Start the server (once, however often the toolset is entered)."""
+    async def __aenter__(self) -> ClientToolset:
+        """Connect (once, however often the toolset is entered)."""
         if self._entered == 0:
             stack = AsyncExitStack()
-            server: Any = self.params
+            server: Any = self.server
             if self.process is not None:
                 server, self.process = pipe_transport(self.process), None
             client = Client(server, read_timeout_seconds=self._read_timeout)
@@ -128,7 +64,7 @@ class StdioToolset(AbstractToolset[Any]):
         return self
 
     async def __aexit__(self, *args: Any) -> bool | None:
-        """Stop the server when the last user leaves."""
+        """Disconnect (a stdio server stops) when the last user leaves."""
         self._entered -= 1
         if self._entered == 0 and self._stack is not None:
             stack, self._stack, self._client = self._stack, None, None

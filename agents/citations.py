@@ -10,10 +10,9 @@ from __future__ import annotations
 import re
 from collections.abc import Iterable
 from dataclasses import dataclass, field
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from pydantic import BaseModel
-from pydantic_ai.messages import ModelMessage, ModelRequest, ToolReturnPart
 
 from agents.results import parse_result
 from tools.schemas import (
@@ -22,6 +21,9 @@ from tools.schemas import (
     ConversationSummary,
     MessageOut,
 )
+
+if TYPE_CHECKING:
+    from pydantic_ai.messages import ModelMessage
 
 CITATION = re.compile(r"\[(msg|client|conversation):(\d+)\]")
 
@@ -126,6 +128,8 @@ class Evidence:
 
 def evidence_from(messages: Iterable[ModelMessage]) -> Evidence:
     """The evidence in a run's messages: every successful tool return."""
+    from pydantic_ai.messages import ModelRequest, ToolReturnPart
+
     evidence = Evidence()
     for message in messages:
         if isinstance(message, ModelRequest):

@@ -3,26 +3,32 @@
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-
-from pydantic_ai import ModelRetry, UsageLimits
-from pydantic_ai.messages import ModelMessage
-from pydantic_ai.settings import ModelSettings
+from typing import TYPE_CHECKING
 
 from agents.citations import evidence_from
 from agents.events import Retry
 from agents.markdown import clean, note
 from tools.settings import Settings
 
+if TYPE_CHECKING:  # pydantic-ai is imported by the runs that use these guards, not before
+    from pydantic_ai import UsageLimits
+    from pydantic_ai.messages import ModelMessage
+    from pydantic_ai.settings import ModelSettings
+
 NO_CITATION = "the answer cites no tool result"
 
 
 def model_settings(settings: Settings) -> ModelSettings:
     """Per-request settings: every model request has an output-token limit."""
+    from pydantic_ai.settings import ModelSettings
+
     return ModelSettings(max_tokens=settings.max_output_tokens)
 
 
 def usage_limits(max_steps: int, max_tool_calls: int, settings: Settings, llm: bool) -> UsageLimits:
     """The run's bounds: requests, tool calls and (for an LLM) a token budget."""
+    from pydantic_ai import UsageLimits
+
     return UsageLimits(
         request_limit=max_steps,
         tool_calls_limit=max_tool_calls,
@@ -41,6 +47,8 @@ class AnswerCheck:
 
     def __call__(self, output: str, messages: list[ModelMessage]) -> str:
         """The answer to keep, or ModelRetry with what to fix."""
+        from pydantic_ai import ModelRetry
+
         evidence = evidence_from(messages)
         valid, invalid = evidence.check(output)
         if invalid:

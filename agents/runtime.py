@@ -1,51 +1,30 @@
-"""One question in, a stream of events out: tool calls, results, text, sources, usage."""
+"""One question in, a stream of events out: tool calls, results, text, sources, usage.
+
+This module stays light: pydantic-ai is imported only by a run that needs it (an LLM, or
+toolsets a caller passed, in `agents._agent_loop`). With no LLM configured, the retrieval
+planner calls Wallie's tools over a plain MCP client session (`agents._direct`).
+"""
 
 from __future__ import annotations
 
-import asyncio
 import os
 import subprocess
 from collections.abc import AsyncIterator, Sequence
 from dataclasses import dataclass, field
-from datetime import UTC, datetime
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-from pydantic_ai import Agent, RunContext
-from pydantic_ai.exceptions import UsageLimitExceeded
-from pydantic_ai.messages import (
-    FunctionToolCallEvent,
-    FunctionToolResultEvent,
-    ModelMessage,
-    PartDeltaEvent,
-    PartStartEvent,
-    TextPart,
-    TextPartDelta,
-)
-from pydantic_ai.models import Model
-from pydantic_ai.run import AgentRunResultEvent
-from pydantic_ai.toolsets import AbstractToolset
-
-from agents.citations import Evidence, evidence_from
-from agents.events import (
-    Error,
-    Event,
-    Final,
-    Found,
-    Notice,
-    SourceRef,
-    Text,
-    ToolCall,
-    ToolResult,
-    Usage,
-)
-from agents.guards import AnswerCheck, CleanLines, model_settings, usage_limits
-from agents.markdown import note
-from agents.prompt import SYSTEM_PROMPT
-from agents.results import summarize
+from agents.citations import Evidence
+from agents.events import Error, Event, Found
 from tools.settings import Settings, get_settings
 
+if TYPE_CHECKING:
+    from pydantic_ai.messages import ModelMessage
+    from pydantic_ai.models import Model
+    from pydantic_ai.toolsets import AbstractToolset
+
 PROVIDER_KEYS = ("OPENAI_API_KEY", "ANTHROPIC_API_KEY", "GEMINI_API_KEY", "MISTRAL_API_KEY")
+RETRIEVAL_NAMES = ("retrieval", "none")
 
 
 @dataclass
@@ -61,6 +40,9 @@ class AskOptions:
     citation_retries: int = 2
     toolsets: Sequence[AbstractToolset[Any]] | None = None  # tests pass their own
     local_process: subprocess.Popen[bytes] | None = None  # `wallie serve`, started early
+    # Wallie's server in this process (an `MCPServer`, built by the caller: `agents` never
+    # imports `server`); None runs `wallie serve` as a stdio child.
+    server: Any = None
 
 
 @dataclass
@@ -70,16 +52,34 @@ class Conversation:
     messages: list[ModelMessage] = field(default_factory=list)
 
 
+def is_retrieval_only(options: AskOptions, settings: Settings) -> bool:
+    """Whether no LLM is configured (or 'retrieval' was asked for): the planner answers."""
+    name = options.model or settings.model
+    if name:
+        return isinstance(name, str) and name in RETRIEVAL_NAMES
+    return not settings.litellm_url and not any(os.environ.get(k) for k in PROVIDER_KEYS)
+
+
+def takes_planner_loop(options: AskOptions, settings: Settings) -> bool:
+    """Whether the run is the planner over one MCP session, with no pydantic-ai agent."""
+    # The planner needs only an MCP session; extra servers and caller toolsets need the agent.
+    return (
+        options.toolsets is None
+        and options.mcp_config is None
+        and is_retrieval_only(options, settings)
+    )
+
+
 def choose_model(options: AskOptions, settings: Settings) -> tuple[Model | str, bool]:
     """The model to run and whether it is the retrieval-only one (no LLM configured)."""
+    if is_retrieval_only(options, settings):
+        from agents.retrieval import RetrievalModel
+
+        return RetrievalModel(), True
     name = options.model or settings.model
-    if isinstance(name, Model):
+    if name and not isinstance(name, str):
         return name, False
     if name:
-        if isinstance(name, str) and name in ("retrieval", "none"):
-            from agents.retrieval import RetrievalModel
-
-            return RetrievalModel(), True
         from agents.llm import make_model
 
         return make_model(name, settings), False
@@ -87,18 +87,9 @@ def choose_model(options: AskOptions, settings: Settings) -> tuple[Model | str, 
         from agents.llm import proxy_model
 
         return proxy_model(settings), False
-    if any(os.environ.get(k) for k in PROVIDER_KEYS):
-        from agents.llm import make_model
+    from agents.llm import make_model
 
-        return make_model("fast", settings), False
-    from agents.retrieval import RetrievalModel
-
-    return RetrievalModel(), True
-
-
-def _partial(evidence: Evidence) -> str:
-    found = [f"{s.ref} {s.label}".strip() for s in list(evidence.sources.values())[:8]]
-    return "; ".join(found) if found else "nothing yet"
+    return make_model("fast", settings), False
 
 
 async def ask(
@@ -114,139 +105,34 @@ async def ask(
     if not question:
         yield Error(message="the question is empty")
         return
-    try:
-        model, retrieval_only = choose_model(options, settings)
-        if options.toolsets is not None:
-            toolsets = list(options.toolsets)
-        else:
-            from agents.servers import toolsets as make_toolsets
+    if takes_planner_loop(options, settings):
+        from agents._direct import run_planner
 
-            toolsets = make_toolsets(
-                settings,
-                server_url=options.server_url,
-                api_key=options.api_key,
-                mcp_config=options.mcp_config,
-                local_process=options.local_process,
-            )
-    except Exception as exc:  # configuration problems: one clear line
-        yield Error(message=str(exc))
+        async for event in run_planner(question, options, settings):
+            yield event
         return
+    from agents._agent_loop import run_agent
 
-    check = AnswerCheck(language=_language(question), require_citation=not retrieval_only)
-    agent: Agent[None, str] = Agent(
-        model,
-        instructions=SYSTEM_PROMPT.format(today=datetime.now(UTC).date().isoformat()),
-        toolsets=toolsets,
-        retries={"tools": 1, "output": options.citation_retries},
-        model_settings=model_settings(settings),
-    )
-
-    @agent.output_validator
-    def check_answer(ctx: RunContext[None], output: str) -> str:
-        return output if ctx.partial_output else check(output, ctx.messages)
-
-    seen = Evidence()
-    limits = usage_limits(options.max_steps, options.max_tool_calls, settings, not retrieval_only)
-    history = conversation.messages if conversation else None
-    lines = CleanLines()
-    if retrieval_only:
-        yield Notice(message="no LLM configured: retrieval-only mode")
-    try:
-        async with (
-            asyncio.timeout(settings.run_timeout),
-            agent.run_stream_events(
-                question, message_history=history, usage_limits=limits
-            ) as events,
-        ):
-            async for event in events:
-                if check.retries and (rest := lines.flush()):
-                    yield Text(delta=rest)
-                while check.retries:
-                    yield check.retries.pop(0)
-                if isinstance(event, FunctionToolCallEvent):
-                    yield ToolCall(tool=event.part.tool_name, args=event.part.args_as_dict())
-                elif isinstance(event, FunctionToolResultEvent):
-                    ok = event.part.outcome == "success"
-                    if ok:
-                        seen.add_result(event.part.tool_name, event.part.content)
-                    summary = summarize(event.part.tool_name, event.part.content, ok)
-                    yield ToolResult(tool=event.part.tool_name, ok=ok, summary=summary)
-                elif delta := _text(event):
-                    if cleaned := lines.feed(delta):
-                        yield Text(delta=cleaned)
-                elif isinstance(event, AgentRunResultEvent):
-                    if rest := lines.flush():
-                        yield Text(delta=rest)
-                    if check.dropped:
-                        yield Text(delta="\n" + note(check.dropped, check.language) + "\n")
-                    yield _final(event, model, retrieval_only, conversation)
-    except UsageLimitExceeded as exc:
-        budget = "tokens_limit" in str(exc)
-        what = "the token budget" if budget else "the step cap"
-        how = "raise WALLIE_RUN_TOKEN_BUDGET" if budget else "raise --max-steps or --max-tool-calls"
-        yield _stopped(f"stopped at {what} ({exc}); {how}.", seen)
-    except TimeoutError:
-        yield _stopped(
-            f"stopped at the time limit ({settings.run_timeout:g} s); raise WALLIE_RUN_TIMEOUT.",
-            seen,
-        )
-    except Exception as exc:
-        message = str(exc).strip().splitlines()[0] if str(exc).strip() else type(exc).__name__
-        yield Error(message=f"{type(exc).__name__}: {message}"[:500])
+    async for event in run_agent(question, options, conversation, settings):
+        yield event
 
 
-def _text(event: object) -> str:
-    """The answer text an event carries, if any."""
-    if isinstance(event, PartStartEvent) and isinstance(event.part, TextPart):
-        return event.part.content
-    if isinstance(event, PartDeltaEvent) and isinstance(event.delta, TextPartDelta):
-        return event.delta.content_delta
-    return ""
-
-
-def _language(question: str) -> str:
+def language(question: str) -> str:
+    """The question's language, "en" or "es" (the default)."""
     from tools.sentiment import detect_language
     from tools.text import words
 
     return "en" if detect_language(words(question)) == "en" else "es"
 
 
-def _stopped(message: str, seen: Evidence) -> Error:
+def _partial(evidence: Evidence) -> str:
+    found = [f"{s.ref} {s.label}".strip() for s in list(evidence.sources.values())[:8]]
+    return "; ".join(found) if found else "nothing yet"
+
+
+def stopped(message: str, seen: Evidence) -> Error:
     """The error that ends a run at a limit, with what the tools had found."""
     return Error(
         message=f"{message} Partial findings: {_partial(seen)}",
         partial=[Found(ref=s.ref, label=s.label) for s in list(seen.sources.values())[:20]],
     )
-
-
-def _final(
-    event: AgentRunResultEvent[str],
-    model: Model | str,
-    retrieval_only: bool,
-    conversation: Conversation | None,
-) -> Final:
-    result = event.result
-    valid, _ = evidence_from(result.all_messages()).check(result.output)
-    if conversation is not None:
-        conversation.messages = result.all_messages()
-    usage = result.usage
-    return Final(
-        answer=result.output,
-        sources=[SourceRef(ref=s.ref, kind=s.kind, id=s.id, label=s.label) for s in valid],
-        usage=Usage(
-            requests=usage.requests,
-            tool_calls=usage.tool_calls,
-            # The retrieval-only model spends no tokens; don't report estimates.
-            input_tokens=0 if retrieval_only else usage.input_tokens,
-            output_tokens=0 if retrieval_only else usage.output_tokens,
-            cost_usd=_cost(model),
-        ),
-        model="retrieval-only (no LLM)"
-        if retrieval_only
-        else str(getattr(model, "model_name", model)),
-    )
-
-
-def _cost(model: Any) -> float | None:
-    cost = getattr(model, "total_cost", None)
-    return round(cost, 6) if cost is not None else None

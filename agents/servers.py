@@ -6,15 +6,14 @@ import json
 import os
 import re
 import subprocess
-import sys
 from pathlib import Path
 from typing import Any
 
 from mcp import StdioServerParameters
 from pydantic_ai.toolsets import AbstractToolset
 
-from agents._spawn import child_env
-from agents._stdio import StdioToolset
+from agents._connect import READ_TIMEOUT, serve_params
+from agents._stdio import ClientToolset
 from tools.errors import ConfigError
 from tools.settings import Settings
 
@@ -23,14 +22,13 @@ def local_server(
     settings: Settings,
     env: dict[str, str] | None = None,
     process: subprocess.Popen[bytes] | None = None,
-) -> StdioToolset:
-    """`wallie serve` as a stdio subprocess with this process's settings (or `process`, started)."""
-    child = child_env(settings)
-    child.update(env or {})
-    params = StdioServerParameters(
-        command=sys.executable, args=["-m", "wallie", "serve"], env=child
-    )
-    return StdioToolset(params, read_timeout=60, process=process)
+    server: Any = None,
+) -> ClientToolset:
+    """Wallie's tools: `server` (an in-process `MCPServer`) when given, else `wallie serve` as
+    a stdio subprocess with this process's settings (or `process`, started already)."""
+    if server is not None:
+        return ClientToolset(server, read_timeout=READ_TIMEOUT)
+    return ClientToolset(serve_params(settings, env), read_timeout=READ_TIMEOUT, process=process)
 
 
 def remote_server(
@@ -65,7 +63,7 @@ def config_servers(path: Path) -> list[AbstractToolset[Any]]:
                 env=entry.get("env"),  # on top of the SDK's safe defaults (PATH, HOME...)
                 cwd=entry.get("cwd"),
             )
-            found.append(StdioToolset(params).prefixed(name))
+            found.append(ClientToolset(params).prefixed(name))
         elif "url" in entry:
             found.append(
                 remote_server(entry["url"], headers=entry.get("headers"), id=name).prefixed(name)
@@ -105,12 +103,13 @@ def toolsets(
     api_key: str | None = None,
     mcp_config: Path | None = None,
     local_process: subprocess.Popen[bytes] | None = None,
+    server: Any = None,
 ) -> list[AbstractToolset[Any]]:
-    """The toolsets for a run: Wallie (local or remote) plus any configured servers."""
+    """The toolsets for a run: Wallie (remote, in-process or stdio) plus configured servers."""
     found: list[AbstractToolset[Any]] = [
         remote_server(server_url, api_key)
         if server_url
-        else local_server(settings, process=local_process)
+        else local_server(settings, process=local_process, server=server)
     ]
     if mcp_config is not None:
         found.extend(config_servers(mcp_config))

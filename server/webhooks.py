@@ -7,6 +7,7 @@ import json
 import logging
 import re
 from collections.abc import AsyncIterator
+from functools import cache
 from typing import TYPE_CHECKING, Any
 
 from pydantic import ValidationError
@@ -45,7 +46,8 @@ def register(app: MCPServer[Any], state: ServerState) -> None:
 
     require_key = app.settings.auth is not None
     verifier = ApiKeyVerifier(state)
-    scorer = default_scorer()
+    # The sentiment model is read when the first message arrives, not when the server starts.
+    scorer = cache(default_scorer)
 
     async def owner_of(request: Request) -> str | None:
         """The API key's owner (or WALLIE_OWNER when the server runs without keys)."""
@@ -105,7 +107,7 @@ def register(app: MCPServer[Any], state: ServerState) -> None:
                 owner_id,
                 delivery.messages,
                 statuses=delivery.statuses,
-                scorer=scorer,
+                scorer=scorer(),
             )
             for key in stored:
                 stored[key] += getattr(report, key)
@@ -131,7 +133,7 @@ def register(app: MCPServer[Any], state: ServerState) -> None:
         if errors:
             return _invalid(errors)
         owner_id = await _owner_id(state, owner)
-        report = await ingest(state.database, owner_id, messages, scorer=scorer)
+        report = await ingest(state.database, owner_id, messages, scorer=scorer())
         return JSONResponse(_stored(messages, report), status_code=200)
 
     @app.custom_route("/api/events", methods=["GET"], include_in_schema=False)  # type: ignore[untyped-decorator]

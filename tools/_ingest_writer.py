@@ -9,7 +9,6 @@ from dataclasses import dataclass, field
 from typing import Any
 
 import sqlalchemy as sa
-from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.ext.asyncio import AsyncConnection
 
 from tools import events as ev
@@ -91,7 +90,16 @@ class _Writer:
         self.conversation_ids: dict[str, int] = {}
         self.touched_conversations: set[int] = set()
         self.touched_clients: set[int] = set()
-        self._insert = postgresql.insert if conn.dialect.name == "postgresql" else sqlite.insert
+        # The dialect's own INSERT (ON CONFLICT), imported here: the other one is never loaded.
+        self._insert: Any
+        if conn.dialect.name == "postgresql":
+            from sqlalchemy.dialects import postgresql
+
+            self._insert = postgresql.insert
+        else:
+            from sqlalchemy.dialects import sqlite
+
+            self._insert = sqlite.insert
 
     async def write(self, batch: list[MessageIn]) -> None:
         """Store one batch of messages, resolving (or creating) their clients and conversations."""

@@ -5,15 +5,7 @@ from __future__ import annotations
 import json
 from dataclasses import dataclass, field
 from difflib import SequenceMatcher
-from typing import Any
-
-from pydantic_ai.messages import (
-    ModelMessage,
-    ModelResponse,
-    ToolCallPart,
-    ToolReturnPart,
-    UserPromptPart,
-)
+from typing import TYPE_CHECKING, Any
 
 from agents.results import base_name, parse_result
 from tools.schemas import (
@@ -31,6 +23,9 @@ from tools.schemas import (
     PipelineSummary,
 )
 from tools.text import fold, words
+
+if TYPE_CHECKING:  # only `read_findings` needs pydantic-ai: the direct loop does without it
+    from pydantic_ai.messages import ModelMessage
 
 # How a client search matched: these tiers are a name, a phone or an email, not a guess.
 _STRONG = {"exact", "name", "name_prefix", "name_words", "phone", "email"}
@@ -66,10 +61,10 @@ class Findings:
     called: set[str] = field(default_factory=set)
     answered: set[str] = field(default_factory=set)
 
-    def record(self, tool: str, args: dict[str, Any], part: ToolReturnPart) -> None:
-        """Add one tool return, validated into its published model."""
+    def record(self, tool: str, args: dict[str, Any], content: Any, ok: bool = True) -> None:
+        """Add one tool return (`ok`: it succeeded), validated into its published model."""
         self.answered.add(call_key(tool, args))
-        result = parse_result(tool, part.content) if part.outcome == "success" else None
+        result = parse_result(tool, content) if ok else None
         match result:
             case ClientPage(clients=clients):
                 self.searches[str(args.get("query", ""))] = clients
@@ -91,7 +86,7 @@ class Findings:
             case PipelineSummary() as pipeline:
                 self.pipelines.append(pipeline)
             case None:
-                self.failures.append(f"{base_name(tool)}: {str(part.content)[:160]}")
+                self.failures.append(f"{base_name(tool)}: {str(content)[:160]}")
 
     def matches(self, lookup: str) -> list[ClientHit]:
         """The clients a lookup (name, phone, email) really found: strong matches, else
@@ -132,6 +127,8 @@ class Findings:
 
 def read_findings(messages: list[ModelMessage]) -> tuple[str, int, Findings]:
     """The latest question, how many model turns it has had, and the tool results so far."""
+    from pydantic_ai.messages import ModelResponse, ToolCallPart, ToolReturnPart, UserPromptPart
+
     question, turns, findings = "", 0, Findings()
     calls: dict[str, dict[str, Any]] = {}
     for message in messages:
@@ -147,6 +144,9 @@ def read_findings(messages: list[ModelMessage]) -> tuple[str, int, Findings]:
                 question, turns, findings = request_part.content, 0, Findings()
             elif isinstance(request_part, ToolReturnPart):
                 findings.record(
-                    request_part.tool_name, calls.get(request_part.tool_call_id, {}), request_part
+                    request_part.tool_name,
+                    calls.get(request_part.tool_call_id, {}),
+                    request_part.content,
+                    request_part.outcome == "success",
                 )
     return question, turns, findings

@@ -8,10 +8,12 @@ import sys
 from pathlib import Path
 
 import pytest
+from mcp import StdioServerParameters
 from pydantic_ai.toolsets import PrefixedToolset
 
-from agents._stdio import StdioToolset
-from agents.servers import child_env, config_servers
+from agents._spawn import child_env
+from agents._stdio import ClientToolset
+from agents.servers import config_servers
 from tools.errors import ConfigError
 from tools.settings import Settings
 
@@ -73,9 +75,11 @@ def test_config_servers_expand_variables_and_name_missing_ones(
     docs, web = config_servers(config)
     assert isinstance(docs, PrefixedToolset) and isinstance(web, PrefixedToolset)
     assert (docs.prefix, web.prefix) == ("docs", "web")
-    assert isinstance(docs.wrapped, StdioToolset)
-    assert docs.wrapped.params.command == "/opt/bin/server"
-    assert docs.wrapped.params.args == ["stdio"]
+    assert isinstance(docs.wrapped, ClientToolset)
+    params = docs.wrapped.server
+    assert isinstance(params, StdioServerParameters)
+    assert params.command == "/opt/bin/server"
+    assert params.args == ["stdio"]
     config.write_text(json.dumps({"mcpServers": {"x": {"command": "${WALLIE_TEST_MISSING}"}}}))
     with pytest.raises(ConfigError) as raised:
         config_servers(config)

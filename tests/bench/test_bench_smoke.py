@@ -99,3 +99,24 @@ def test_targets_mark_each_target_and_explain_the_missed_ones() -> None:
     assert f"| sqlite | 1,000 | {row}" in page
     assert page.count("  Why:") == 2  # the template's explanations, only under missed targets
     assert "<!--" not in page and "{share}" not in page
+
+
+def test_the_ask_bench_reports_medians_ratios_and_the_target(tmp_path: Path) -> None:
+    from bench.ask import Command, environment, table, verdict
+
+    cmds = [
+        Command("python -c pass", [], wall=[0.02, 0.03, 0.02], cpu=[0.01] * 3),
+        Command("wallie --version", [], wall=[0.2, 0.3, 0.2], cpu=[0.1] * 3),
+        Command("wallie ask q", [], wall=[1.5, 1.8, 1.9], cpu=[1.2] * 3),
+        Command("wallie ask --stdio q", [], wall=[3.0, 3.2, 3.1], cpu=[2.5] * 3),
+    ]
+    lines = table(cmds)
+    assert lines[2].startswith("| `python -c pass` | 0.020 s |")
+    assert "| 1.800 s | 1.500-1.900 s | 1.200 s | x90.0 | x9.00 |" in lines[4]
+    assert verdict(cmds) == "Target: median wall of `wallie ask` < 2 s: 1.80 s, met."
+    cmds[2].wall = [2.5, 2.6, 2.7]
+    assert verdict(cmds).endswith("2.60 s, MISSED.")
+    env = environment(tmp_path)
+    assert env["WALLIE_HOME"] == str(tmp_path)
+    assert not {"WALLIE_MODEL", "DATABASE_URL"} & set(env)
+    assert not any(k.endswith("_API_KEY") for k in env)

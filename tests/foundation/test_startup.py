@@ -104,3 +104,13 @@ def test_the_retrieval_only_agent_never_imports_litellm(tmp_path: Path) -> None:
         env,
     )
     assert found == {"retrieval_only": True, "litellm": False}
+
+
+def test_the_retrieval_only_loop_imports_no_agent_framework() -> None:
+    # `wallie ask` with no LLM: the planner over an MCP session, without pydantic-ai.
+    found = _run(
+        "import json, sys, agents.runtime, agents._direct\n"
+        "heavy = ('pydantic_ai', 'litellm', 'fastmcp', 'openai')\n"
+        "print(json.dumps({'loaded': [m for m in heavy if m in sys.modules]}))\n"
+    )
+    assert found == {"loaded": []}

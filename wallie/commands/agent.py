@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import importlib
 import sys
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
@@ -10,7 +11,8 @@ from typing import TYPE_CHECKING, Any
 import typer
 from rich.markup import escape
 
-from wallie._console import err, out
+from wallie._console import err, fail, out
+from wallie._startup import loading
 
 if TYPE_CHECKING:
     from agents.events import Event
@@ -87,6 +89,7 @@ def _options(
     max_steps: int,
     max_tool_calls: int,
     local_process: Any = None,
+    server: Any = None,
 ) -> Any:
     from agents.runtime import AskOptions
 
@@ -98,7 +101,38 @@ def _options(
         max_steps=max_steps,
         max_tool_calls=max_tool_calls,
         local_process=local_process,
+        server=server,
     )
+
+
+def _preload(options: Any) -> None:
+    """Import what the run will use now, while start-up pauses garbage collection."""
+    from agents.runtime import takes_planner_loop
+    from tools.settings import get_settings
+
+    loop = "agents._direct" if takes_planner_loop(options, get_settings()) else "agents._agent_loop"
+    for module in (loop, "tools.runs"):
+        importlib.import_module(module)
+
+
+def _local_server(server_url: str | None, stdio: bool) -> Any:
+    """Wallie's MCP server in this process, unless a remote or a stdio child is asked for."""
+    if server_url is not None and stdio:
+        raise fail("--stdio and --server-url exclude each other: pick one server")
+    if server_url is not None or stdio:
+        return None
+    import logging
+
+    from server.app import build_server
+    from tools.settings import get_settings
+
+    settings = get_settings()
+    # The server logs as `wallie serve` does: to stderr, at WALLIE_LOG_LEVEL.
+    logging.basicConfig(
+        level=settings.log_level, stream=sys.stderr, format="%(levelname)s %(name)s: %(message)s"
+    )
+    # Reached through an in-memory MCP session: one interpreter, the same tools and results.
+    return build_server(settings)
 
 
 async def _run(
@@ -153,6 +187,12 @@ _mcp_config = typer.Option(
 )
 _max_steps = typer.Option(12, "--max-steps", min=1, max=100, help="Cap on model requests.")
 _max_tools = typer.Option(40, "--max-tool-calls", min=1, max=500, help="Cap on tool calls.")
+_stdio = typer.Option(
+    False,
+    "--stdio",
+    help="Run Wallie's server as a `wallie serve` child over stdio (as Claude Desktop does) "
+    "instead of in this process.",
+)
 
 
 def ask(
@@ -163,20 +203,30 @@ def ask(
     mcp_config: Path | None = _mcp_config,
     max_steps: int = _max_steps,
     max_tool_calls: int = _max_tools,
+    stdio: bool = _stdio,
     json_: bool = typer.Option(False, "--json", help="One JSON event a line."),
 ) -> None:
     """Ask about your clients: the agent calls Wallie's tools and streams a cited answer."""
     printer = _Printer(json_)
     process = None
-    if server_url is None:  # start `wallie serve` now: its start-up overlaps the agent's imports
+    if server_url is None and stdio:  # start the child now: its start-up overlaps our imports
         from agents._spawn import spawn_local_server
         from tools.settings import get_settings
 
         process = spawn_local_server(get_settings())
     try:
-        options = _options(
-            model, server_url, api_key, mcp_config, max_steps, max_tool_calls, process
-        )
+        with loading():
+            options = _options(
+                model,
+                server_url,
+                api_key,
+                mcp_config,
+                max_steps,
+                max_tool_calls,
+                process,
+                _local_server(server_url, stdio),
+            )
+            _preload(options)
         asyncio.run(_run(question, options, printer))
     finally:
         if process is not None and process.poll() is None:  # the run never connected to it
@@ -193,13 +243,19 @@ def chat(
     mcp_config: Path | None = _mcp_config,
     max_steps: int = _max_steps,
     max_tool_calls: int = _max_tools,
+    stdio: bool = _stdio,
     json_: bool = typer.Option(False, "--json", help="One JSON event a line."),
 ) -> None:
     """A conversation with the agent: each question sees the previous turns. Ctrl-D ends it."""
     from agents.runtime import Conversation
 
     printer = _Printer(json_)
-    options = _options(model, server_url, api_key, mcp_config, max_steps, max_tool_calls)
+    with loading():
+        server = _local_server(server_url, stdio)
+        options = _options(
+            model, server_url, api_key, mcp_config, max_steps, max_tool_calls, server=server
+        )
+        _preload(options)
     conversation = Conversation()
     interactive = sys.stdin.isatty()
 

@@ -11,6 +11,7 @@ import typer
 from tools.errors import InvalidArgument
 from tools.settings import get_settings
 from wallie._console import err
+from wallie._startup import loading
 
 _LOOPBACK = {"127.0.0.1", "localhost", "::1"}
 
@@ -39,7 +40,8 @@ def serve(
     ),
 ) -> None:
     """Serve Wallie's MCP tools, resources and prompts."""
-    from server.app import build_server
+    with loading():
+        from server.app import build_server
 
     settings = get_settings()
     # stdout belongs to the protocol in stdio mode: every log line goes to stderr.
@@ -47,7 +49,9 @@ def serve(
         level=settings.log_level, stream=sys.stderr, format="%(levelname)s %(name)s: %(message)s"
     )
     if transport is Transport.stdio:
-        build_server(settings).run("stdio")
+        with loading():
+            app = build_server(settings)
+        app.run("stdio")
         return
     import uvicorn
 
