@@ -1,8 +1,12 @@
 """Sentiment accuracy and speed on held-out sets: `python -m bench.sentiment [--quick] [--llm]`.
 
-Held out (never read by the training script, which learns from other sources):
-- English tweets rated by people (VADER's ground truth, $WALLIE_SENTIMENT_DATA or
-  shared/data/sentiment): a mean >= 0.5 is positive, <= -0.5 negative, else neutral;
+Held out (never read by the training script, which learns from customers' tweets to airlines
+and their Apertium translation):
+- English tweets rated by people (VADER's ground truth) and English Amazon product-review
+  snippets rated the same way (both from the vaderSentiment 3.3.2 sdist): a mean rating
+  >= 0.5 is positive, <= -0.5 negative, else neutral;
+- English review sentences from Amazon and Yelp (UCI's set, shipped as npm `sentiment`'s
+  fixtures): positive / negative only;
 - Spanish tweets (EvoMSA's labelled tweets; P / N / NEU+NONE).
 Development sets (not held out): our 70 Spanish sentences and our sales conversations.
 Each set is scored by this analyser ("wallie"), the previous lexicon analyser and
@@ -18,7 +22,6 @@ import contextlib
 import gzip
 import io
 import json
-import os
 import statistics
 import sys
 import time
@@ -36,16 +39,20 @@ Scored = tuple[str, float]  # (label, signed score)
 
 
 def scores(gold: Sequence[str], predicted: Sequence[str]) -> dict[str, object]:
-    """Accuracy, per-label F1, three-class macro-F1 and the confusion matrix."""
+    """Accuracy, per-label F1, macro-F1 and the confusion matrix.
+
+    Macro-F1 averages the labels present in the gold set: on a positive/negative-only set
+    a "neutral" answer is simply wrong (it lowers recall) rather than a class of its own."""
     confusion = {g: dict.fromkeys(LABELS, 0) for g in LABELS}
     for g, p in zip(gold, predicted, strict=True):
         confusion[g][p] += 1
     f1 = {label: _f1(confusion, label) for label in LABELS}
+    present = [label for label in LABELS if any(confusion[label].values())] or list(LABELS)
     accuracy = sum(confusion[label][label] for label in LABELS) / max(1, len(gold))
     return {
         "accuracy": accuracy,
         "f1": f1,
-        "macro_f1": statistics.fmean(f1.values()),
+        "macro_f1": statistics.fmean(f1[label] for label in present),
         "confusion": confusion,
     }
 
@@ -134,19 +141,20 @@ class DataSet:
 
 
 def data_sets(quick: bool) -> list[DataSet]:
-    """Every set this machine has: held-out ones first."""
-    found = os.environ.get("WALLIE_SENTIMENT_DATA")
-    where = [Path(found)] if found else [p / "shared" / "data" / "sentiment" for p in ROOT.parents]
-    shared = next((p for p in where if p.exists()), where[0])
-    sets = []
-    english = shared / "en_tweets_ground_truth.tsv"
-    if english.exists():
-        sets.append(
-            DataSet("en tweets (VADER ground truth)", "en", True, corpora.load_ratings(english))
-        )
-    else:
-        print(f"(no English ground truth at {english}; set WALLIE_SENTIMENT_DATA)")
-    sets.append(DataSet("es tweets (EvoMSA)", "es", True, corpora.spanish_tweets()))
+    """Every labelled set: held-out ones first."""
+    sets = [
+        DataSet("en tweets (VADER ground truth)", "en", True, corpora.english_tweets()),
+        DataSet(
+            "en product reviews (VADER Amazon snippets)", "en", True, corpora.english_reviews()
+        ),
+        DataSet(
+            "en review sentences (UCI Amazon+Yelp, 2-class)",
+            "en",
+            True,
+            corpora.english_sentences(),
+        ),
+        DataSet("es tweets (EvoMSA)", "es", True, corpora.spanish_tweets()),
+    ]
     own = corpora.load_ratings(ROOT / "bench" / "data" / "sentiment_es_own.tsv")
     sets.append(DataSet("es own sentences", "es", False, own))
     sales = corpora.load_labelled(ROOT / "bench" / "data" / "sentiment_sales_dev.tsv")
@@ -159,17 +167,22 @@ def data_sets(quick: bool) -> list[DataSet]:
     return sets
 
 
-def speed(score: Callable[[list[str]], list[Scored]], texts: list[str], repeats: int) -> float:
-    """Median texts per CPU second of this process over `repeats` passes (after a warm-up).
+def speed(
+    systems: dict[str, Callable[[list[str]], list[Scored]]], texts: list[str], repeats: int
+) -> dict[str, float]:
+    """Median texts per CPU second of this process for each system (after a warm-up).
 
-    CPU time, not wall time: on a shared machine other processes' load does not count."""
-    score(texts[:200])
-    rates = []
+    CPU time, not wall time: on a shared machine other processes' load counts less. The
+    systems take turns within each repeat, so a burst of load slows them alike."""
+    for score in systems.values():
+        score(texts[:200])
+    rates: dict[str, list[float]] = {name: [] for name in systems}
     for _ in range(repeats):
-        started = time.process_time()
-        score(texts)
-        rates.append(len(texts) / (time.process_time() - started))
-    return statistics.median(rates)
+        for name, score in systems.items():
+            started = time.process_time()
+            score(texts)
+            rates[name].append(len(texts) / (time.process_time() - started))
+    return {name: statistics.median(found) for name, found in rates.items()}
 
 
 def language_table() -> None:
@@ -282,16 +295,16 @@ def run(args: argparse.Namespace) -> None:
         print(f"- {name}, {system}: {cells}")
     # Speed only: the training tweets are customer-service chat of the usual length.
     airline = [t for t, _ in corpora.english_train()][: 3000 if args.quick else 10000]
-    print(f"\n## Speed: {len(airline)} customer-service tweets, one core (CPU time), median of 3")
-    base = 0.0
-    rates = {}
+    print(f"\n## Speed: {len(airline)} customer-service tweets, one core (CPU time), median of 5")
     from tools.sentiment import score_many
 
     # "label+score" is what import and backfill store: the same scores without explanations.
     timed = {**systems, "wallie label+score (import)": score_many}
-    for system in ("vaderSentiment", "wallie", "wallie label+score (import)", "previous"):
-        rates[system] = rate = speed(timed[system], airline, repeats=3)
-        base = base or rate
+    order = ("vaderSentiment", "wallie", "wallie label+score (import)", "previous")
+    rates = speed({name: timed[name] for name in order}, airline, repeats=5)
+    base = rates["vaderSentiment"]
+    for system in order:
+        rate = rates[system]
         print(f"- {system}: {rate:,.0f} messages/s ({rate / base:.2f}x vaderSentiment)")
     targets(figures, held_out, rates)
     print(NOTES)
@@ -299,12 +312,16 @@ def run(args: argparse.Namespace) -> None:
 
 
 NOTES = """
-Read with care: the model learnt from customers' tweets to airlines (English) and their
-Apertium translation (Spanish); no Spanish text written by people was available to train
-on. The English held-out set is VADER's own ground truth (its lexicon was validated on
-these tweets), general tweets far from customer-service chat. Speed is CPU time of this
-process, so other load on the machine counts less; the ratio to vaderSentiment is the
-figure to compare across machines. "(dev)" sets were used while building; not held out."""
+Read with care: the shipped model learnt from customers' tweets to airlines (English) and
+their Apertium translation (Spanish); no Spanish text written by people was available to
+train on, and no held-out set shares a source with training (the `--general` recipe adds
+VADER's movie/editorial snippets, rated like VADER's tweets and Amazon snippets). VADER's
+lexicon was validated on its own rated sets, so vaderSentiment is at home on the tweets and
+the Amazon snippets. The 2-class set has no neutral gold: its "3-class" figure is the
+macro-F1 over positive and negative with every neutral answer counted wrong. Speed is CPU
+time of this process, so other load on the machine counts less; the ratio to
+vaderSentiment is the figure to compare across machines. "(dev)" sets were used while
+building; not held out."""
 
 # Issue 13's targets: (three-class, binary) macro-F1 by language, on held-out sets.
 TARGETS = {"en": (0.60, 0.80), "es": (0.55, 0.75)}
@@ -323,6 +340,7 @@ def targets(
         if ours is None or vader is None:
             continue
         three, two = TARGETS[language]
+        two_class = "2-class" in name
         checks = [
             (
                 "3-class above vaderSentiment",
@@ -333,6 +351,8 @@ def targets(
             (f"3-class >= {three}", ours[0] >= three, f"{ours[0]:.3f}"),
             (f"binary >= {two}", ours[1] >= two, f"{ours[1]:.3f}"),
         ]
+        if two_class:  # no neutral gold: the three-class target does not apply
+            checks = [check for check in checks if not check[0].startswith("3-class >=")]
         for what, ok, value in checks:
             print(f"- {name}: {what}: **{'met' if ok else 'not met'}** ({value})")
     rate = rates["wallie"]

@@ -28,14 +28,26 @@ def test_every_result_is_identical_to_the_golden_one() -> None:
 
 
 def test_batch_scoring_equals_one_by_one() -> None:
-    # Fresh scorers on both sides: a word's driver weight comes from the scorer's memo of
-    # the words it has met, so a used scorer may word the drivers differently.
     texts = golden_texts()[:800]
     single = _Scorer()
     assert [r.to_dict() for r in _Scorer().analyze_many(texts)] == [
         single.analyze(t).to_dict() for t in texts
     ]
     assert [r.label for r in analyze_many(texts)] == [r.label for r in single.analyze_many(texts)]
+
+
+def test_results_do_not_depend_on_what_was_scored_before() -> None:
+    # A word met negated first ("no response") must not change its driver weight later.
+    history = ["Called and emailed with no response. Not happy, not helpful, no refund"]
+    used = _Scorer()
+    used.analyze_many(history)
+    for text in ["Great response, thanks!", "response", "helpful and happy"]:
+        assert used.analyze(text).to_dict() == _Scorer().analyze(text).to_dict(), text
+    # The same texts in opposite orders, each scorer with its own history, agree throughout.
+    texts = golden_texts()
+    forward = [r.to_dict() for r in _Scorer().analyze_many(history + texts)][1:]
+    backward = [r.to_dict() for r in _Scorer().analyze_many(texts[::-1])][::-1]
+    assert forward == backward
 
 
 def test_label_and_score_only_equal_the_full_results() -> None:

