@@ -23,6 +23,8 @@ import time
 from dataclasses import dataclass, field
 from pathlib import Path
 
+from bench.harness import put_section
+
 WALLIE = str(Path(sys.executable).with_name("wallie"))
 QUESTION = "¿Cómo va la negociación con Ana García?"
 TARGET_S = 2.0
@@ -136,14 +138,7 @@ def save(lines: list[str], command: str, loads: tuple[float, float]) -> None:
             MARK_END,
         ]
     )
-    text = path.read_text(encoding="utf-8") if path.exists() else ""
-    if MARK_START in text and MARK_END in text:
-        head, rest = text.split(MARK_START, 1)
-        text = head + section + rest.split(MARK_END, 1)[1]
-    else:
-        text = text.rstrip("\n") + "\n\n" + section + "\n"
-    path.write_text(text, encoding="utf-8")
-    print(f"saved to {path}", flush=True)
+    put_section(section, MARK_START, MARK_END, path)
 
 
 def main(argv: list[str] | None = None) -> None:

@@ -226,3 +226,15 @@ def server_env(url: str, cached: bool, redis: bool) -> dict[str, str]:
         env["REDIS_URL"] = REDIS
     env["WALLIE_CACHE_TTL"] = "600" if cached else "0"
     return env
+
+
+def put_section(section: str, start: str, end: str, path: Path = ROOT / "BENCHMARKS.md") -> None:
+    """Replace the part of BENCHMARKS.md from `start` to `end` with `section` (or append it)."""
+    text = path.read_text(encoding="utf-8") if path.exists() else ""
+    if start in text and end in text:
+        head, rest = text.split(start, 1)
+        text = head + section + rest.split(end, 1)[1]
+    else:
+        text = text.rstrip("\n") + "\n\n" + section + "\n"
+    path.write_text(text, encoding="utf-8")
+    print(f"saved to {path}", flush=True)

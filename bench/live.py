@@ -31,7 +31,7 @@ from mcp import Client
 from mcp.client.streamable_http import streamable_http_client
 
 from bench.harness import free_port as _free_port
-from bench.harness import percentiles
+from bench.harness import percentiles, put_section
 
 PG_ADMIN = os.environ.get(
     "WALLIE_BENCH_POSTGRES_URL", "postgresql://postgres@127.0.0.1:5432/postgres"
@@ -268,14 +268,7 @@ def save(lines: list[str], command: str, seconds: float) -> None:
             MARK_END,
         ]
     )
-    text = path.read_text(encoding="utf-8") if path.exists() else ""
-    if MARK_START in text and MARK_END in text:
-        head, rest = text.split(MARK_START, 1)
-        text = head + section + rest.split(MARK_END, 1)[1]
-    else:
-        text = text.rstrip("\n") + "\n\n" + section + "\n"
-    path.write_text(text, encoding="utf-8")
-    print(f"saved to {path}", flush=True)
+    put_section(section, MARK_START, MARK_END, path)
 
 
 def main(argv: list[str] | None = None) -> None:

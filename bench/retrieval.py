@@ -301,45 +301,34 @@ async def semantic_speed(url: str, repeats: int, embedder: Any, scale_to: int) -
         )
 
     await nearest_cost("real")
+
     # Exact ranking of the same queries: how much of the true top 10 the shortlist keeps.
+    async def top10() -> list[list[int]]:
+        async with db.connect() as conn:
+            return [
+                [
+                    i
+                    for i, _ in (
+                        await _embeddings.semantic_rank(
+                            conn,
+                            db.dialect,
+                            embedder.model,
+                            q,
+                            "m.owner_id = :owner",
+                            {"owner": owner},
+                            10,
+                        )
+                    )[0]
+                ]
+                for q in queries
+            ]
+
     saved, _vectors.SHORTLIST = _vectors.SHORTLIST, 10**9
-    async with db.connect() as conn:
-        exact = [
-            [
-                i
-                for i, _ in (
-                    await _embeddings.semantic_rank(
-                        conn,
-                        db.dialect,
-                        embedder.model,
-                        q,
-                        "m.owner_id = :owner",
-                        {"owner": owner},
-                        10,
-                    )
-                )[0]
-            ]
-            for q in queries
-        ]
-    _vectors.SHORTLIST = saved
-    async with db.connect() as conn:
-        bounded = [
-            [
-                i
-                for i, _ in (
-                    await _embeddings.semantic_rank(
-                        conn,
-                        db.dialect,
-                        embedder.model,
-                        q,
-                        "m.owner_id = :owner",
-                        {"owner": owner},
-                        10,
-                    )
-                )[0]
-            ]
-            for q in queries
-        ]
+    try:
+        exact = await top10()
+    finally:
+        _vectors.SHORTLIST = saved
+    bounded = await top10()
     agree = statistics.fmean(len(set(a) & set(b)) / 10 for a, b in zip(exact, bounded, strict=True))
     print(f"top 10 from the {saved:,} shortlist vs exact ranking of every vector: {agree:.0%}")
     if scale_to > stored and db.dialect == "sqlite":

@@ -32,6 +32,11 @@ ClientId = Annotated[
 Cursor = Annotated[
     str | None, Field(max_length=500, description="next_cursor of the previous page.")
 ]
+Since = Annotated[str | None, Field(max_length=40, description="ISO-8601 date or time, inclusive.")]
+Until = Annotated[
+    str | None,
+    Field(max_length=40, description="ISO-8601 date (inclusive) or time (exclusive)."),
+]
 
 
 def register(app: MCPServer[ServerState], state: ServerState) -> None:
@@ -94,13 +99,8 @@ def register(app: MCPServer[ServerState], state: ServerState) -> None:
             ),
         ] = None,
         channel: Annotated[Channel | None, Field(description="Only this channel.")] = None,
-        since: Annotated[
-            str | None, Field(max_length=40, description="ISO-8601 date or time, inclusive.")
-        ] = None,
-        until: Annotated[
-            str | None,
-            Field(max_length=40, description="ISO-8601 date (inclusive) or time (exclusive)."),
-        ] = None,
+        since: Since = None,
+        until: Until = None,
     ) -> HistoryPage:
         """Messages of a client or of one conversation, in time order.
 
@@ -135,13 +135,8 @@ def register(app: MCPServer[ServerState], state: ServerState) -> None:
             int | None, Field(ge=1, le=cursors.MAX_ID, description="Only this client.")
         ] = None,
         channel: Annotated[Channel | None, Field(description="Only this channel.")] = None,
-        since: Annotated[
-            str | None, Field(max_length=40, description="ISO-8601 date or time, inclusive.")
-        ] = None,
-        until: Annotated[
-            str | None,
-            Field(max_length=40, description="ISO-8601 date (inclusive) or time (exclusive)."),
-        ] = None,
+        since: Since = None,
+        until: Until = None,
         limit: Annotated[int, Field(ge=1, le=50, description="Results per page.")] = 20,
         cursor: Cursor = None,
     ) -> MessageSearchResult:
