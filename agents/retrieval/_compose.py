@@ -70,6 +70,9 @@ def _client(w: _Writer, plan: Plan, client: ClientHit, f: Findings) -> None:
     insight = f.insights.get(client.id)
     company = f" ({client.company})" if client.company else ""
     w.lines.append(f"**{client.name}**{company} [client:{client.id}]")
+    if plan.contact and profile:
+        missing = w.t["not_on_file"]
+        w.say("contact", phone=profile.phone or missing, email=profile.email or missing)
     for conv in profile.open_conversations if profile else []:
         score = conv.success_score
         w.say(

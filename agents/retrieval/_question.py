@@ -72,6 +72,7 @@ class Plan:
     industry: str | None = None  # the spelling tried first
     industry_words: list[str] = field(default_factory=list)  # every spelling it may be stored as
     guesses: list[str] = field(default_factory=list)  # lower-case runs that may be names
+    contact: bool = False  # asks for a client's phone or email
 
     @property
     def lookups(self) -> list[str]:
@@ -197,7 +198,7 @@ def _names(question: str) -> list[str]:
         # A lone capitalised word that opens a sentence is that sentence's first word.
         if opens_sentence and len(parts) == 1 and parts[0] == match.group().split()[0]:
             continue
-        candidate = " ".join(parts)
+        candidate = re.sub(r"['’]s$", "", " ".join(parts))  # "Ana García's email"
         if len(candidate) > 2 and candidate not in names:
             names.append(candidate)
     return names
@@ -313,6 +314,8 @@ def plan_question(question: str, today: date | None = None) -> Plan:
         k: _cue(k, said, padded) for k in cues() if k not in ("channels", "dates", "auxiliary")
     }
     channel = next((c for c, ws in cues()["channels"].items() if any(w in said for w in ws)), None)
+    if found["contact"]:  # "her email", "su correo": contact details, not a channel filter
+        channel = None
     outcomes: tuple[Outcome, ...] = ("won", "lost", "open")
     outcome = next((o for o in outcomes if found[o]), None)
     mood_label: MoodLabel | None = (
@@ -348,7 +351,7 @@ def plan_question(question: str, today: date | None = None) -> Plan:
             terms.append(w)
     named = len(phones) + len(emails) + len(client_ids) + len(names)
     across = (
-        found["count"]
+        (found["count"] and not found["contact"])
         or found["risk"]
         or found["unanswered"]
         or industry
@@ -370,7 +373,7 @@ def plan_question(question: str, today: date | None = None) -> Plan:
         end=end,
         mood=any(w in mood_words() for w in said) and not found["risk"],
         complaint=any(w.startswith(complaint_stems()) for w in said),
-        count=bool(found["count"]),
+        count=bool(found["count"]) and not found["contact"],
         compare=bool(found["compare"]) and named >= 2,
         risk=bool(found["risk"]),
         listing=bool(found["listing"] or found["talked"] or found["wrote"] or found["clients"]),
@@ -385,4 +388,5 @@ def plan_question(question: str, today: date | None = None) -> Plan:
         industry=industry,
         industry_words=industry_words,
         guesses=guesses,
+        contact=bool(found["contact"]),
     )

@@ -345,3 +345,26 @@ def test_a_named_clients_history_keeps_the_questions_time_frame() -> None:
         "since": MONDAY.isoformat(),
         "until": NOW.isoformat(),
     }
+
+
+@pytest.mark.parametrize(
+    ("question", "name"),
+    [
+        ("What's the phone number of Begoña Muños?", "Begoña Muños"),
+        ("what is Ana García's email", "Ana García"),
+        ("¿Cuál es el teléfono de Ramón Pérez?", "Ramón Pérez"),
+        ("Dame el correo de Lucía Martín", "Lucía Martín"),
+    ],
+)
+def test_a_question_for_contact_details_is_about_one_client(question: str, name: str) -> None:
+    plan = plan_question(question, today=NOW)
+    assert plan.contact
+    assert plan.names == [name]  # the possessive "'s" is not part of the name
+    assert plan.intent == "client"  # "number of" counts nothing here
+    assert plan.channel is None  # "email" asks for the address, not for that channel
+    assert not plan.terms
+
+
+def test_a_perfect_tense_wrote_reads_as_wrote() -> None:
+    plan = plan_question("¿Quién me ha escrito desde el lunes?", today=NOW)
+    assert plan.wrote and plan.start == MONDAY

@@ -275,3 +275,11 @@ async def test_an_unknown_capitalised_word_is_still_searched_in_messages(book: B
     assert f"No client is called “{word}”; I searched the messages for it instead." in final.answer
     quoted = [line for line in final.answer.splitlines() if "[msg:" in line]
     assert quoted and "provexa" in quoted[0].lower()
+
+
+@pytest.mark.anyio
+async def test_contact_details_are_given_when_asked(book: Book) -> None:
+    client = next(m.client for m in book.records if m.client.phone and m.client.email)
+    final = _final(await _ask(book, f"What's the phone number of {client.name}?"))
+    assert client.phone in final.answer and client.email in final.answer
+    assert "conversation(s) with" not in final.answer  # not a pipeline count
