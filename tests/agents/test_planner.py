@@ -368,3 +368,19 @@ def test_a_question_for_contact_details_is_about_one_client(question: str, name:
 def test_a_perfect_tense_wrote_reads_as_wrote() -> None:
     plan = plan_question("¿Quién me ha escrito desde el lunes?", today=NOW)
     assert plan.wrote and plan.start == MONDAY
+
+
+@pytest.mark.parametrize(
+    ("question", "label"),
+    [
+        ("¿Quién está enfadado conmigo?", "negative"),
+        ("Which clients are angry with me?", "negative"),
+        ("Who are my happiest clients?", "positive"),
+        ("¿Qué clientes están encantados?", "positive"),
+    ],
+)
+def test_a_mood_across_the_book_is_a_list_filter(question: str, label: str) -> None:
+    plan = plan_question(question, today=NOW)
+    assert plan.mood_label == label
+    assert plan.intent == "list"
+    assert not plan.terms  # "conmigo", "with me": not search words
