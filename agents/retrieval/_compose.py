@@ -86,12 +86,13 @@ def _client(w: _Writer, plan: Plan, client: ClientHit, f: Findings) -> None:
         w.say("closed", outcomes=closed)
     history = f.histories.get(client.id, [])
     # A time frame in the question: only what was said in it is told and cited.
-    shown = {m.id for m in history} if plan.start else None
-    if plan.start:
+    framed = bool(plan.start or plan.end)
+    shown = {m.id for m in history} if framed else None
+    if framed:
         w.say("messages_in_frame" if history else "no_messages_in_frame", when=_when(w, plan))
     elif history:
         w.say("latest_messages")
-    for m in history[-4:] if not plan.start else history[-8:]:
+    for m in history[-4:] if not framed else history[-8:]:
         who = w.t["from_client"] if m.direction == "inbound" else w.t["from_us"]
         w.say("latest_message", day=_day(m.sent_at), who=who, quote=quote(m.text), id=m.id)
     mood = (insight.latest_mood if insight else None) or (profile.latest_mood if profile else None)
@@ -242,6 +243,8 @@ def _filters(w: _Writer, filters: dict[str, Any]) -> str:
 
 def _client_list(w: _Writer, plan: Plan, result: ClientList) -> None:
     when = _when(w, plan) + _filters(w, result.filters)
+    if plan.end and not plan.start:  # "in over a month": no contact since the cut-off
+        when = w.t["quiet_since"].format(day=plan.end.isoformat()) + _filters(w, result.filters)
     if result.filters.get("churn_risk"):
         w.say("risk_header", total=result.total, when=when)
     elif plan.count:
@@ -289,6 +292,8 @@ def _pipeline(w: _Writer, plan: Plan, result: PipelineSummary) -> None:
 def _when(w: _Writer, plan: Plan) -> str:
     if plan.start and plan.end:
         return str(w.t["between"].format(start=plan.since, end=plan.until))
+    if plan.end and not plan.start:  # "more than a month ago": before the cut-off
+        return str(w.t["before"].format(day=plan.end.isoformat()))
     return str(w.t["since"].format(day=plan.since)) if plan.since else ""
 
 

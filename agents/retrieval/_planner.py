@@ -87,7 +87,7 @@ def client_filters(plan: Plan, f: Findings) -> dict[str, Any]:
         args["mood"] = plan.mood_label
     if plan.channel:
         args["channel"] = plan.channel
-    if plan.wrote or plan.talked:  # "who wrote to me last week": a message in the frame
+    if (plan.wrote or plan.talked) and plan.start:  # "who wrote to me last week"
         args.update({f"messages_{k}": v for k, v in plan.window.items()})
         if plan.wrote:
             args["messages_from"] = "client"

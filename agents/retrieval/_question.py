@@ -38,6 +38,14 @@ _LAST_N = re.compile(r"\b(?:ultimos|ultimas|last|past)\s+(\d{1,3})\s+(dias|days|
 _INDUSTRY_NAMED = re.compile(
     r"\b(?:sector|industria|industry|rubro|ramo)\s+(?:de\s+(?:la\s+)?)?(\w{3,})"
 )
+# "in over a month", "for more than 2 weeks", "hace más de un mes": quiet since before then.
+_QUIET = re.compile(
+    r"\b(?:(?:in|for)\s+(?:over|more\s+than)|(?:desde\s+)?(?:hace\s+)?mas\s+de)\s+"
+    r"(a|an|one|two|three|un|una|dos|tres|\d{1,3})\s+"
+    r"(days?|weeks?|months?|dias?|semanas?|mes|meses)\b"
+)
+_COUNTS = {"a": 1, "an": 1, "one": 1, "un": 1, "una": 1, "two": 2, "dos": 2, "three": 3, "tres": 3}
+_UNIT_DAYS = {"day": 1, "dia": 1, "week": 7, "semana": 7, "month": 30, "mes": 30, "meses": 30}
 _AGO = re.compile(r"\b(?:hace\s+(\d{1,3})\s+(?:dias|days)|(\d{1,3})\s+days\s+ago)\b")
 
 
@@ -231,6 +239,10 @@ def read_dates(folded: str, today: date) -> tuple[date | None, date | None, set[
         "last_year": (date(today.year - 1, 1, 1), date(today.year, 1, 1)),
         "this_year": (date(today.year, 1, 1), tomorrow),
     }
+    if m := _QUIET.search(padded):  # no start: before the cut-off (last contact, history)
+        n = _COUNTS.get(m.group(1)) or int(m.group(1))
+        unit = m.group(2) if m.group(2) in _UNIT_DAYS else m.group(2).removesuffix("s")
+        return None, today - timedelta(days=n * _UNIT_DAYS[unit]), set(m.group().split())
     for frame, (start, end) in frames.items():  # "last week" before "week", "last month"...
         for phrase in table[frame]:
             if _phrase_in(phrase, padded):

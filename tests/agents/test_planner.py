@@ -384,3 +384,30 @@ def test_a_mood_across_the_book_is_a_list_filter(question: str, label: str) -> N
     assert plan.mood_label == label
     assert plan.intent == "list"
     assert not plan.terms  # "conmigo", "with me": not search words
+
+
+@pytest.mark.parametrize(
+    ("question", "cutoff"),
+    [
+        ("Who hasn't written to me in over a month?", NOW - timedelta(days=30)),
+        ("¿Qué clientes no me escriben desde hace más de dos semanas?", NOW - timedelta(days=14)),
+        ("Clients I haven't talked to for more than 3 weeks", NOW - timedelta(days=21)),
+        ("¿Qué me dijo Ana hace más de un mes?", NOW - timedelta(days=30)),
+    ],
+)
+def test_more_than_a_while_ago_is_a_cut_off(question: str, cutoff: date) -> None:
+    plan = plan_question(question, today=NOW)
+    assert plan.start is None and plan.end == cutoff
+    assert not plan.terms
+
+
+def test_quiet_clients_are_listed_by_last_contact() -> None:
+    plan = plan_question("Who hasn't written to me in over a month?", today=NOW)
+    tools = {"search_clients", "search_messages", "list_clients", "list_conversations"}
+    calls = next_calls(plan, 0, Findings(), tools)
+    assert calls == [
+        (
+            "list_clients",
+            {"last_contact_before": (NOW - timedelta(days=30)).isoformat(), "limit": 10},
+        )
+    ]
