@@ -69,7 +69,7 @@ def count(plan: Plan, f: Findings) -> list[Call]:
     if plan.risk:
         return risk(plan, f)
     if (plan.clients_asked and not plan.outcome) or plan.unanswered or plan.mood_label:
-        return [("list_clients", {**client_filters(plan, f), "limit": LIST_LIMIT})]
+        return [("list_clients", {**client_filters(plan, f), "limit": plan.top or LIST_LIMIT})]
     args: dict[str, Any] = {**plan.window, **industry(plan, f)}
     if plan.channel:
         args["channel"] = plan.channel
@@ -107,7 +107,7 @@ def listing(plan: Plan, f: Findings) -> list[Call]:
             "outcome": plan.outcome,
             **plan.window,
             **sector,
-            "limit": LIST_LIMIT,
+            "limit": plan.top or LIST_LIMIT,
         }
         if plan.channel:
             args["channel"] = plan.channel
@@ -118,15 +118,16 @@ def listing(plan: Plan, f: Findings) -> list[Call]:
             "sort": "success_score",
             **plan.window,
             **sector,
-            "limit": LIST_LIMIT,
+            "limit": plan.top or LIST_LIMIT,
         }
         return [("list_conversations", args)]
-    return [("list_clients", {**client_filters(plan, f), "limit": LIST_LIMIT})]
+    return [("list_clients", {**client_filters(plan, f), "limit": plan.top or LIST_LIMIT})]
 
 
 def risk(plan: Plan, f: Findings) -> list[Call]:
     """The clients at risk of leaving (in the question's industry), most at risk first."""
-    args = {"churn_risk": True, "sort": "risk", **industry(plan, f), "limit": LIST_LIMIT}
+    limit = plan.top or LIST_LIMIT
+    args = {"churn_risk": True, "sort": "risk", **industry(plan, f), "limit": limit}
     return [("list_clients", args)]
 
 

@@ -46,6 +46,9 @@ _QUIET = re.compile(
 )
 _COUNTS = {"a": 1, "an": 1, "one": 1, "un": 1, "una": 1, "two": 2, "dos": 2, "three": 3, "tres": 3}
 _UNIT_DAYS = {"day": 1, "dia": 1, "week": 7, "semana": 7, "month": 30, "mes": 30, "meses": 30}
+_TOP = re.compile(
+    r"\b(?:top|mejores|best|primeros|first)\s+(\d{1,2})\b|\b(\d{1,2})\s+(?:mejores|best)\b"
+)
 _AGO = re.compile(r"\b(?:hace\s+(\d{1,3})\s+(?:dias|days)|(\d{1,3})\s+days\s+ago)\b")
 
 
@@ -81,6 +84,7 @@ class Plan:
     industry_words: list[str] = field(default_factory=list)  # every spelling it may be stored as
     guesses: list[str] = field(default_factory=list)  # lower-case runs that may be names
     contact: bool = False  # asks for a client's phone or email
+    top: int | None = None  # "top 3", "los 5 mejores": how many rows a list shows
 
     @property
     def lookups(self) -> list[str]:
@@ -401,4 +405,12 @@ def plan_question(question: str, today: date | None = None) -> Plan:
         industry_words=industry_words,
         guesses=guesses,
         contact=bool(found["contact"]),
+        top=_top(padded),
     )
+
+
+def _top(padded: str) -> int | None:
+    """How many rows the question asks for ("top 3", "los 5 mejores"), within 1..50."""
+    if m := _TOP.search(padded):
+        return max(1, min(50, int(m.group(1) or m.group(2))))
+    return None

@@ -411,3 +411,28 @@ def test_quiet_clients_are_listed_by_last_contact() -> None:
             {"last_contact_before": (NOW - timedelta(days=30)).isoformat(), "limit": 10},
         )
     ]
+
+
+@pytest.mark.parametrize(
+    ("question", "call"),
+    [
+        ("¿Qué clientes usan email?", ("list_clients", {"channel": "email", "limit": 10})),
+        (
+            "Top 3 clients by success score",
+            ("list_conversations", {"status": "open", "sort": "success_score", "limit": 3}),
+        ),
+        (
+            "Dame los 5 mejores clientes",
+            ("list_conversations", {"status": "open", "sort": "success_score", "limit": 5}),
+        ),
+        (
+            "Top 2 clients at risk",
+            ("list_clients", {"churn_risk": True, "sort": "risk", "limit": 2}),
+        ),
+    ],
+)
+def test_lists_read_their_channel_order_and_length(
+    question: str, call: tuple[str, dict[str, object]]
+) -> None:
+    tools = {"search_clients", "search_messages", "list_clients", "list_conversations"}
+    assert next_calls(plan_question(question, today=NOW), 0, Findings(), tools) == [call]
