@@ -367,7 +367,7 @@ def plan_question(question: str, today: date | None = None) -> Plan:
             terms.append(w)
     named = len(phones) + len(emails) + len(client_ids) + len(names)
     across = (
-        (found["count"] and not found["contact"])
+        ((found["count"] or found["pipeline"]) and not found["contact"])
         or found["risk"]
         or found["unanswered"]
         or industry
@@ -389,7 +389,7 @@ def plan_question(question: str, today: date | None = None) -> Plan:
         end=end,
         mood=any(w in mood_words() for w in said) and not found["risk"],
         complaint=any(w.startswith(complaint_stems()) for w in said),
-        count=bool(found["count"]) and not found["contact"],
+        count=bool(found["count"] or found["pipeline"]) and not found["contact"],
         compare=bool(found["compare"]) and named >= 2,
         risk=bool(found["risk"]),
         listing=bool(found["listing"] or found["talked"] or found["wrote"] or found["clients"]),

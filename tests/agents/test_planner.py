@@ -436,3 +436,12 @@ def test_lists_read_their_channel_order_and_length(
 ) -> None:
     tools = {"search_clients", "search_messages", "list_clients", "list_conversations"}
     assert next_calls(plan_question(question, today=NOW), 0, Findings(), tools) == [call]
+
+
+@pytest.mark.parametrize(
+    "question", ["How is my pipeline looking?", "¿Cómo van las ventas este mes?"]
+)
+def test_the_state_of_the_pipeline_is_a_pipeline_summary(question: str) -> None:
+    tools = {"search_clients", "search_messages", "list_clients", "pipeline_summary"}
+    (name, _args), *_ = next_calls(plan_question(question, today=NOW), 0, Findings(), tools)
+    assert name == "pipeline_summary"
