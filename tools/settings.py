@@ -29,6 +29,7 @@ class Settings(BaseSettings):
 
     model_config = SettingsConfigDict(
         env_prefix="",
+        env_ignore_empty=True,  # `WALLIE_HOME=` means unset, not the current directory
         extra="ignore",
         populate_by_name=False,
         validate_by_name=False,

@@ -281,6 +281,14 @@ def test_xdg_data_home_and_wallie_home_place_the_database(
     assert Settings().sqlite_path == clean_env / "mine" / "wallie.db"
 
 
+def test_an_empty_variable_is_unset(clean_env: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    for name in ("WALLIE_HOME", "XDG_DATA_HOME", "DATABASE_URL", "REDIS_URL"):
+        monkeypatch.setenv(name, "")
+    settings = Settings()
+    assert settings.sqlite_path == clean_env / ".local" / "share" / "wallie" / "wallie.db"
+    assert settings.redis_url is None
+
+
 def test_the_cli_creates_the_default_database_under_the_data_home(clean_env: Path) -> None:
     import subprocess
     import sys
