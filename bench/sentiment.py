@@ -1,7 +1,7 @@
 """Sentiment accuracy and speed on held-out sets: `python -m bench.sentiment [--quick] [--llm]`.
 
-Held out (never read by the training script, which learns from customers' tweets to airlines
-and their Apertium translation):
+Held out (never read by the training script, which learns from customers' tweets to airlines,
+their Apertium translation and VADER's English movie-review and editorial snippets):
 - English tweets rated by people (VADER's ground truth) and English Amazon product-review
   snippets rated the same way (both from the vaderSentiment 3.3.2 sdist): a mean rating
   >= 0.5 is positive, <= -0.5 negative, else neutral;
@@ -312,10 +312,11 @@ def run(args: argparse.Namespace) -> None:
 
 
 NOTES = """
-Read with care: the shipped model learnt from customers' tweets to airlines (English) and
-their Apertium translation (Spanish); no Spanish text written by people was available to
-train on, and no held-out set shares a source with training (the `--general` recipe adds
-VADER's movie/editorial snippets, rated like VADER's tweets and Amazon snippets). VADER's
+Read with care: the shipped model learnt from customers' tweets to airlines and VADER's
+rated movie-review and editorial snippets (English) and the tweets' Apertium translation
+(Spanish); no Spanish text written by people was available to train on. No held-out set
+shares a source with training, though the snippets were rated like VADER's tweets and
+Amazon snippets (by the same procedure, on other texts). VADER's
 lexicon was validated on its own rated sets, so vaderSentiment is at home on the tweets and
 the Amazon snippets. The 2-class set has no neutral gold: its "3-class" figure is the
 macro-F1 over positive and negative with every neutral answer counted wrong. Speed is CPU
