@@ -181,3 +181,21 @@ def test_negation_is_a_feature_of_its_own() -> None:
     assert "gusta" in features(tokens("me gusta"))
     # "?" ends a negation's reach.
     assert "bien" in features(tokens("no? bien"))
+
+
+def test_a_text_without_sentiment_words_needs_a_sure_model_to_be_polar() -> None:
+    w = weights()
+    assert 0.0 < w.evidence < 1.0  # the shipped model carries the rule
+    unsure = (0.45, 0.40, 0.15)
+    assert w.label(unsure, lexical=False) == ("neutral", 0.40)
+    assert w.label(unsure, lexical=True) == ("positive", 0.45)
+    assert w.label((0.1, 0.2, 0.7), lexical=False) == ("negative", 0.7)
+    assert w.label((0.3, 0.4, 0.3), lexical=False) == ("neutral", 0.4)
+    # Logistics with no sentiment word: the model leans positive, the label stays neutral.
+    text = "Te llamo mañana"
+    f = featurize(text, Lexical())
+    p_pos, p_neu, _ = Linear(w).probabilities(f)
+    assert not f.lexical and p_pos > p_neu
+    result = analyze(text)
+    assert result.label == "neutral" and result.confidence == round(p_neu, 3)
+    assert result.score > 0  # the score still says which way the model leans

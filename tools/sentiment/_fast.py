@@ -10,7 +10,7 @@ from tools.sentiment._features import _NORMAL, _TOKEN, NEGATIONS, _normalise, fo
 from tools.sentiment._language import OTHERS, _cues, decide
 from tools.sentiment._lexicon import EMOTIONS
 from tools.sentiment._model import (
-    CLASSES,
+    LOSS,
     Lexical,
     Linear,
     _lexicon_features,
@@ -185,13 +185,7 @@ class Fast:
             previous = token
         p_pos, p_neu, p_neg = self.linear.finish(a, b, c, _lexicon_features(hits))
         score = p_pos - p_neg
-        # Ties go to the first class, as max() over (positive, neutral, negative) gives them.
-        if p_pos >= p_neu and p_pos >= p_neg:
-            label, top_p = "positive", p_pos
-        elif p_neu >= p_neg:
-            label, top_p = "neutral", p_neu
-        else:
-            label, top_p = "negative", p_neg
+        label, top_p = self.linear.w.label((p_pos, p_neu, p_neg), bool(hits))
         if not explain:
             return SentimentResult(label, round(score, 4), round(top_p, 3), language)
         scores = dict.fromkeys(EMOTIONS, 0.0)
@@ -235,12 +229,13 @@ class Fast:
                 drivers=[],
             )
         p_pos, p_neu, p_neg = self.linear.probabilities(f)
-        label = CLASSES[max(range(3), key=(p_pos, p_neu, p_neg).__getitem__)]
+        evidence = bool(f.lexical) or LOSS in f.dense
+        label, top_p = self.linear.w.label((p_pos, p_neu, p_neg), evidence)
         score = p_pos - p_neg
         return SentimentResult(
             label=label,
             score=round(score, 4),
-            confidence=round(max(p_pos, p_neu, p_neg), 3),
+            confidence=round(top_p, 3),
             language=f.language,
             emotions=emotions(f, self.lex, abs(score)),
             drivers=[f"{w}({v:+.1f})" for w, v in drivers(f, self.linear)],

@@ -154,6 +154,23 @@ class Weights:
     bias: tuple[float, float, float]
     sparse: dict[str, tuple[float, float, float]]
     dense: dict[str, tuple[float, float, float]]
+    # A text with no lexicon word (and no lost deal) is positive or negative only when the
+    # model is at least this sure; otherwise neutral ("Te llamo mañana" is logistics).
+    evidence: float = 0.0
+
+    def label(self, p: tuple[float, float, float], lexical: bool) -> tuple[str, float]:
+        """The label and its probability: the likeliest class, unless it lacks evidence."""
+        p_pos, p_neu, p_neg = p
+        # Ties go to the first class, as max() over (positive, neutral, negative) gives them.
+        if p_pos >= p_neu and p_pos >= p_neg:
+            label, top = "positive", p_pos
+        elif p_neu >= p_neg:
+            return "neutral", p_neu
+        else:
+            label, top = "negative", p_neg
+        if not lexical and top < self.evidence:
+            return "neutral", p_neu
+        return label, top
 
 
 @cache
@@ -167,6 +184,7 @@ def weights() -> Weights:
         bias=tuple(data["bias"]),
         sparse={k: tuple(v) for k, v in data["sparse"].items()},
         dense={k: tuple(v) for k, v in data["dense"].items()},
+        evidence=float(data.get("evidence", 0.0)),
     )
 
 

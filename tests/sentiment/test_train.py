@@ -1,0 +1,52 @@
+"""The training script's contract: what it writes is what ships, and its recipes are explicit.
+
+Training itself needs the registry downloads and Apertium, so it is run by hand (and its
+byte-for-byte rebuild is recorded in DATA-SOURCES.md); these checks need neither.
+"""
+
+from __future__ import annotations
+
+import gc
+import hashlib
+import json
+
+import pytest
+
+from tools.sentiment import analyze_many, score_many
+from tools.sentiment._model import MODEL_FILE
+from tools.sentiment.train import EVIDENCE, RECIPES, C, train
+
+
+def test_the_shipped_file_is_what_the_training_script_writes() -> None:
+    data = json.loads(MODEL_FILE.read_text(encoding="utf-8"))
+    body = {k: v for k, v in data.items() if k != "version"}
+    payload = json.dumps(body, sort_keys=True, separators=(",", ":"), ensure_ascii=False)
+    # The version is the hash of the weights: a hand edit of the file would not match it.
+    assert data["version"] == "lr-" + hashlib.sha256(payload.encode()).hexdigest()[:12]
+
+
+def test_every_recipe_has_its_regularisation_and_evidence_rule() -> None:
+    assert set(C) == set(RECIPES) == set(EVIDENCE)
+    assert RECIPES[0] == "snippets"  # the shipped recipe is the default
+    assert C["snippets"] < C["airline"]
+
+
+def test_an_unknown_recipe_is_refused_before_any_download() -> None:
+    with pytest.raises(ValueError, match="unknown recipe 'tweets'; one of snippets"):
+        train(recipe="tweets")
+
+
+@pytest.mark.parametrize("enabled", [True, False])
+def test_batch_scoring_restores_the_garbage_collector(enabled: bool) -> None:
+    texts = ["Muchas gracias, todo perfecto", "The order arrived broken", "Te llamo mañana"]
+    was = gc.isenabled()
+    (gc.enable if enabled else gc.disable)()
+    try:
+        scored = score_many(texts)
+        assert gc.isenabled() is enabled
+        full = analyze_many(texts)
+        assert gc.isenabled() is enabled
+    finally:
+        (gc.enable if was else gc.disable)()
+    assert scored == [(r.label, r.score) for r in full]
+    assert [label for label, _ in scored] == ["positive", "negative", "neutral"]
