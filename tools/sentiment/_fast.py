@@ -129,10 +129,8 @@ class Fast:
             self._chunks[chunk] = found
         return found
 
-    def analyze(self, text: str, explain: bool = True) -> SentimentResult:
-        """The sentiment of one text, exactly as featurize + Linear + drivers + emotions give it.
-
-        With explain=False, emotions and drivers are left empty (label and score only)."""
+    def _read(self, text: str) -> tuple[list[_Entry], str, bool]:
+        """The text's entries, its language, and whether it needs the plain path."""
         get = self._chunks.get
         entries: list[_Entry] = []
         counts: dict[str, float] = {}
@@ -146,7 +144,15 @@ class Fast:
             if found[2]:
                 maybe_lost += found[2]
         language = decide(counts)
-        if language in OTHERS or (maybe_lost and _lost(entries, maybe_lost)):
+        slow = language in OTHERS or bool(maybe_lost and _lost(entries, maybe_lost))
+        return entries, language, slow
+
+    def analyze(self, text: str, explain: bool = True) -> SentimentResult:
+        """The sentiment of one text, exactly as featurize + Linear + drivers + emotions give it.
+
+        With explain=False, emotions and drivers are left empty (label and score only)."""
+        entries, language, slow = self._read(text)
+        if slow:
             return self._slow(text, language)
         li = _LEX_LANGS.index(language) if language in ("es", "en") else 2
         a, b, c = self.linear.w.bias
@@ -223,22 +229,10 @@ class Fast:
 
     def score(self, text: str) -> tuple[str, float]:
         """The label and score of one text, exactly as `analyze` gives them (import's path)."""
-        get = self._chunks.get
-        entries: list[_Entry] = []
-        counts: dict[str, float] = {}
-        maybe_lost: list[tuple[frozenset[str], ...]] = []
-        for chunk in text.split():
-            found = get(chunk) or self._chunk(chunk)
-            entries += found[0]
-            if found[1]:
-                for language, share in found[1]:
-                    counts[language] = counts.get(language, 0.0) + share
-            if found[2]:
-                maybe_lost += found[2]
-        language = decide(counts)
-        if language in OTHERS or (maybe_lost and _lost(entries, maybe_lost)):
-            slow = self._slow(text, language)
-            return slow.label, slow.score
+        entries, language, slow = self._read(text)
+        if slow:
+            plain = self._slow(text, language)
+            return plain.label, plain.score
         li = _LEX_LANGS.index(language) if language in ("es", "en") else 2
         a, b, c = self.linear.w.bias
         pos = neg = 0.0  # summed lexicon valence, as _lexicon_features sums the hits
