@@ -124,6 +124,9 @@ def test_tokens_normalise_chat_noise() -> None:
     ("text", "language"),
     [
         ("Hola, ¿me pasas el presupuesto de las mesas?", "es"),
+        # "dia" and "gente" are Portuguese words too: a short Spanish text stays Spanish.
+        ("Feliz día, nos vemos aquí", "es"),
+        ("Bello día para la gente", "es"),
         ("Hi, could you send me the quote for the tables?", "en"),
         ("Hola! The quote está perfect, pero the price es muy high", "mixed"),
         ("Obrigado, mas não quero mais o produto, você pode cancelar?", "pt"),
@@ -175,6 +178,24 @@ def test_polite_words_do_not_sweeten_a_lost_deal(polite: str, plain: str) -> Non
     assert kind.score == pytest.approx(analyze(plain).score, abs=0.35)
 
 
+def test_a_negation_turns_words_not_emoji() -> None:
+    lexical = Lexical()
+    assert dict(featurize("No te vuelvo a presentar a nadie 🤣", lexical).lexical)["🤣"] > 0
+    assert dict(featurize("no es bueno", lexical).lexical)["bueno"] < 0
+    drivers = analyze("No te vuelvo a presentar a nadie 🤣").drivers
+    assert any(d.startswith("🤣(+") for d in drivers), drivers
+
+
+def test_spanish_words_are_scored_in_their_everyday_sense() -> None:
+    valence = Lexical().valence
+    # Stems of other words ("tardar", "real", "podrido") do not score everyday words.
+    assert [valence(w, "es") for w in ("tardes", "realidad", "podria", "tiempo")] == [0] * 4
+    # The translated AFINN list adds words our list and the stems miss, but no function word.
+    assert valence("generoso", "es") > 0 and valence("solo", "es") == 0
+    assert valence("gracias", "es") == 1.9  # our own list comes first
+    assert "tardes" not in dict(featurize("Buenas tardes, Ana", Lexical()).lexical)
+
+
 def test_negation_is_a_feature_of_its_own() -> None:
     feats = features(tokens("no me gusta"))
     assert "~gusta" in feats and "gusta" not in feats
@@ -191,11 +212,11 @@ def test_a_text_without_sentiment_words_needs_a_sure_model_to_be_polar() -> None
     assert w.label(unsure, lexical=True) == ("positive", 0.45)
     assert w.label((0.1, 0.2, 0.7), lexical=False) == ("negative", 0.7)
     assert w.label((0.3, 0.4, 0.3), lexical=False) == ("neutral", 0.4)
-    # Logistics with no sentiment word: the model leans positive, the label stays neutral.
-    text = "Te llamo mañana"
-    f = featurize(text, Lexical())
-    p_pos, p_neu, _ = Linear(w).probabilities(f)
-    assert not f.lexical and p_pos > p_neu
-    result = analyze(text)
-    assert result.label == "neutral" and result.confidence == round(p_neu, 3)
-    assert result.score > 0  # the score still says which way the model leans
+    # Logistics with no sentiment word is neutral; its score still says which way it leans.
+    for text in ("Te llamo mañana", "Mañana te envío la factura", "Send me the invoice"):
+        f = featurize(text, Lexical())
+        p_pos, p_neu, p_neg = Linear(w).probabilities(f)
+        result = analyze(text)
+        assert not f.lexical and result.label == "neutral", text
+        assert result.confidence == round(p_neu, 3)
+        assert result.score == round(p_pos - p_neg, 4)

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from tools.sentiment.corpora import emoji_labelled, normalised, unsigned
+from tools.sentiment.corpora import _Overlap, emoji_labelled, normalised, unsigned
 
 
 def test_emoji_label_and_signs_removed() -> None:
@@ -38,3 +38,13 @@ def test_emoji_free_tweets_stand_for_neutral() -> None:
 
 def test_normalised_text_for_duplicate_checks() -> None:
     assert normalised("@ana ¡Qué BIEN!! https://t.co/x 😀") == "qué bien"
+
+
+def test_a_training_tweet_that_repeats_a_held_out_one_is_caught() -> None:
+    held_out = ["Otra vez el vuelo sale tarde y nadie nos dice nada @iberia"]
+    overlaps = _Overlap(held_out)
+    assert overlaps(normalised("otra vez el vuelo sale tarde y nadie nos dice nada"))
+    # Half the word trigrams shared is a near duplicate (a retweet with a comment).
+    assert overlaps(normalised("jaja otra vez el vuelo sale tarde y nadie nos dice"))
+    assert not overlaps(normalised("el vuelo de ayer salió a su hora, todo bien"))
+    assert not _Overlap(None)(normalised("otra vez el vuelo sale tarde"))

@@ -27,12 +27,13 @@ def test_the_shipped_file_is_what_the_training_script_writes() -> None:
 
 def test_every_recipe_has_its_regularisation_and_evidence_rule() -> None:
     assert set(C) == set(RECIPES) == set(EVIDENCE)
-    assert RECIPES[0] == "snippets"  # the shipped recipe is the default
-    assert C["snippets"] < C["airline"]
+    assert RECIPES[0] == "teachers"  # the shipped recipe is the default
+    assert C["teachers"] == C["snippets"] < C["airline"]
+    assert EVIDENCE["teachers"] == EVIDENCE["snippets"] > 0
 
 
 def test_an_unknown_recipe_is_refused_before_any_download() -> None:
-    with pytest.raises(ValueError, match="unknown recipe 'tweets'; one of snippets"):
+    with pytest.raises(ValueError, match="unknown recipe 'tweets'; one of teachers, snippets"):
         train(recipe="tweets")
 
 

@@ -172,7 +172,7 @@ class Fast:
             else:
                 value = values[li]
                 if value:
-                    hits.append((token, value * -0.74 if negate else value))
+                    hits.append((token, value * -0.74 if negate and kind == _WORD else value))
                 if kind == _WORD:
                     if negate:
                         negate -= 1
@@ -247,7 +247,7 @@ class Fast:
             else:
                 value = entry[7][li]
                 if value:
-                    if negate:
+                    if negate and kind == _WORD:
                         value *= -0.74
                     if value > 0:
                         pos += value

@@ -9,6 +9,8 @@ from pathlib import Path
 
 import vaderSentiment.vaderSentiment as vader
 
+from tools.sentiment._language import _cues
+
 DATA = Path(__file__).parent / "data"
 VADER_DIR = Path(vader.__file__).parent
 
@@ -150,6 +152,7 @@ PHRASE_VALENCE = {
 PHRASE_BOOSTERS = {"kindof": -0.293, "abit": -0.293, "unpoco": -0.293}
 
 LAUGHTER = 1.6
+AFINN_SCALE = 0.8  # AFINN's -5..+5 onto VADER's -4..+4
 
 
 def fold(text: str) -> str:
@@ -198,6 +201,12 @@ def lexicons() -> Lexicons:
         for w in line.split()
     }
     spanish_words.update({fold(w): float(v) for w, v in _read_tsv(DATA / "es_words.tsv")})
+    # The translated AFINN words come after our own lists (first spelling wins), before stems;
+    # function words are left out ("no" and "solo" were translated from "no" and "alone").
+    function_words = _cues()["words"]
+    for word, value in _read_tsv(DATA / "es_afinn.tsv"):
+        if (folded := fold(word)) not in function_words:
+            spanish_words.setdefault(folded, AFINN_SCALE * float(value))
     spanish_stems = {}
     for parts in _read_tsv(DATA / "es_stems.csv", sep=","):
         stem, value = fold(parts[0].strip()), float(parts[1])

@@ -121,7 +121,8 @@ def featurize(text: str, lexical: Lexical, language: str | None = None) -> Featu
         if value is None:
             value = lexical.valence(token, lex_lang)
         if value:
-            if negate:
+            # A negation turns words, not emoji: "no te vuelvo a presentar a nadie 🤣" laughs.
+            if negate and token[0].isalnum():
                 value *= -0.74
             lexical_hits.append((token, value))
         if negate and token[0].isalnum():

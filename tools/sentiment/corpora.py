@@ -356,6 +356,29 @@ def unsigned(text: str) -> tuple[str, str] | None:
     return " ".join(text.split()), "neutral"
 
 
+class _Overlap:
+    """Whether a normalised text is the same as, or a near duplicate (half its word trigrams
+    shared) of, one of the `exclude` texts."""
+
+    def __init__(self, exclude: list[str] | None) -> None:
+        self.exact = {normalised(t) for t in exclude or []}
+        self.shingled = [_shingles(normalised(t)) for t in exclude or []]
+        self.index: dict[str, set[int]] = {}
+        for i, s in enumerate(self.shingled):
+            for g in s:
+                self.index.setdefault(g, set()).add(i)
+
+    def __call__(self, key: str) -> bool:
+        mine = _shingles(key)
+        shared: dict[int, int] = {}
+        for g in mine:
+            for i in self.index.get(g, ()):
+                shared[i] = shared.get(i, 0) + 1
+        return key in self.exact or any(
+            n * 2 >= min(len(mine), len(self.shingled[i])) for i, n in shared.items()
+        )
+
+
 def distant_tweets(
     language: str, exclude: list[str] | None = None, neutral: bool = False
 ) -> tuple[list[Row], int]:
@@ -364,12 +387,7 @@ def distant_tweets(
     near duplicate (half its word trigrams shared) of an `exclude` text removed.
 
     Returns the rows and how many were removed as overlapping `exclude`."""
-    exclude_exact = {normalised(t) for t in exclude or []}
-    exclude_shingles: dict[str, set[int]] = {}
-    shingled = [_shingles(normalised(t)) for t in exclude or []]
-    for i, s in enumerate(shingled):
-        for g in s:
-            exclude_shingles.setdefault(g, set()).add(i)
+    overlaps = _Overlap(exclude)
     rows: list[Row] = []
     seen: set[str] = set()
     overlapping = 0
@@ -386,15 +404,35 @@ def distant_tweets(
         if key in seen:
             continue
         seen.add(key)
-        mine = _shingles(key)
-        shared: dict[int, int] = {}
-        for g in mine:
-            for i in exclude_shingles.get(g, ()):
-                shared[i] = shared.get(i, 0) + 1
-        if key in exclude_exact or any(
-            n * 2 >= min(len(mine), len(shingled[i])) for i, n in shared.items()
-        ):
+        if overlaps(key):
             overlapping += 1
             continue
         rows.append(found)
     return rows, overlapping
+
+
+def sample_tweets(language: str, exclude: list[str] | None = None) -> tuple[list[str], int]:
+    """Every tweet Twitter tagged `language` in text_models' sample (unlabelled; HTML entities
+    and runs of whitespace undone), in file order, retweets, duplicates (on normalised text)
+    and texts with fewer than three words dropped, and any text that is the same as or a near
+    duplicate of an `exclude` text removed: the texts a teacher labels.
+
+    Returns the texts and how many were removed as overlapping `exclude`."""
+    overlaps = _Overlap(exclude)
+    texts: list[str] = []
+    seen: set[str] = set()
+    overlapping = 0
+    for item in _twitter_sample():
+        text = str(item["text"])
+        if item.get("lang") != language or text.startswith("RT @"):
+            continue
+        text = " ".join(html.unescape(text).split())
+        key = normalised(text)
+        if len(key.split()) < 3 or key in seen:
+            continue
+        seen.add(key)
+        if overlaps(key):
+            overlapping += 1
+            continue
+        texts.append(text)
+    return texts, overlapping

