@@ -299,8 +299,8 @@ def run(args: argparse.Namespace) -> None:
     from tools.sentiment import score_many
 
     # "label+score" is what import and backfill store: the same scores without explanations.
-    timed = {**systems, "wallie label+score (import)": score_many}
-    order = ("vaderSentiment", "wallie", "wallie label+score (import)", "previous")
+    timed = {**systems, IMPORT: score_many}
+    order = ("vaderSentiment", "wallie", IMPORT, "previous")
     rates = speed({name: timed[name] for name in order}, airline, repeats=5)
     base = rates["vaderSentiment"]
     for system in order:
@@ -327,6 +327,7 @@ building; not held out."""
 # Issue 13's targets: (three-class, binary) macro-F1 by language, on held-out sets.
 TARGETS = {"en": (0.60, 0.80), "es": (0.55, 0.75)}
 SPEED_TARGET = 20_000
+IMPORT = "wallie label+score (import, backfill)"
 
 
 def targets(
@@ -356,11 +357,12 @@ def targets(
             checks = [check for check in checks if not check[0].startswith("3-class >=")]
         for what, ok, value in checks:
             print(f"- {name}: {what}: **{'met' if ok else 'not met'}** ({value})")
-    rate = rates["wallie"]
+    # The target is import's and backfill's speed: they store the label and score only.
+    rate = rates[IMPORT]
     verdict = "met" if rate >= SPEED_TARGET else "not met"
     ratio = rate / rates["vaderSentiment"]
     print(
-        f"- speed >= {SPEED_TARGET:,}/s on one core: **{verdict}** "
+        f"- speed >= {SPEED_TARGET:,}/s on one core (import and backfill): **{verdict}** "
         f"({rate:,.0f}/s here, {ratio:.2f}x vaderSentiment in the same run)"
     )
 

@@ -53,7 +53,7 @@ async def backfill_sentiment(
     progress: Callable[[int], None] | None = None,
 ) -> int:
     """Score and store sentiment for every message not scored by the current model; how many."""
-    from tools.sentiment import analyze_many
+    from tools.sentiment import score_many
 
     version = current_version()
     done = 0
@@ -74,7 +74,7 @@ async def backfill_sentiment(
             rows = (await conn.execute(stmt)).all()
             if not rows:
                 return done
-            results = analyze_many([r.text for r in rows])
+            results = score_many([r.text for r in rows])
             await conn.execute(
                 sa.update(m)
                 .where(m.c.id == sa.bindparam("row_id"))
@@ -84,8 +84,8 @@ async def backfill_sentiment(
                     sentiment_version=version,
                 ),
                 [
-                    {"row_id": r.id, "label": res.label, "score": res.score}
-                    for r, res in zip(rows, results, strict=True)
+                    {"row_id": r.id, "label": label, "score": score}
+                    for r, (label, score) in zip(rows, results, strict=True)
                 ],
             )
         done += len(rows)

@@ -145,9 +145,9 @@ def _scored(rows: Sequence[Any]) -> list[tuple[Any, str, float]]:
     missing = [r.text for r in rows if r.sentiment_label is None]
     computed = []
     if missing:
-        from tools.sentiment import analyze_many
+        from tools.sentiment import score_many
 
-        computed = [(x.label, x.score) for x in analyze_many(missing)]
+        computed = score_many(missing)
     it = iter(computed)
     out = []
     for r in rows:

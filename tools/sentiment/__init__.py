@@ -89,10 +89,6 @@ def analyze_many(texts: Iterable[str]) -> list[SentimentResult]:
 
 def score_many(texts: Iterable[str]) -> list[tuple[str, float]]:
     """Each text's (label, score), in order: `analyze_many` without emotions and drivers."""
-    run = _scorer().fast.analyze
-    out = []
+    run = _scorer().fast.score
     with _collection_paused():
-        for text in texts:
-            r = run(text, False)
-            out.append((r.label, r.score))
-    return out
+        return [run(text) for text in texts]

@@ -3,6 +3,7 @@
 
 from __future__ import annotations
 
+import math
 from typing import Any
 
 from tools.sentiment._analyzer import SentimentResult
@@ -10,6 +11,8 @@ from tools.sentiment._features import _NORMAL, _TOKEN, NEGATIONS, _normalise, fo
 from tools.sentiment._language import OTHERS, _cues, decide
 from tools.sentiment._lexicon import EMOTIONS
 from tools.sentiment._model import (
+    LEX_NEG,
+    LEX_POS,
     LOSS,
     Lexical,
     Linear,
@@ -38,6 +41,16 @@ _CACHE_LIMIT = 500_000
 
 def _strength(item: tuple[str, float]) -> float:
     return -abs(item[1])
+
+
+def _lost(entries: list[_Entry], maybe_lost: list[tuple[frozenset[str], ...]]) -> bool:
+    """Whether the text states a lost deal (the loss regex, run only when its words are in)."""
+    # Words hold no spaces, so the set of words is the set the loss regex can see.
+    present = {entry[0] for entry in entries if entry[1] <= _WORD}
+    if any(phrase <= present for phrases in maybe_lost for phrase in phrases):
+        joined = " ".join([entry[0] for entry in entries if entry[1] <= _WORD])
+        return bool(_sales_cues()[0].search(joined))
+    return False
 
 
 class Fast:
@@ -116,10 +129,8 @@ class Fast:
             self._chunks[chunk] = found
         return found
 
-    def analyze(self, text: str, explain: bool = True) -> SentimentResult:
-        """The sentiment of one text, exactly as featurize + Linear + drivers + emotions give it.
-
-        With explain=False, emotions and drivers are left empty (label and score only)."""
+    def _read(self, text: str) -> tuple[list[_Entry], str, bool]:
+        """The text's entries, its language, and whether it needs the plain path."""
         get = self._chunks.get
         entries: list[_Entry] = []
         counts: dict[str, float] = {}
@@ -133,15 +144,16 @@ class Fast:
             if found[2]:
                 maybe_lost += found[2]
         language = decide(counts)
-        if language in OTHERS:
+        slow = language in OTHERS or bool(maybe_lost and _lost(entries, maybe_lost))
+        return entries, language, slow
+
+    def analyze(self, text: str, explain: bool = True) -> SentimentResult:
+        """The sentiment of one text, exactly as featurize + Linear + drivers + emotions give it.
+
+        With explain=False, emotions and drivers are left empty (label and score only)."""
+        entries, language, slow = self._read(text)
+        if slow:
             return self._slow(text, language)
-        if maybe_lost:
-            # Words hold no spaces, so the set of words is the set the loss regex can see.
-            present = {entry[0] for entry in entries if entry[1] <= _WORD}
-            if any(phrase <= present for phrases in maybe_lost for phrase in phrases):
-                joined = " ".join([entry[0] for entry in entries if entry[1] <= _WORD])
-                if _sales_cues()[0].search(joined):
-                    return self._slow(text, language)
         li = _LEX_LANGS.index(language) if language in ("es", "en") else 2
         a, b, c = self.linear.w.bias
         hits: list[tuple[str, float]] = []
@@ -214,6 +226,54 @@ class Fast:
                     shown[word] = known
             named.append(known[1])
         return SentimentResult(label, round(score, 4), round(top_p, 3), language, scores, named)
+
+    def score(self, text: str) -> tuple[str, float]:
+        """The label and score of one text, exactly as `analyze` gives them (import's path)."""
+        entries, language, slow = self._read(text)
+        if slow:
+            plain = self._slow(text, language)
+            return plain.label, plain.score
+        li = _LEX_LANGS.index(language) if language in ("es", "en") else 2
+        a, b, c = self.linear.w.bias
+        pos = neg = 0.0  # summed lexicon valence, as _lexicon_features sums the hits
+        negate = negated = 0
+        previous = "<s>"
+        # `analyze`'s loop without what only explanations need (drivers, emotions).
+        for entry in entries:
+            kind = entry[1]
+            if kind == _NEGATION:
+                negate = negated = 3
+                x, y, z = entry[4].get(previous) or entry[8]
+            else:
+                value = entry[7][li]
+                if value:
+                    if negate:
+                        value *= -0.74
+                    if value > 0:
+                        pos += value
+                    else:
+                        neg -= value
+                if kind == _WORD:
+                    if negate:
+                        negate -= 1
+                    if negated:
+                        negated -= 1
+                        x, y, z = entry[12].get(previous) or entry[9]
+                    else:
+                        x, y, z = entry[4].get(previous) or entry[8]
+                else:
+                    if kind == _STOP:
+                        negated = 0
+                    x, y, z = entry[4].get(previous) or entry[8]
+            a += x
+            b += y
+            c += z
+            previous = entry[0]
+        p_pos, p_neu, p_neg = self.linear.finish(
+            a, b, c, {LEX_POS: math.log1p(pos), LEX_NEG: math.log1p(neg)}
+        )
+        label, _ = self.linear.w.label((p_pos, p_neu, p_neg), bool(pos or neg))
+        return label, round(p_pos - p_neg, 4)
 
     def _slow(self, text: str, language: str) -> SentimentResult:
         """Lost deals and unscored languages: the plain path (rare in chat)."""
