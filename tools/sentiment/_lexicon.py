@@ -204,9 +204,9 @@ def lexicons() -> Lexicons:
     # The translated AFINN words come after our own lists (first spelling wins), before stems;
     # function words are left out ("no" and "solo" were translated from "no" and "alone").
     function_words = _cues()["words"]
-    for word, value in _read_tsv(DATA / "es_afinn.tsv"):
+    for word, rating in _read_tsv(DATA / "es_afinn.tsv"):
         if (folded := fold(word)) not in function_words:
-            spanish_words.setdefault(folded, AFINN_SCALE * float(value))
+            spanish_words.setdefault(folded, AFINN_SCALE * float(rating))
     spanish_stems = {}
     for parts in _read_tsv(DATA / "es_stems.csv", sep=","):
         stem, value = fold(parts[0].strip()), float(parts[1])

@@ -21,11 +21,14 @@ import tarfile
 import urllib.parse
 import urllib.request
 import zipfile
+from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
+from typing import TypeVar
 
 ROOT = Path(__file__).resolve().parents[2]
 LABELS = ("positive", "neutral", "negative")
+_T = TypeVar("_T")
 
 
 @dataclass(frozen=True)
@@ -379,6 +382,35 @@ class _Overlap:
         )
 
 
+def _sample(
+    language: str, exclude: list[str] | None, pick: Callable[[str], tuple[str, _T] | None]
+) -> tuple[list[_T], int]:
+    """What `pick` keeps of the tweets Twitter tagged `language` in text_models' sample (it
+    gets each text with HTML entities undone and gives (the text to compare, the item) or
+    None): retweets dropped, the first of each normalised text, any text that is the same
+    as or a near duplicate of an `exclude` text removed; also how many were removed so."""
+    overlaps = _Overlap(exclude)
+    kept: list[_T] = []
+    seen: set[str] = set()
+    overlapping = 0
+    for item in _twitter_sample():
+        text = str(item["text"])
+        if item.get("lang") != language or text.startswith("RT @"):
+            continue
+        picked = pick(html.unescape(text))
+        if picked is None:
+            continue
+        key = normalised(picked[0])
+        if key in seen:
+            continue
+        seen.add(key)
+        if overlaps(key):
+            overlapping += 1
+            continue
+        kept.append(picked[1])
+    return kept, overlapping
+
+
 def distant_tweets(
     language: str, exclude: list[str] | None = None, neutral: bool = False
 ) -> tuple[list[Row], int]:
@@ -387,28 +419,12 @@ def distant_tweets(
     near duplicate (half its word trigrams shared) of an `exclude` text removed.
 
     Returns the rows and how many were removed as overlapping `exclude`."""
-    overlaps = _Overlap(exclude)
-    rows: list[Row] = []
-    seen: set[str] = set()
-    overlapping = 0
-    for item in _twitter_sample():
-        text = str(item["text"])
-        if item.get("lang") != language or text.startswith("RT @"):
-            continue
-        found = emoji_labelled(html.unescape(text))
-        if found is None and neutral:
-            found = unsigned(html.unescape(text))
-        if found is None:
-            continue
-        key = normalised(found[0])
-        if key in seen:
-            continue
-        seen.add(key)
-        if overlaps(key):
-            overlapping += 1
-            continue
-        rows.append(found)
-    return rows, overlapping
+
+    def pick(text: str) -> tuple[str, Row] | None:
+        found = emoji_labelled(text) or (unsigned(text) if neutral else None)
+        return None if found is None else (found[0], found)
+
+    return _sample(language, exclude, pick)
 
 
 def sample_tweets(language: str, exclude: list[str] | None = None) -> tuple[list[str], int]:
@@ -418,21 +434,9 @@ def sample_tweets(language: str, exclude: list[str] | None = None) -> tuple[list
     duplicate of an `exclude` text removed: the texts a teacher labels.
 
     Returns the texts and how many were removed as overlapping `exclude`."""
-    overlaps = _Overlap(exclude)
-    texts: list[str] = []
-    seen: set[str] = set()
-    overlapping = 0
-    for item in _twitter_sample():
-        text = str(item["text"])
-        if item.get("lang") != language or text.startswith("RT @"):
-            continue
-        text = " ".join(html.unescape(text).split())
-        key = normalised(text)
-        if len(key.split()) < 3 or key in seen:
-            continue
-        seen.add(key)
-        if overlaps(key):
-            overlapping += 1
-            continue
-        texts.append(text)
-    return texts, overlapping
+
+    def pick(text: str) -> tuple[str, str] | None:
+        text = " ".join(text.split())
+        return (text, text) if len(normalised(text).split()) >= 3 else None
+
+    return _sample(language, exclude, pick)
