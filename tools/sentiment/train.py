@@ -275,61 +275,56 @@ def teacher_rows(rows: list[tuple[Row, bool]]) -> tuple[list[Row], list[float], 
     return extra, weights, counts
 
 
-def train(
-    out: Path = MODEL_FILE,
-    recipe: str = RECIPES[0],
-    distant: bool = False,
-) -> dict[str, object]:
-    """Fit the model on the training sources and write it; returns a summary.
-
-    Every recipe but "airline" first fits on four fifths of its rows and chooses the neutral
-    band (a shift of the neutral logit) on the other fifth, then refits on every row; the
-    recipes and their held-out figures are in DATA-SOURCES.md."""
-    import numpy as np
-
+def training_rows(
+    recipe: str = RECIPES[0], distant: bool = False
+) -> tuple[list[tuple[Row, bool]], list[float], dict[str, object]]:
+    """A recipe's rows (each with whether it is in the dev split), their weights, and counts
+    of what was added or removed on the way (teacher rows, overlaps with held-out text)."""
     if recipe not in RECIPES:
         raise ValueError(f"unknown recipe {recipe!r}; one of {', '.join(RECIPES)}")
     rows = build_rows("snippets" if recipe == "teachers" else recipe)
     weights = [1.0] * len(rows)
-    removed: dict[str, int] = {}
-    taught: dict[str, int] = {}
+    counts: dict[str, object] = {}
     if recipe == "teachers":
-        extra_rows, extra_weights, taught = teacher_rows(rows)
+        extra_rows, extra_weights, counts["teachers"] = teacher_rows(rows)
         rows += [(row, False) for row in extra_rows]
         weights += extra_weights
     if distant:
-        extra, removed = distant_rows()
+        extra, counts["distant_removed_as_held_out"] = distant_rows()
         rows += [(row, False) for row in extra]
         # Each label of the emoji-labelled tweets gets the same total weight, so the style of
         # native tweets (against translated ones) leans towards no label.
         per_label = Counter(g for _, _, g in extra)
         share = len(extra) / len(per_label)
         weights += [DISTANT_WEIGHT * share / per_label[g] for _, _, g in extra]
-    lexical = Lexical()
-    featurized = [featurize(text, lexical, language) for (language, text, _), _ in rows]
+    return rows, weights, counts
+
+
+def dev_fit(
+    rows: Sequence[tuple[Row, bool]],
+    featurized: Sequence[Featurized],
+    weights: Sequence[float],
+    recipe: str,
+) -> tuple[Any, Design, float]:
+    """The model fit on the rows outside the dev split, its design, and the neutral band
+    chosen on the dev split."""
     gold = [g for (_, _, g), _ in rows]
-    shift = 0.0
-    dev_f1: dict[str, float] = {}
-    if recipe != "airline":
-        # 1. Fit on the training split, choose the neutral band on the dev split.
-        train_at = [i for i, (_, dev) in enumerate(rows) if not dev]
-        dev_at = [i for i, (_, dev) in enumerate(rows) if dev]
-        design = Design([featurized[i] for i in train_at])
-        x = design.matrix([featurized[i] for i in train_at], LEX_SCALE)
-        model = fit(x, [gold[i] for i in train_at], C[recipe], [weights[i] for i in train_at])
-        dev_x = design.matrix([featurized[i] for i in dev_at], LEX_SCALE)
-        dev_gold = [gold[i] for i in dev_at]
-        dev_languages = [rows[i][0][0] for i in dev_at]
-        shift = choose_neutral_shift(model, dev_x, dev_gold, dev_languages)
-        labels = predict(model, dev_x, shift)
-        for lang in ("en", "es"):
-            keep = [k for k, la in enumerate(dev_languages) if la == lang]
-            dev_f1[lang] = round(
-                macro_f1([dev_gold[k] for k in keep], [labels[k] for k in keep]), 3
-            )
-    # 2. Refit on every training row.
-    design = Design(featurized)
-    model = fit(design.matrix(featurized, LEX_SCALE), gold, C[recipe], weights)
+    train_at = [i for i, (_, dev) in enumerate(rows) if not dev]
+    dev_at = [i for i, (_, dev) in enumerate(rows) if dev]
+    design = Design([featurized[i] for i in train_at])
+    x = design.matrix([featurized[i] for i in train_at], LEX_SCALE)
+    model = fit(x, [gold[i] for i in train_at], C[recipe], [weights[i] for i in train_at])
+    dev_x = design.matrix([featurized[i] for i in dev_at], LEX_SCALE)
+    languages = [rows[i][0][0] for i in dev_at]
+    shift = choose_neutral_shift(model, dev_x, [gold[i] for i in dev_at], languages)
+    return model, design, shift
+
+
+def model_body(model: Any, design: Design, shift: float, recipe: str) -> dict[str, object]:
+    """What data/model.json holds but the version: the KEEP largest n-gram weights, the
+    dense weights, the bias with the neutral band, and the evidence rule."""
+    import numpy as np
+
     coef = model.coef_  # (3, n_features), rows in CLASSES order since y uses that order
     names = design.names
     n_dense = len(design.dense_names)
@@ -353,6 +348,39 @@ def train(
     }
     if EVIDENCE[recipe]:  # absent otherwise, so the older recipes rebuild their files as before
         body["evidence"] = EVIDENCE[recipe]
+    return body
+
+
+def train(
+    out: Path = MODEL_FILE,
+    recipe: str = RECIPES[0],
+    distant: bool = False,
+) -> dict[str, object]:
+    """Fit the model on the training sources and write it; returns a summary.
+
+    Every recipe but "airline" first fits on four fifths of its rows and chooses the neutral
+    band (a shift of the neutral logit) on the other fifth, then refits on every row; the
+    recipes and their held-out figures are in DATA-SOURCES.md."""
+    rows, weights, counts = training_rows(recipe, distant)
+    lexical = Lexical()
+    featurized = [featurize(text, lexical, language) for (language, text, _), _ in rows]
+    gold = [g for (_, _, g), _ in rows]
+    shift = 0.0
+    dev_f1: dict[str, float] = {}
+    if recipe != "airline":
+        # 1. Fit on the training split, choose the neutral band on the dev split.
+        model, design, shift = dev_fit(rows, featurized, weights, recipe)
+        dev_at = [i for i, (_, dev) in enumerate(rows) if dev]
+        labels = predict(model, design.matrix([featurized[i] for i in dev_at], LEX_SCALE), shift)
+        for lang in ("en", "es"):
+            keep = [k for k, i in enumerate(dev_at) if rows[i][0][0] == lang]
+            dev_f1[lang] = round(
+                macro_f1([gold[dev_at[k]] for k in keep], [labels[k] for k in keep]), 3
+            )
+    # 2. Refit on every training row.
+    design = Design(featurized)
+    model = fit(design.matrix(featurized, LEX_SCALE), gold, C[recipe], weights)
+    body = model_body(model, design, shift, recipe)
     payload = json.dumps(body, sort_keys=True, separators=(",", ":"), ensure_ascii=False)
     version = "lr-" + hashlib.sha256(payload.encode()).hexdigest()[:12]
     text = json.dumps(
@@ -363,11 +391,10 @@ def train(
         "version": version,
         "rows": len(rows),
         "vocabulary": len(design.vocabulary),
-        "kept": len(sparse),
+        "kept": len(body["sparse"]),  # type: ignore[arg-type]
         "recipe": recipe,
         "neutral_shift": shift,
-        "distant_removed_as_held_out": removed,
-        **({"teachers": taught} if taught else {}),
+        **counts,
         "dev_macro_f1": dev_f1,
         "bytes": len(text.encode()) + 1,
     }

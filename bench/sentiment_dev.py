@@ -1,0 +1,98 @@
+"""Development figures of a training recipe: `python -m bench.sentiment_dev [--recipe R]`.
+
+What DATA-SOURCES.md's development tables hold, for one recipe as `train.py` builds it: the
+model is fit on the rows outside the dev split (four fifths of the labelled sources, plus
+every teacher or emoji-labelled row the recipe adds), the neutral band chosen on the dev
+split, the file body written as `train.py` writes it (sales rule and evidence rule included),
+and the shipped scorer scores each development set. Never reads a held-out label: the
+held-out sets are `python -m bench.sentiment`'s, measured once a recipe has been chosen here.
+Needs the `train` extra and Apertium, like training.
+"""
+
+from __future__ import annotations
+
+import argparse
+import hashlib
+import sys
+from collections.abc import Sequence
+
+from bench.sentiment import ROOT, binary_f1, scores
+from tools.sentiment import corpora
+from tools.sentiment._fast import Fast
+from tools.sentiment._model import Lexical, Linear, Weights, featurize
+from tools.sentiment.train import RECIPES, dev_fit, model_body, training_rows
+
+Labelled = list[tuple[str, str]]  # (text, gold)
+
+
+def emoji_checks() -> dict[str, Labelled]:
+    """The emoji-labelled tweets of each language plus as many emoji-free ones (neutral),
+    picked as `train.distant_rows` picks them; label signs removed. They never train."""
+    held_out = [t for t, _ in corpora.spanish_tweets() + corpora.english_tweets()]  # texts
+    out: dict[str, Labelled] = {}
+    for language in ("es", "en"):
+        found, _ = corpora.distant_tweets(language, held_out, neutral=True)
+        signed = [r for r in found if r[1] != "neutral"]
+        plain = sorted(
+            (r for r in found if r[1] == "neutral"),
+            key=lambda r: hashlib.sha256(r[0].encode()).hexdigest(),
+        )
+        out[f"{language} emoji"] = signed + plain[: len(signed)]
+    return out
+
+
+def development_sets(rows: Sequence[tuple[tuple[str, str, str], bool]]) -> dict[str, Labelled]:
+    """Every development set, by name: the dev split of the airline tweets (en, and their
+    translation es) and of the snippets, our Spanish sentences and sales conversations, and
+    the emoji-labelled tweets."""
+    n_airline = len(corpora.english_train())
+    sets: dict[str, Labelled] = {}
+    position = {"en": 0, "es": 0}  # each language's rows: airline tweets first, then snippets
+    for (language, text, gold), dev in rows:
+        at = position[language]
+        position[language] += 1
+        if dev:
+            source = "airline" if at < n_airline else "snippets"
+            sets.setdefault(f"{source} {language}", []).append((text, gold))
+    sets["es own"] = corpora.load_ratings(ROOT / "bench" / "data" / "sentiment_es_own.tsv")
+    sales = corpora.load_labelled(ROOT / "bench" / "data" / "sentiment_sales_dev.tsv")
+    for language in ("en", "es"):
+        sets[f"{language} sales"] = [(t, g) for lang, g, t in sales if lang == language]
+    return {**sets, **emoji_checks()}
+
+
+def main(argv: list[str]) -> None:
+    """Fit the recipe on four fifths and print its row of the development table."""
+    parser = argparse.ArgumentParser(description=__doc__)
+    parser.add_argument("--recipe", choices=RECIPES, default=RECIPES[0])
+    parser.add_argument("--distant", action="store_true")
+    args = parser.parse_args(argv)
+    rows, weights, _ = training_rows(args.recipe, args.distant)
+    sets = development_sets(rows)  # rows a recipe adds (teachers, emoji) are never dev rows
+    lexical = Lexical()
+    featurized = [featurize(text, lexical, language) for (language, text, _), _ in rows]
+    model, design, shift = dev_fit(rows, featurized, weights, args.recipe)
+    body = model_body(model, design, shift, args.recipe)
+    weights_read = Weights(
+        version="dev",
+        bias=tuple(body["bias"]),  # type: ignore[arg-type]
+        sparse={k: tuple(v) for k, v in body["sparse"].items()},  # type: ignore[attr-defined]
+        dense={k: tuple(v) for k, v in body["dense"].items()},  # type: ignore[attr-defined]
+        evidence=float(body.get("evidence", 0.0)),  # type: ignore[arg-type]
+    )
+    fast = Fast(lexical, Linear(weights_read))
+    print(f"# Development figures, recipe {args.recipe!r} (neutral band {shift:+.1f})\n")
+    print("| set | n | macro-F1 3-class | binary macro-F1 |\n|---|---|---|---|")
+    total = 0.0
+    for name, labelled in sets.items():
+        gold = [g for _, g in labelled]
+        results = [fast.score(text) for text, _ in labelled]
+        three = float(scores(gold, [label for label, _ in results])["macro_f1"])  # type: ignore[arg-type]
+        two = binary_f1(gold, results)
+        total += three + two
+        print(f"| {name} | {len(labelled)} | {three:.3f} | {two:.3f} |")
+    print(f"\nsum of every figure: {total:.2f}")
+
+
+if __name__ == "__main__":
+    main(sys.argv[1:])
