@@ -12,7 +12,6 @@ Needs the `train` extra and Apertium, like training.
 from __future__ import annotations
 
 import argparse
-import hashlib
 import sys
 from collections.abc import Sequence
 
@@ -20,7 +19,7 @@ from bench.sentiment import ROOT, binary_f1, scores
 from tools.sentiment import corpora
 from tools.sentiment._fast import Fast
 from tools.sentiment._model import Lexical, Linear, Weights, featurize
-from tools.sentiment.train import RECIPES, dev_fit, model_body, training_rows
+from tools.sentiment.train import RECIPES, dev_fit, emoji_rows, model_body, training_rows
 
 Labelled = list[tuple[str, str]]  # (text, gold)
 
@@ -29,16 +28,7 @@ def emoji_checks() -> dict[str, Labelled]:
     """The emoji-labelled tweets of each language plus as many emoji-free ones (neutral),
     picked as `train.distant_rows` picks them; label signs removed. They never train."""
     held_out = [t for t, _ in corpora.spanish_tweets() + corpora.english_tweets()]  # texts
-    out: dict[str, Labelled] = {}
-    for language in ("es", "en"):
-        found, _ = corpora.distant_tweets(language, held_out, neutral=True)
-        signed = [r for r in found if r[1] != "neutral"]
-        plain = sorted(
-            (r for r in found if r[1] == "neutral"),
-            key=lambda r: hashlib.sha256(r[0].encode()).hexdigest(),
-        )
-        out[f"{language} emoji"] = signed + plain[: len(signed)]
-    return out
+    return {f"{lang} emoji": emoji_rows(lang, held_out)[0] for lang in ("es", "en")}
 
 
 def development_sets(rows: Sequence[tuple[tuple[str, str, str], bool]]) -> dict[str, Labelled]:

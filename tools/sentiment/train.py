@@ -173,6 +173,18 @@ def choose_neutral_shift(
     return best
 
 
+def emoji_rows(language: str, held_out: list[str]) -> tuple[list[tuple[str, str]], int]:
+    """A language's emoji-labelled tweets (text, label) and as many emoji-free ones as
+    neutral, picked by hash; also how many were removed as overlapping `held_out` texts."""
+    found, overlapping = corpora.distant_tweets(language, held_out, neutral=True)
+    signed = [r for r in found if r[1] != "neutral"]
+    plain = sorted(
+        (r for r in found if r[1] == "neutral"),
+        key=lambda r: hashlib.sha256(r[0].encode()).hexdigest(),
+    )
+    return signed + plain[: len(signed)], overlapping
+
+
 def distant_rows() -> tuple[list[Row], dict[str, int]]:
     """Emoji-labelled tweets (label signs removed) plus as many emoji-free ones as neutral,
     minus any text that duplicates a held-out tweet (only the held-out *texts* are read, for
@@ -181,14 +193,7 @@ def distant_rows() -> tuple[list[Row], dict[str, int]]:
     rows: list[Row] = []
     removed: dict[str, int] = {}
     for language in DISTANT_LANGUAGES:
-        found, overlapping = corpora.distant_tweets(language, held_out, neutral=True)
-        # As many emoji-free tweets (neutral) as emoji-labelled ones, picked by hash.
-        signed = [r for r in found if r[1] != "neutral"]
-        plain = sorted(
-            (r for r in found if r[1] == "neutral"),
-            key=lambda r: hashlib.sha256(r[0].encode()).hexdigest(),
-        )
-        found = signed + plain[: len(signed)]
+        found, overlapping = emoji_rows(language, held_out)
         rows += [(language, t, g) for t, g in found]
         removed[language] = overlapping
     return rows, removed
@@ -197,16 +202,9 @@ def distant_rows() -> tuple[list[Row], dict[str, int]]:
 def emoji_check_keys(held_out: list[str]) -> set[str]:
     """The normalised texts of the emoji-labelled development check (both languages: the
     emoji-labelled tweets and as many emoji-free ones, picked as `distant_rows` picks them)."""
-    keys: set[str] = set()
-    for language in ("es", "en"):
-        found, _ = corpora.distant_tweets(language, held_out, neutral=True)
-        signed = [r for r in found if r[1] != "neutral"]
-        plain = sorted(
-            (r for r in found if r[1] == "neutral"),
-            key=lambda r: hashlib.sha256(r[0].encode()).hexdigest(),
-        )
-        keys.update(corpora.normalised(t) for t, _ in signed + plain[: len(signed)])
-    return keys
+    return {
+        corpora.normalised(t) for lang in ("es", "en") for t, _ in emoji_rows(lang, held_out)[0]
+    }
 
 
 def _embed(texts: list[str]) -> Any:
