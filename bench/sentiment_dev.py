@@ -63,13 +63,7 @@ def main(argv: list[str]) -> None:
     featurized = [featurize(text, lexical, language) for (language, text, _), _ in rows]
     model, design, shift = dev_fit(rows, featurized, weights, args.recipe)
     body = model_body(model, design, shift, args.recipe)
-    weights_read = Weights(
-        version="dev",
-        bias=tuple(body["bias"]),  # type: ignore[arg-type]
-        sparse={k: tuple(v) for k, v in body["sparse"].items()},  # type: ignore[attr-defined]
-        dense={k: tuple(v) for k, v in body["dense"].items()},  # type: ignore[attr-defined]
-        evidence=float(body.get("evidence", 0.0)),  # type: ignore[arg-type]
-    )
+    weights_read = Weights.read(body, version="dev")
     fast = Fast(lexical, Linear(weights_read))
     print(f"# Development figures, recipe {args.recipe!r} (neutral band {shift:+.1f})\n")
     print("| set | n | macro-F1 3-class | binary macro-F1 |\n|---|---|---|---|")

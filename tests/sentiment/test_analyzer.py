@@ -14,7 +14,16 @@ from tools.sentiment import analyze, analyze_many, detect_language, model_versio
 from tools.sentiment._features import features, fold, tokens
 from tools.sentiment._lexicon import EMOTIONS
 from tools.sentiment._lexicon import fold as lexicon_fold
-from tools.sentiment._model import CLASSES, LOSS, MODEL_FILE, Lexical, Linear, featurize, weights
+from tools.sentiment._model import (
+    CLASSES,
+    LOSS,
+    MODEL_FILE,
+    Lexical,
+    Linear,
+    Weights,
+    featurize,
+    weights,
+)
 
 TEXTS = [
     "Muchas gracias, todo perfecto 😍",
@@ -40,6 +49,14 @@ def test_the_shipped_model_loads_and_is_small() -> None:
     # The lexicon features were learnt with the expected signs.
     assert w.dense["=lex+"][0] > w.dense["=lex+"][2]
     assert w.dense["=lex-"][2] > w.dense["=lex-"][0]
+
+
+def test_model_weights_are_read_from_the_file_shape() -> None:
+    data = json.loads(MODEL_FILE.read_text(encoding="utf-8"))
+    assert Weights.read(data) == weights()
+    assert Weights.read(data, version="dev").version == "dev"
+    with pytest.raises(ValueError, match="expected"):
+        Weights.read({**data, "classes": list(reversed(CLASSES))})
 
 
 def _slow_probabilities(text: str) -> tuple[float, float, float]:

@@ -147,10 +147,9 @@ class Fast:
         slow = language in OTHERS or bool(maybe_lost and _lost(entries, maybe_lost))
         return entries, language, slow
 
-    def analyze(self, text: str, explain: bool = True) -> SentimentResult:
-        """The sentiment of one text, exactly as featurize + Linear + drivers + emotions give it.
-
-        With explain=False, emotions and drivers are left empty (label and score only)."""
+    def analyze(self, text: str) -> SentimentResult:
+        """The sentiment of one text, exactly as featurize + Linear + drivers + emotions give it
+        (`score` gives its label and score alone, faster)."""
         entries, language, slow = self._read(text)
         if slow:
             return self._slow(text, language)
@@ -198,8 +197,6 @@ class Fast:
         p_pos, p_neu, p_neg = self.linear.finish(a, b, c, _lexicon_features(hits))
         score = p_pos - p_neg
         label, top_p = self.linear.w.label((p_pos, p_neu, p_neg), bool(hits))
-        if not explain:
-            return SentimentResult(label, round(score, 4), round(top_p, 3), language)
         scores = dict.fromkeys(EMOTIONS, 0.0)
         if feelings:
             counted: dict[str, float] = {}

@@ -13,6 +13,7 @@ import re
 from dataclasses import dataclass
 from functools import cache
 from pathlib import Path
+from typing import Any
 
 from tools.sentiment._features import NEGATIONS, tokens, unit, walk
 from tools.sentiment._language import _cues, detect
@@ -159,6 +160,19 @@ class Weights:
     # model is at least this sure; otherwise neutral ("Te llamo mañana" is logistics).
     evidence: float = 0.0
 
+    @classmethod
+    def read(cls, data: dict[str, Any], version: str | None = None) -> Weights:
+        """The weights in model.json's shape (classes checked); `version` overrides its own."""
+        if tuple(data["classes"]) != CLASSES:
+            raise ValueError(f"model classes {data['classes']}, expected {CLASSES}")
+        return cls(
+            version=version or str(data["version"]),
+            bias=tuple(data["bias"]),
+            sparse={k: tuple(v) for k, v in data["sparse"].items()},
+            dense={k: tuple(v) for k, v in data["dense"].items()},
+            evidence=float(data.get("evidence", 0.0)),
+        )
+
     def label(self, p: tuple[float, float, float], lexical: bool) -> tuple[str, float]:
         """The label and its probability: the likeliest class, unless it lacks evidence."""
         p_pos, p_neu, p_neg = p
@@ -178,15 +192,10 @@ class Weights:
 def weights() -> Weights:
     """The shipped model (read on first use)."""
     data = json.loads(MODEL_FILE.read_text(encoding="utf-8"))
-    if tuple(data["classes"]) != CLASSES:
-        raise ValueError(f"{MODEL_FILE}: classes {data['classes']}, expected {CLASSES}")
-    return Weights(
-        version=str(data["version"]),
-        bias=tuple(data["bias"]),
-        sparse={k: tuple(v) for k, v in data["sparse"].items()},
-        dense={k: tuple(v) for k, v in data["dense"].items()},
-        evidence=float(data.get("evidence", 0.0)),
-    )
+    try:
+        return Weights.read(data)
+    except ValueError as error:
+        raise ValueError(f"{MODEL_FILE}: {error}") from None
 
 
 def model_version() -> str:
