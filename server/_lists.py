@@ -29,7 +29,7 @@ def _when(moment: datetime | None) -> str:
 def _mood(mood: Mood | None) -> str:
     if mood is None:
         return "no client message"
-    return f"{mood.label} ({mood.score:+.2f}) [msg:{mood.message_id}]"
+    return f"{mood.describe()} [msg:{mood.message_id}]"
 
 
 def _more(total: int, offset: int, shown: int, cursor: str | None, noun: str) -> list[str]:

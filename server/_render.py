@@ -86,7 +86,7 @@ def client_profile(p: ClientProfile) -> str:
         lines.append("  outcomes: " + ", ".join(f"{k} {v}" for k, v in sorted(p.outcomes.items())))
     if p.latest_mood:
         m = p.latest_mood
-        lines.append(f"  latest mood: {m.label} ({m.score:+.2f}) at [msg:{m.message_id}]")
+        lines.append(f"  latest mood: {m.describe()} at [msg:{m.message_id}]")
     if p.open_conversations:
         lines.append("  open conversations:")
         lines.extend("    " + _conversation(c) for c in p.open_conversations)
@@ -174,11 +174,7 @@ def conversation_mood(mood: ConversationMood) -> str:
     """A conversation's sentiment: per message, trend and turning points."""
     lines = [
         f"Conversation {mood.conversation_id} ([client:{mood.client_id}]): trend {mood.trend}"
-        + (
-            f", latest client mood {mood.latest_mood.label} ({mood.latest_mood.score:+.2f})"
-            if mood.latest_mood
-            else ""
-        )
+        + (f", latest client mood {mood.latest_mood.describe()}" if mood.latest_mood else "")
     ]
     for m in mood.messages:
         arrow = "←" if m.direction == "inbound" else "→"

@@ -296,7 +296,7 @@ async def client_insights(
         facts.append(
             Fact(
                 kind="mood",
-                text=f"latest mood {latest.label} ({latest.score:+.2f}); trend {trend}",
+                text=f"latest mood {latest.describe()}; trend {trend}",
                 message_ids=[latest.message_id] if latest.message_id else [],
             )
         )
@@ -304,7 +304,7 @@ async def client_insights(
             reasons.append(
                 Fact(
                     kind="negative_mood",
-                    text=f"the client's latest message is negative ({latest.score:+.2f})",
+                    text=f"the client's latest message scores low: {latest.describe()}",
                     message_ids=[latest.message_id] if latest.message_id else [],
                 )
             )

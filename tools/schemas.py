@@ -62,6 +62,22 @@ class Mood(BaseModel):
     message_id: int | None = None
     sent_at: datetime | None = None
 
+    def describe(self) -> str:
+        """The mood as a reader takes it: "neutral, leaning negative (-0.27)"."""
+        return mood_words(self.label, self.score)
+
+
+# A neutral label (no sentiment word, or the model unsure) can still lean: say so.
+LEANING = 0.2
+
+
+def mood_words(label: str, score: float) -> str:
+    """A label and score in words, naming the lean of a neutral label that has one."""
+    lean = ""
+    if label == "neutral" and abs(score) >= LEANING:
+        lean = ", leaning positive" if score > 0 else ", leaning negative"
+    return f"{label}{lean} ({score:+.2f})"
+
 
 class ClientProfile(BaseModel):
     """A client's profile with counts, channels and open conversations."""

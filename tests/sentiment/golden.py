@@ -71,7 +71,7 @@ def development_texts() -> list[str]:
 
 
 def _vocabulary() -> list[list[str]]:
-    """Word pools: model words, lexicon words, cue words, sales phrases, emoji, noise."""
+    """Word pools: model, lexicon and cue words, sales phrases and formulae, emoji, noise."""
     lex = lexicons()
     model_words = sorted(k for k in weights().sparse if k[:1].isalnum() and " " not in k)
     cues: list[str] = []
@@ -81,6 +81,11 @@ def _vocabulary() -> list[list[str]]:
     phrases = [
         line.split("\t", 1)[1]
         for line in (DATA / "sales_cues.tsv").read_text(encoding="utf-8").splitlines()
+        if line.strip() and not line.startswith("#")
+    ]
+    phrases += [  # greeting and sign-off formulae, stripped before scoring
+        line
+        for line in (DATA / "formulae.tsv").read_text(encoding="utf-8").splitlines()
         if line.strip() and not line.startswith("#")
     ]
     stems = sorted(lex.spanish_stems)

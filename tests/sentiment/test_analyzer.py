@@ -11,7 +11,16 @@ import math
 import pytest
 
 from tools.sentiment import analyze, analyze_many, detect_language, model_version
-from tools.sentiment._features import features, fold, tokens
+from tools.sentiment._features import (
+    AFTER,
+    BEFORE,
+    CONTRAST_SCOPE,
+    features,
+    fold,
+    last_contrast,
+    tokens,
+    weighted_features,
+)
 from tools.sentiment._lexicon import EMOTIONS
 from tools.sentiment._lexicon import fold as lexicon_fold
 from tools.sentiment._model import (
@@ -22,6 +31,7 @@ from tools.sentiment._model import (
     Linear,
     Weights,
     featurize,
+    strip_formulae,
     weights,
 )
 
@@ -32,6 +42,10 @@ TEXTS = [
     "Thanks, great job!!!",
     "This is NOT acceptable @support http://x.co/1",
     "graciaaaas q bien",
+    "Buenos días, adjunto la factura. Un cordial saludo",
+    "Good morning! I didn't have a good day. Best regards",
+    "Gracias por todo, pero el precio no es bueno. Sin embargo, seguimos contentos",
+    "Great team, however the app keeps crashing, but support is kind",
     "",
     "!!!",
     "x" * 3000,
@@ -57,6 +71,10 @@ def test_model_weights_are_read_from_the_file_shape() -> None:
     assert Weights.read(data, version="dev").version == "dev"
     with pytest.raises(ValueError, match="expected"):
         Weights.read({**data, "classes": list(reversed(CLASSES))})
+    # The scorer weighs contrasts as the model was fit, or refuses the file.
+    assert data["contrast"] == CONTRAST_SCOPE
+    with pytest.raises(ValueError, match="contrast"):
+        Weights.read({**data, "contrast": "none"})
 
 
 def _slow_probabilities(text: str) -> tuple[float, float, float]:
@@ -64,9 +82,9 @@ def _slow_probabilities(text: str) -> tuple[float, float, float]:
     w = weights()
     f = featurize(text, Lexical())
     logits = list(w.bias)
-    for feat in features(f.tokens):
+    for feat, weight in weighted_features(f.tokens):
         for k, value in enumerate(w.sparse.get(feat, (0.0, 0.0, 0.0))):
-            logits[k] += value
+            logits[k] += value * weight
     for name, value in f.dense.items():
         for k, dw in enumerate(w.dense.get(name, (0.0, 0.0, 0.0))):
             logits[k] += dw * value
@@ -78,14 +96,19 @@ def _slow_probabilities(text: str) -> tuple[float, float, float]:
 @pytest.mark.parametrize("text", TEXTS)
 def test_fast_scoring_equals_the_training_features(text: str) -> None:
     linear = Linear(weights())
-    fast = linear.probabilities(featurize(text, Lexical()))
+    f = featurize(text, Lexical())
+    fast = linear.probabilities(f)
     assert fast == pytest.approx(_slow_probabilities(text), abs=1e-9)
     result = analyze(text)
     p_pos, _, p_neg = fast
     if result.language not in {"pt", "fr", "it", "de"}:
         assert result.score == round(p_pos - p_neg, 4)
-        assert result.label == CLASSES[max(range(3), key=fast.__getitem__)]
-        assert result.confidence == round(max(fast), 3)
+        # The likeliest class, unless the evidence rule makes a text without sentiment words
+        # neutral.
+        label, top = weights().label(fast, bool(f.lexical) or LOSS in f.dense)
+        assert result.label == label
+        assert label in (CLASSES[max(range(3), key=fast.__getitem__)], "neutral")
+        assert result.confidence == round(top, 3)
 
 
 def test_results_have_the_public_shape_and_bounds() -> None:
@@ -211,6 +234,58 @@ def test_spanish_words_are_scored_in_their_everyday_sense() -> None:
     assert valence("generoso", "es") > 0 and valence("solo", "es") == 0
     assert valence("gracias", "es") == 1.9  # our own list comes first
     assert "tardes" not in dict(featurize("Buenas tardes, Ana", Lexical()).lexical)
+
+
+def test_greetings_and_sign_offs_carry_no_sentiment() -> None:
+    # "Buenas tardes" and "Best regards" are formulae: logistics around them stays neutral.
+    for text in (
+        "Buenas tardes, te paso el presupuesto",
+        "Adjunto la factura de marzo. Un saludo, Juan",
+        "Good morning, please find attached the invoice for March. Best regards, John",
+        "Hope you are well. The technician comes on Tuesday. Kind regards",
+    ):
+        f = featurize(text, Lexical())
+        formula_words = {"buenas", "saludo", "good", "morning", "best", "regards", "kind", "hope"}
+        assert not formula_words & {word for word, _ in f.lexical}, (text, f.lexical)
+        assert analyze(text).label == "neutral", text
+        assert not any(
+            d.startswith(("buen", "saludo", "good", "best", "regards", "kind"))
+            for d in analyze(text).drivers
+        )
+    # The same words outside a formula still count, and a formula still says the language.
+    assert analyze("Buenas noticias: aprobaron el presupuesto").label == "positive"
+    assert "buenas" in dict(featurize("Buenas noticias", Lexical()).lexical)
+    assert analyze("Buenos días").language == "es"
+    # Longest formula first; a negation keeps its words ("didn't have a good day").
+    assert strip_formulae(tokens("un cordial saludo ana")) == [3]
+    assert strip_formulae(tokens("i didnt have a good day")) is None
+    assert dict(featurize("I didn't have a good day", Lexical()).lexical)["good"] < 0
+    assert strip_formulae(tokens("te paso el presupuesto")) is None
+
+
+def test_what_follows_a_contrast_outweighs_what_precedes_it() -> None:
+    assert CONTRAST_SCOPE == "all"  # the shipped model was fit with n-grams weighed too
+    assert last_contrast(tokens("good but bad, but great")) == 3
+    assert last_contrast(tokens("all good")) == -1
+    lexical = Lexical()
+    # VADER's rule: lexicon words before the last "but" count half, after it one and a half.
+    hits = dict(featurize("Thanks a lot, but the delivery was terrible", lexical).lexical)
+    assert hits["thanks"] == pytest.approx(BEFORE * lexical.valence("thanks", "en"))
+    assert hits["terrible"] == pytest.approx(AFTER * lexical.valence("terrible", "en"))
+    weighted = weighted_features(tokens("nice but slow"))
+    assert ("nice", BEFORE) in weighted and ("slow", AFTER) in weighted
+    assert ("but", BEFORE) in weighted  # the contrast word goes with what precedes it
+    assert all(w == 1.0 for _, w in weighted_features(tokens("nice and slow")))
+    # A contrast ends a negation's reach: "sin embargo" does not turn "contentos".
+    assert dict(featurize("Sin embargo, estamos contentos", lexical).lexical)["contentos"] > 0
+    assert "~contentos" not in features(tokens("sin embargo, estamos contentos"))
+
+    # Drivers weigh as the sums do: "thanks" before the "but" pushes less than alone.
+    def push(text: str, word: str) -> float:
+        found = [d for d in analyze(text).drivers if d.startswith(word + "(")]
+        return float(found[0][len(word) + 1 : -1]) if found else 0.0
+
+    assert push("Thanks a lot, but it was late", "thanks") < push("Thanks a lot", "thanks")
 
 
 def test_negation_is_a_feature_of_its_own() -> None:

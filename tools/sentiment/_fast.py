@@ -7,7 +7,17 @@ import math
 from typing import Any
 
 from tools.sentiment._analyzer import SentimentResult
-from tools.sentiment._features import _NORMAL, _TOKEN, NEGATIONS, _normalise, fold
+from tools.sentiment._features import (
+    _NORMAL,
+    _TOKEN,
+    AFTER,
+    BEFORE,
+    CONTRAST_SCOPE,
+    CONTRASTS,
+    NEGATIONS,
+    _normalise,
+    fold,
+)
 from tools.sentiment._language import OTHERS, _cues, decide
 from tools.sentiment._lexicon import EMOTIONS
 from tools.sentiment._model import (
@@ -16,6 +26,7 @@ from tools.sentiment._model import (
     LOSS,
     Lexical,
     Linear,
+    _contrasted,
     _lexicon_features,
     _loss_words,
     _not_drivers,
@@ -23,18 +34,24 @@ from tools.sentiment._model import (
     drivers,
     emotions,
     featurize,
+    formula_words,
+    strip_formulae,
 )
 
 # One entry per raw folded token: everything scoring needs to know about it, looked up once.
 # Every field is a pure function of the token, so results never depend on earlier texts.
 # (normalised token, kind, language cues, loss phrases it keys, previous token -> unit plus
 #  bigram sums, emotion cues, may be a driver, valence per lexicon language, unit sums plain,
-#  unit sums negated, driver push plain, driver push negated, the negated bigram sums)
+#  unit sums negated, driver push plain, driver push negated, the negated bigram sums,
+#  may start a greeting or sign-off formula)
 _Entry = tuple[Any, ...]
-# A whitespace-separated chunk: its entries, language cues and loss phrase sets.
-_Chunk = tuple[tuple[_Entry, ...], tuple[tuple[str, float], ...], tuple[Any, ...]]
+# A whitespace-separated chunk: its entries, language cues, loss phrase sets, whether a
+# formula may start in it and whether it holds a contrast word.
+_Chunk = tuple[tuple[_Entry, ...], tuple[tuple[str, float], ...], tuple[Any, ...], bool, bool]
 _LEX_LANGS = ("es", "en", "mixed")
-_NEGATION, _WORD, _STOP, _SYMBOL = 0, 1, 2, 3  # kinds: "?" and "!" stop a negation's scope
+# Kinds: "?", "!" and a contrast ("but", "pero") stop a negation's scope; every kind up to
+# _WORD is a word.
+_NEGATION, _CONTRAST, _WORD, _STOP, _SYMBOL = 0, 1, 2, 3, 4
 _NO_BIGRAMS: dict[str, tuple[float, float, float]] = {}
 _CACHE_LIMIT = 500_000
 
@@ -81,6 +98,8 @@ class Fast:
         kind = (
             _NEGATION
             if token in NEGATIONS
+            else _CONTRAST
+            if token in CONTRASTS
             else _WORD
             if alnum
             else _STOP
@@ -99,12 +118,14 @@ class Fast:
             self._with_bigrams(token, plain),
             self.lex.emotions.get(token, ()),
             alnum and token not in _not_drivers(),
-            tuple(valence(token, lang) for lang in _LEX_LANGS),
+            # A contrast word weighs the rest and has no valence of its own ("sin embargo").
+            (0.0,) * 3 if kind == _CONTRAST else tuple(valence(token, x) for x in _LEX_LANGS),
             plain,
             negated,
             plain[0] - plain[2],
             negated[0] - negated[2],
             self._with_bigrams(token, negated),
+            token in formula_words(),
         )
         if len(self._entries) < _CACHE_LIMIT:
             self._entries[raw] = entry
@@ -124,17 +145,20 @@ class Fast:
         entries = tuple(get(raw) or self._entry(raw) for raw in _TOKEN.findall(fold(chunk)))
         cues = tuple(pair for entry in entries if entry[2] for pair in entry[2])
         lost = tuple(entry[3] for entry in entries if entry[3])
-        found = (entries, cues, lost)
+        formula = any(entry[13] for entry in entries)
+        found = (entries, cues, lost, formula, any(entry[1] == _CONTRAST for entry in entries))
         if len(self._chunks) < _CACHE_LIMIT:
             self._chunks[chunk] = found
         return found
 
-    def _read(self, text: str) -> tuple[list[_Entry], str, bool]:
-        """The text's entries, its language, and whether it needs the plain path."""
+    def _read(self, text: str) -> tuple[list[_Entry], str, bool, bool]:
+        """The text's entries, its language, whether it needs the plain path, and whether it
+        holds a contrast word."""
         get = self._chunks.get
         entries: list[_Entry] = []
         counts: dict[str, float] = {}
         maybe_lost: list[tuple[frozenset[str], ...]] = []
+        formula = contrast = False
         for chunk in text.split():
             found = get(chunk) or self._chunk(chunk)
             entries += found[0]
@@ -143,35 +167,91 @@ class Fast:
                     counts[language] = counts.get(language, 0.0) + share
             if found[2]:
                 maybe_lost += found[2]
-        language = decide(counts)
+            formula = formula or found[3]
+            contrast = contrast or found[4]
+        language = decide(counts)  # formulae included, as `featurize` detects it
+        if formula:
+            keep = strip_formulae([entry[0] for entry in entries])
+            if keep is not None:
+                entries = [entries[i] for i in keep]
         slow = language in OTHERS or bool(maybe_lost and _lost(entries, maybe_lost))
-        return entries, language, slow
+        return entries, language, slow, contrast
 
     def analyze(self, text: str) -> SentimentResult:
         """The sentiment of one text, exactly as featurize + Linear + drivers + emotions give it
         (`score` gives its label and score alone, faster)."""
-        entries, language, slow = self._read(text)
+        entries, language, slow, contrast = self._read(text)
         if slow:
             return self._slow(text, language)
         li = _LEX_LANGS.index(language) if language in ("es", "en") else 2
-        a, b, c = self.linear.w.bias
+        a = b = c = 0.0
+        pos = neg = 0.0  # the lexicon's sums since the last contrast, as `score` keeps them
+        before: tuple[float, float, float] | None = None  # the model's sums before it
+        lex_before: tuple[float, float] | None = None
         hits: list[tuple[str, float]] = []
+        cut = -1  # hits before the last contrast
         pushes: dict[str, float] = {}  # driver candidates: the model's push as used here
+        last = -1  # entries up to the last contrast push less, after it more
+        if contrast and CONTRAST_SCOPE == "all":
+            for at in range(len(entries) - 1, -1, -1):
+                if entries[at][1] == _CONTRAST:
+                    last = at
+                    break
         feelings: list[tuple[str, ...]] = []
         negate = 0  # the lexicon's scope: three tokens, "?" and "!" included
         negated = 0  # the model's scope: three words, ended by "?" or "!"
         previous = "<s>"
-        for entry in entries:
-            token, kind, _, _, with_plain, feel, candidate, values, u, nu, push, npush, with_neg = (
-                entry
-            )
-            if kind == _NEGATION:
-                negate = negated = 3
+        for at, entry in enumerate(entries):
+            (
+                token,
+                kind,
+                _,
+                _,
+                with_plain,
+                feel,
+                candidate,
+                values,
+                u,
+                nu,
+                push,
+                npush,
+                with_neg,
+                _,
+            ) = entry
+            if last >= 0:
+                weight = BEFORE if at <= last else AFTER
+                push *= weight
+                npush *= weight
+            if kind <= _CONTRAST:
                 x, y, z = with_plain.get(previous) or u
+                if kind == _NEGATION:
+                    negate = negated = 3
+                else:  # a contrast: the sums so far go before it
+                    negate = negated = 0
+                    if feel:
+                        feelings.append(feel)
+                    a += x
+                    b += y
+                    c += z
+                    previous = token
+                    if before is None:
+                        before, lex_before = (a, b, c), (pos, neg)
+                    else:
+                        before = (before[0] + a, before[1] + b, before[2] + c)
+                        lex_before = (lex_before[0] + pos, lex_before[1] + neg)  # type: ignore[index]
+                    a = b = c = pos = neg = 0.0
+                    cut = len(hits)
+                    continue
             else:
                 value = values[li]
                 if value:
-                    hits.append((token, value * -0.74 if negate and kind == _WORD else value))
+                    if negate and kind == _WORD:
+                        value *= -0.74
+                    hits.append((token, value))
+                    if value > 0:
+                        pos += value
+                    else:
+                        neg -= value
                 if kind == _WORD:
                     if negate:
                         negate -= 1
@@ -194,7 +274,10 @@ class Fast:
             b += y
             c += z
             previous = token
-        p_pos, p_neu, p_neg = self.linear.finish(a, b, c, _lexicon_features(hits))
+        p_pos, p_neu, p_neg = self.linear.finish(
+            a, b, c, _lexicon_features(pos, neg, lex_before), before
+        )
+        hits = _contrasted(hits, cut)
         score = p_pos - p_neg
         label, top_p = self.linear.w.label((p_pos, p_neu, p_neg), bool(hits))
         scores = dict.fromkeys(EMOTIONS, 0.0)
@@ -226,21 +309,37 @@ class Fast:
 
     def score(self, text: str) -> tuple[str, float]:
         """The label and score of one text, exactly as `analyze` gives them (import's path)."""
-        entries, language, slow = self._read(text)
+        entries, language, slow, _ = self._read(text)
         if slow:
             plain = self._slow(text, language)
             return plain.label, plain.score
         li = _LEX_LANGS.index(language) if language in ("es", "en") else 2
-        a, b, c = self.linear.w.bias
-        pos = neg = 0.0  # summed lexicon valence, as _lexicon_features sums the hits
+        a = b = c = 0.0
+        pos = neg = 0.0  # summed lexicon valence since the last contrast
+        before: tuple[float, float, float] | None = None  # the sums before it
+        lex_before: tuple[float, float] | None = None
         negate = negated = 0
         previous = "<s>"
         # `analyze`'s loop without what only explanations need (drivers, emotions).
         for entry in entries:
             kind = entry[1]
-            if kind == _NEGATION:
-                negate = negated = 3
+            if kind <= _CONTRAST:
                 x, y, z = entry[4].get(previous) or entry[8]
+                if kind == _NEGATION:
+                    negate = negated = 3
+                else:  # a contrast: the sums so far go before it
+                    negate = negated = 0
+                    a += x
+                    b += y
+                    c += z
+                    previous = entry[0]
+                    if before is None:
+                        before, lex_before = (a, b, c), (pos, neg)
+                    else:
+                        before = (before[0] + a, before[1] + b, before[2] + c)
+                        lex_before = (lex_before[0] + pos, lex_before[1] + neg)  # type: ignore[index]
+                    a = b = c = pos = neg = 0.0
+                    continue
             else:
                 value = entry[7][li]
                 if value:
@@ -266,10 +365,14 @@ class Fast:
             b += y
             c += z
             previous = entry[0]
-        p_pos, p_neu, p_neg = self.linear.finish(
-            a, b, c, {LEX_POS: math.log1p(pos), LEX_NEG: math.log1p(neg)}
-        )
-        label, _ = self.linear.w.label((p_pos, p_neu, p_neg), bool(pos or neg))
+        if lex_before is None:
+            dense = {LEX_POS: math.log1p(pos), LEX_NEG: math.log1p(neg)}
+        else:
+            dense = _lexicon_features(pos, neg, lex_before)
+        p_pos, p_neu, p_neg = self.linear.finish(a, b, c, dense, before)
+        # Evidence: a lexicon word anywhere, before the last contrast or after it.
+        evidence = bool(pos or neg or (lex_before and (lex_before[0] or lex_before[1])))
+        label, _ = self.linear.w.label((p_pos, p_neu, p_neg), evidence)
         return label, round(p_pos - p_neg, 4)
 
     def _slow(self, text: str, language: str) -> SentimentResult:

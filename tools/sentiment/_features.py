@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 import re
 import unicodedata
 
@@ -39,6 +40,16 @@ NEGATIONS = frozenset(
     """.split()
 )
 
+
+# Contrast: what follows "but" outweighs what came before it (VADER's rule: x0.5 before the
+# last one, x1.5 after). It also ends a negation's reach: "sin embargo, estamos contentos".
+CONTRASTS = frozenset({"but", "however", "pero", "sino", "embargo"})
+BEFORE, AFTER = 0.5, 1.5
+# Which sums the contrast weighs: "all" (every n-gram and the lexicon; the shipped model),
+# "lexicon" or "none". Another value than the model's (model.json's "contrast") is for the
+# development comparison only (`WALLIE_SENTIMENT_CONTRAST=none python -m bench.sentiment_dev`):
+# the shipped model refuses to load under it.
+CONTRAST_SCOPE = os.environ.get("WALLIE_SENTIMENT_CONTRAST", "all")
 
 _NORMAL: dict[str, str] = {}  # raw folded token -> normalised token (the hot path's memo)
 
@@ -90,6 +101,9 @@ def walk(toks: list[str]) -> list[tuple[str, bool]]:
         if token in NEGATIONS:
             negated = 3
             out.append((token, False))
+        elif token in CONTRASTS:
+            negated = 0
+            out.append((token, False))
         elif token[0].isalnum():
             out.append((token, negated > 0))
             if negated:
@@ -110,3 +124,26 @@ def features(toks: list[str]) -> list[str]:
         feats.append(previous + " " + token)
         previous = token
     return feats
+
+
+def last_contrast(toks: list[str]) -> int:
+    """Position of the last contrast word ("but", "pero"), or -1 when there is none."""
+    for at in range(len(toks) - 1, -1, -1):
+        if toks[at] in CONTRASTS:
+            return at
+    return -1
+
+
+def weighted_features(toks: list[str]) -> list[tuple[str, float]]:
+    """Every feature with its weight: 1, or the contrast's weights when n-grams take them."""
+    cut = last_contrast(toks) if CONTRAST_SCOPE == "all" else -1
+    if cut < 0:
+        return [(feat, 1.0) for feat in features(toks)]
+    out: list[tuple[str, float]] = []
+    previous = "<s>"
+    for at, (token, negated) in enumerate(walk(toks)):
+        weight = BEFORE if at <= cut else AFTER  # the contrast word goes with what precedes
+        out.extend((feat, weight) for feat in unit(token, negated))
+        out.append((previous + " " + token, weight))
+        previous = token
+    return out

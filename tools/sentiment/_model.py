@@ -15,7 +15,17 @@ from functools import cache
 from pathlib import Path
 from typing import Any
 
-from tools.sentiment._features import NEGATIONS, tokens, unit, walk
+from tools.sentiment._features import (
+    AFTER,
+    BEFORE,
+    CONTRAST_SCOPE,
+    CONTRASTS,
+    NEGATIONS,
+    last_contrast,
+    tokens,
+    unit,
+    walk,
+)
 from tools.sentiment._language import _cues, detect
 from tools.sentiment._lexicon import EMOTIONS, Lexicons, lexicons
 
@@ -88,22 +98,75 @@ class Lexical:
         return found
 
 
-def _lexicon_features(hits: list[tuple[str, float]]) -> dict[str, float]:
-    """The dense lexicon features: log(1 + summed positive / negative valence)."""
-    pos = neg = 0.0
-    for _, value in hits:
-        if value > 0:
-            pos += value
+@cache
+def _formulae() -> dict[str, tuple[tuple[str, ...], ...]]:
+    """First word -> the greeting and sign-off formulae of data/formulae.tsv it starts."""
+    index: dict[str, list[tuple[str, ...]]] = {}
+    for line in (DATA / "formulae.tsv").read_text(encoding="utf-8").splitlines():
+        if line.strip() and not line.startswith("#"):
+            words = tuple(line.split())
+            index.setdefault(words[0], []).append(words)
+    # Longest first: "un cordial saludo" wins over "un saludo"'s neighbour "cordial saludo".
+    return {first: tuple(sorted(found, key=len, reverse=True)) for first, found in index.items()}
+
+
+@cache
+def formula_words() -> frozenset[str]:
+    """The words that can start a formula (a text without one has nothing to strip)."""
+    return frozenset(_formulae())
+
+
+def strip_formulae(toks: list[str]) -> list[int] | None:
+    """Positions of the tokens outside greeting and sign-off formulae; None if there are none."""
+    starts = _formulae()
+    keep: list[int] = []
+    at, n = 0, len(toks)
+    while at < n:
+        found = starts.get(toks[at])
+        if found and not (at and toks[at - 1] in NEGATIONS):
+            for phrase in found:
+                end = at + len(phrase)
+                if end <= n and tuple(toks[at:end]) == phrase:
+                    at = end
+                    break
+            else:
+                keep.append(at)
+                at += 1
         else:
-            neg -= value
+            keep.append(at)
+            at += 1
+    return keep if len(keep) < n else None
+
+
+def _lexicon_features(
+    pos: float, neg: float, before: tuple[float, float] | None
+) -> dict[str, float]:
+    """The dense lexicon features: log(1 + summed positive / negative valence), the sums
+    before the last contrast weighed down and those after it up."""
+    if before is not None:
+        if CONTRAST_SCOPE == "none":
+            pos, neg = before[0] + pos, before[1] + neg
+        else:
+            pos, neg = before[0] * BEFORE + pos * AFTER, before[1] * BEFORE + neg * AFTER
     return {LEX_POS: math.log1p(pos), LEX_NEG: math.log1p(neg)}
+
+
+def _contrasted(hits: list[tuple[str, float]], cut: int) -> list[tuple[str, float]]:
+    """The hits as they weigh: before the last contrast (`cut` hits) down, after it up."""
+    if cut < 0 or CONTRAST_SCOPE == "none":
+        return hits
+    return [(w, v * (BEFORE if k < cut else AFTER)) for k, (w, v) in enumerate(hits)]
 
 
 def featurize(text: str, lexical: Lexical, language: str | None = None) -> Featurized:
     """Tokens, n-gram features and lexicon features of one text (language detected if None)."""
     toks = tokens(text)
     words = [t for t in toks if t[0].isalnum()]
-    lang = language or detect(words)
+    lang = language or detect(words)  # formulae included: "buenos días" says Spanish
+    keep = strip_formulae(toks)
+    if keep is not None:
+        toks = [toks[i] for i in keep]
+        words = [t for t in toks if t[0].isalnum()]
     lex_lang = lang if lang in ("es", "en") else "mixed"
     loss_re, polite, starts = _sales_cues()
     lost = not starts.isdisjoint(words) and bool(loss_re.search(" ".join(words)))
@@ -114,9 +177,19 @@ def featurize(text: str, lexical: Lexical, language: str | None = None) -> Featu
     lexical_hits: list[tuple[str, float]] = []
     negate = 0
     memo = lexical.table(lex_lang)
+    # The sums as `Fast` streams them: the current clause, and all before the last contrast.
+    pos = neg = 0.0
+    before: tuple[float, float] | None = None
+    cut = -1
     for token in toks:
         if token in NEGATIONS:
             negate = 3
+            continue
+        if token in CONTRASTS:
+            negate = 0
+            before = (pos, neg) if before is None else (before[0] + pos, before[1] + neg)
+            pos = neg = 0.0
+            cut = len(lexical_hits)
             continue
         value = memo.get(token)
         if value is None:
@@ -126,9 +199,14 @@ def featurize(text: str, lexical: Lexical, language: str | None = None) -> Featu
             if negate and token[0].isalnum():
                 value *= -0.74
             lexical_hits.append((token, value))
+            if value > 0:
+                pos += value
+            else:
+                neg -= value
         if negate and token[0].isalnum():
             negate -= 1
-    dense = _lexicon_features(lexical_hits)
+    dense = _lexicon_features(pos, neg, before)
+    lexical_hits = _contrasted(lexical_hits, cut)
     if lost:
         dense[LOSS] = 1.0
     return Featurized(lang, toks, words, dense, lexical_hits)
@@ -165,6 +243,11 @@ class Weights:
         """The weights in model.json's shape (classes checked); `version` overrides its own."""
         if tuple(data["classes"]) != CLASSES:
             raise ValueError(f"model classes {data['classes']}, expected {CLASSES}")
+        fitted = data.get("contrast", "none")
+        if fitted != CONTRAST_SCOPE:
+            raise ValueError(
+                f"model fit with contrast {fitted!r}, scorer set to {CONTRAST_SCOPE!r}"
+            )
         return cls(
             version=version or str(data["version"]),
             bias=tuple(data["bias"]),
@@ -230,8 +313,9 @@ class Linear:
         return self._units.get(key) or self._unit(key, token, negated)
 
     def probabilities(self, f: Featurized) -> tuple[float, float, float]:
-        """P(positive), P(neutral), P(negative): the same sum as over `features(f.tokens)`."""
-        a, b, c = self.w.bias
+        """P(positive), P(neutral), P(negative): the same sum as over `weighted_features`."""
+        a = b = c = 0.0
+        before: tuple[float, float, float] | None = None
         table = self.w.sparse
         units = self._units
         previous = "<s>"
@@ -242,6 +326,9 @@ class Linear:
                 negated = 3
                 key = token
                 u = units.get(key) or self._unit(key, token, False)
+            elif token in CONTRASTS:
+                negated = 0
+                u = units.get(token) or self._unit(token, token, False)
             elif token[0].isalnum():
                 if negated:
                     negated -= 1
@@ -263,12 +350,34 @@ class Linear:
                 b += u[1]
                 c += u[2]
             previous = token
-        return self.finish(a, b, c, f.dense)
+            if token in CONTRASTS:  # the contrast word itself goes with what precedes it
+                before = (
+                    (a, b, c) if before is None else (before[0] + a, before[1] + b, before[2] + c)
+                )
+                a = b = c = 0.0
+        return self.finish(a, b, c, f.dense, before)
 
     def finish(
-        self, a: float, b: float, c: float, values: dict[str, float]
+        self,
+        a: float,
+        b: float,
+        c: float,
+        values: dict[str, float],
+        before: tuple[float, float, float] | None = None,
     ) -> tuple[float, float, float]:
-        """Probabilities from the sparse logits plus the dense features' terms."""
+        """Probabilities from the sparse sums (those after the last contrast, and `before` it),
+        the bias and the dense features' terms."""
+        if before is not None:
+            if CONTRAST_SCOPE == "all":
+                a, b, c = (
+                    before[0] * BEFORE + a * AFTER,
+                    before[1] * BEFORE + b * AFTER,
+                    before[2] * BEFORE + c * AFTER,
+                )
+            else:
+                a, b, c = before[0] + a, before[1] + b, before[2] + c
+        bias = self.w.bias
+        a, b, c = a + bias[0], b + bias[1], c + bias[2]
         dense = self.w.dense
         for name, value in values.items():
             dw = dense.get(name)
@@ -285,7 +394,7 @@ class Linear:
 @cache
 def _not_drivers() -> frozenset[str]:
     """Function words and negations: they never explain a result on their own."""
-    return frozenset(_cues()["words"]) | NEGATIONS
+    return frozenset(_cues()["words"]) | NEGATIONS | CONTRASTS
 
 
 def drivers(f: Featurized, linear: Linear, limit: int = 6) -> list[tuple[str, float]]:
@@ -295,10 +404,14 @@ def drivers(f: Featurized, linear: Linear, limit: int = 6) -> list[tuple[str, fl
     the drivers depend on the text alone, never on what was scored before."""
     skip = _not_drivers()
     pushes: dict[str, float] = {}
-    for token, negated in walk(f.tokens):
+    cut = last_contrast(f.tokens) if CONTRAST_SCOPE == "all" else -1
+    for at, (token, negated) in enumerate(walk(f.tokens)):
         if token[0].isalnum() and token not in skip:
             u = linear.unit(token, negated)
-            pushes[token] = u[0] - u[2]
+            push = u[0] - u[2]
+            if cut >= 0:
+                push *= BEFORE if at <= cut else AFTER
+            pushes[token] = push
     for word, value in f.lexical:
         pushes[word] = pushes.get(word, 0.0) + value / 4.0
     if LOSS in f.dense:

@@ -26,7 +26,7 @@ from pathlib import Path
 from typing import Any
 
 from tools.sentiment import corpora
-from tools.sentiment._features import features
+from tools.sentiment._features import CONTRAST_SCOPE, features, weighted_features
 from tools.sentiment._model import CLASSES, LOSS, MODEL_FILE, Featurized, Lexical, featurize
 
 MIN_COUNT = 2  # a feature seen once is noise
@@ -116,10 +116,10 @@ class Design:
             for name, value in f.dense.items():
                 if name in index:
                     row[index[name]] = value * lex_scale
-            for feat in features(f.tokens):
+            for feat, weight in weighted_features(f.tokens):
                 i = index.get(feat)
                 if i is not None:
-                    row[i] = row.get(i, 0.0) + 1.0
+                    row[i] = row.get(i, 0.0) + weight
             for i in sorted(row):
                 cols.append(i)
                 data.append(row[i])
@@ -346,6 +346,7 @@ def model_body(model: Any, design: Design, shift: float, recipe: str) -> dict[st
     }
     if EVIDENCE[recipe]:  # absent otherwise, so the older recipes rebuild their files as before
         body["evidence"] = EVIDENCE[recipe]
+    body["contrast"] = CONTRAST_SCOPE  # the scorer must weigh contrasts as the fit did
     return body
 
 
