@@ -70,6 +70,21 @@ def _lost(entries: list[_Entry], maybe_lost: list[tuple[frozenset[str], ...]]) -
     return False
 
 
+def _split(
+    before: tuple[float, float, float] | None,
+    lex_before: tuple[float, float] | None,
+    a: float,
+    b: float,
+    c: float,
+    pos: float,
+    neg: float,
+) -> tuple[tuple[float, float, float], tuple[float, float]]:
+    """At a contrast: the model's and the lexicon's sums so far added to those before it."""
+    if before is None or lex_before is None:
+        return (a, b, c), (pos, neg)
+    return (before[0] + a, before[1] + b, before[2] + c), (lex_before[0] + pos, lex_before[1] + neg)
+
+
 class Fast:
     """The default scorer's hot path: `featurize`, `Linear.probabilities`, `drivers` and
     `emotions` fused into one pass over cached per-token entries, with identical results."""
@@ -226,22 +241,8 @@ class Fast:
                 x, y, z = with_plain.get(previous) or u
                 if kind == _NEGATION:
                     negate = negated = 3
-                else:  # a contrast: the sums so far go before it
+                else:  # a contrast: split the sums after it (below)
                     negate = negated = 0
-                    if feel:
-                        feelings.append(feel)
-                    a += x
-                    b += y
-                    c += z
-                    previous = token
-                    if before is None:
-                        before, lex_before = (a, b, c), (pos, neg)
-                    else:
-                        before = (before[0] + a, before[1] + b, before[2] + c)
-                        lex_before = (lex_before[0] + pos, lex_before[1] + neg)  # type: ignore[index]
-                    a = b = c = pos = neg = 0.0
-                    cut = len(hits)
-                    continue
             else:
                 value = values[li]
                 if value:
@@ -274,6 +275,10 @@ class Fast:
             b += y
             c += z
             previous = token
+            if kind == _CONTRAST:  # the sums so far (the contrast word's too) go before it
+                before, lex_before = _split(before, lex_before, a, b, c, pos, neg)
+                a = b = c = pos = neg = 0.0
+                cut = len(hits)
         p_pos, p_neu, p_neg = self.linear.finish(
             a, b, c, _lexicon_features(pos, neg, lex_before), before
         )
@@ -333,11 +338,7 @@ class Fast:
                     b += y
                     c += z
                     previous = entry[0]
-                    if before is None:
-                        before, lex_before = (a, b, c), (pos, neg)
-                    else:
-                        before = (before[0] + a, before[1] + b, before[2] + c)
-                        lex_before = (lex_before[0] + pos, lex_before[1] + neg)  # type: ignore[index]
+                    before, lex_before = _split(before, lex_before, a, b, c, pos, neg)
                     a = b = c = pos = neg = 0.0
                     continue
             else:
