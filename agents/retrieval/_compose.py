@@ -11,6 +11,7 @@ from typing import Any
 from agents.retrieval._findings import Findings
 from agents.retrieval._question import Language, Plan
 from tools.schemas import (
+    LEANING,
     ClientHit,
     ClientInsights,
     ClientList,
@@ -102,8 +103,12 @@ def _client(w: _Writer, plan: Plan, client: ClientHit, f: Findings) -> None:
     if mood and mood.message_id and (shown is None or mood.message_id in shown):
         trend = w.t["mood_trend"].format(trend=w.word(insight.mood_trend)) if insight else ""
         label = mood.label
-        if label == "neutral" and any(r.kind == "negative_mood" for r in reasons):
+        if label == "neutral" and (
+            mood.score <= -LEANING or any(r.kind == "negative_mood" for r in reasons)
+        ):
             label = "neutral_low"  # the model's label, but low enough to be a risk sign
+        elif label == "neutral" and mood.score >= LEANING:
+            label = "neutral_high"
         w.say("mood", label=w.word(label), score=mood.score, trend=trend, id=mood.message_id)
     for reason in reasons:
         ids = [m for m in reason.message_ids if shown is None or m in shown]

@@ -76,6 +76,21 @@ def test_a_neutral_label_with_a_low_score_does_not_contradict_the_risk_sign() ->
     assert "- Client mood: neutral, leaning negative (-0.35)" in english
 
 
+def test_a_neutral_mood_says_which_way_it_leans_as_the_tools_do() -> None:
+    f = _findings()
+    insight = f.insights[7]
+    insight.churn_reasons = []
+    for score, es, en in (
+        (-0.25, "neutro, tirando a negativo (-0.25)", "neutral, leaning negative (-0.25)"),
+        (0.31, "neutro, tirando a positivo (+0.31)", "neutral, leaning positive (+0.31)"),
+        (0.05, "neutro (+0.05)", "neutral (+0.05)"),
+    ):
+        insight.latest_mood = Mood(label="neutral", score=score, message_id=41, sent_at=AT)
+        assert f"- Ánimo del cliente: {es}" in compose(plan_question("¿Cómo está Ana García?"), f)
+        assert f"- Client mood: {en}" in compose(plan_question("How is Ana García doing?"), f)
+        assert insight.latest_mood.describe() == en  # the tools' wording
+
+
 @pytest.mark.parametrize(
     ("question", "intent", "first"),
     [

@@ -31,6 +31,7 @@ from tools.sentiment._model import (
     Linear,
     Weights,
     featurize,
+    rules_digest,
     strip_formulae,
     weights,
 )
@@ -71,6 +72,9 @@ def test_model_weights_are_read_from_the_file_shape() -> None:
     assert Weights.read(data, version="dev").version == "dev"
     with pytest.raises(ValueError, match="expected"):
         Weights.read({**data, "classes": list(reversed(CLASSES))})
+    # The model was fit with today's lexicons, cues and formulae: change one, rebuild the
+    # model (`python -m tools.sentiment.train`), and its version moves for the backfill.
+    assert weights().rules == rules_digest(), "data/ changed since model.json was built"
     # The scorer weighs contrasts as the model was fit, or refuses the file.
     assert data["contrast"] == CONTRAST_SCOPE
     with pytest.raises(ValueError, match="contrast"):
@@ -216,6 +220,22 @@ def test_polite_words_do_not_sweeten_a_lost_deal(polite: str, plain: str) -> Non
     assert "(lost deal)" in " ".join(kind.drivers)
     # The thanks around the refusal carry no weight once the deal is lost.
     assert kind.score == pytest.approx(analyze(plain).score, abs=0.35)
+
+
+def test_a_price_objection_is_a_loss_unless_it_is_denied() -> None:
+    lexical = Lexical()
+    for text in (
+        "Thanks, but the price is still too high for us",
+        "It's too expensive, we'll wait",
+        "Gracias por la rapidez, pero el precio sigue siendo muy alto",
+        "Es muy caro para nosotros",
+        "No, no nos interesa",  # a phrase that starts with a negation is its own
+    ):
+        assert LOSS in featurize(text, lexical).dense, text
+        assert analyze(text).label == "negative", text
+    for text in ("It's not too expensive, let's go ahead", "No es muy caro, nos lo quedamos"):
+        assert LOSS not in featurize(text, lexical).dense, text
+        assert "(lost deal)" not in " ".join(analyze(text).drivers), text
 
 
 def test_a_negation_turns_words_not_emoji() -> None:

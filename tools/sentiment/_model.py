@@ -7,6 +7,7 @@ sales rule keeps polite words from turning a lost deal positive.
 
 from __future__ import annotations
 
+import hashlib
 import json
 import math
 import re
@@ -60,10 +61,40 @@ def _cue_phrases() -> tuple[tuple[str, ...], frozenset[str]]:
     return tuple(loss), frozenset(polite)
 
 
+# Spanish puts a verb between "no" and what it denies: "no es demasiado caro".
+_NEGATED_VERBS = (
+    "es",
+    "son",
+    "esta",
+    "estan",
+    "era",
+    "fue",
+    "sera",
+    "parece",
+    "resulta",
+    "sale",
+    "me parece",
+    "nos parece",
+)
+
+
 @cache
 def _sales_cues() -> tuple[re.Pattern[str], frozenset[str], frozenset[str]]:
     loss, polite = _cue_phrases()
-    alternatives = "|".join(re.escape(p) for p in sorted(loss, key=len, reverse=True))
+    ordered = sorted(loss, key=len, reverse=True)
+    # "Not too expensive" is no objection: a phrase right after a negation (or a Spanish
+    # "no es", "no parece"...) does not count, unless it starts with one itself ("no, no nos
+    # interesa" is emphasis).
+    before = sorted(NEGATIONS) + [f"no {verb}" for verb in _NEGATED_VERBS]
+    guard = "".join(rf"(?<!\b{re.escape(n)} )" for n in before)
+    groups = [
+        "|".join(re.escape(p) for p in ordered if p.split()[0] in NEGATIONS),
+        guard
+        + "(?:"
+        + "|".join(re.escape(p) for p in ordered if p.split()[0] not in NEGATIONS)
+        + ")",
+    ]
+    alternatives = "|".join(f"(?:{g})" for g in groups if g and not g.endswith("(?:)"))
     # The phrases' first words: the regex only runs on texts that contain one of them.
     starts = frozenset(p.split()[0] for p in loss)
     pattern = re.compile(rf"(?<![\w~])(?:{alternatives})(?![\w])")
@@ -237,6 +268,8 @@ class Weights:
     # A text with no lexicon word (and no lost deal) is positive or negative only when the
     # model is at least this sure; otherwise neutral ("Te llamo mañana" is logistics).
     evidence: float = 0.0
+    # The digest of the rule and lexicon files the model was fit with (`rules_digest`).
+    rules: str = ""
 
     @classmethod
     def read(cls, data: dict[str, Any], version: str | None = None) -> Weights:
@@ -254,6 +287,7 @@ class Weights:
             sparse={k: tuple(v) for k, v in data["sparse"].items()},
             dense={k: tuple(v) for k, v in data["dense"].items()},
             evidence=float(data.get("evidence", 0.0)),
+            rules=str(data.get("rules", "")),
         )
 
     def label(self, p: tuple[float, float, float], lexical: bool) -> tuple[str, float]:
@@ -269,6 +303,19 @@ class Weights:
         if not lexical and top < self.evidence:
             return "neutral", p_neu
         return label, top
+
+
+@cache
+def rules_digest() -> str:
+    """A digest of every file in data/ but the model: lexicons, cues, formulae, rules.
+
+    The model file records the digest it was fit with, so its version (stored with every
+    score, and what `wallie sentiment backfill` compares) changes when any of them does."""
+    digest = hashlib.sha256()
+    for path in sorted(DATA.iterdir()):
+        if path.is_file() and path != MODEL_FILE:
+            digest.update(path.name.encode() + b"\0" + path.read_bytes() + b"\0")
+    return digest.hexdigest()[:12]
 
 
 @cache

@@ -27,7 +27,15 @@ from typing import Any
 
 from tools.sentiment import corpora
 from tools.sentiment._features import CONTRAST_SCOPE, features, weighted_features
-from tools.sentiment._model import CLASSES, LOSS, MODEL_FILE, Featurized, Lexical, featurize
+from tools.sentiment._model import (
+    CLASSES,
+    LOSS,
+    MODEL_FILE,
+    Featurized,
+    Lexical,
+    featurize,
+    rules_digest,
+)
 
 MIN_COUNT = 2  # a feature seen once is noise
 RECIPES = ("teachers", "snippets", "airline", "general")  # the first is the default, and shipped
@@ -347,6 +355,7 @@ def model_body(model: Any, design: Design, shift: float, recipe: str) -> dict[st
     if EVIDENCE[recipe]:  # absent otherwise, so the older recipes rebuild their files as before
         body["evidence"] = EVIDENCE[recipe]
     body["contrast"] = CONTRAST_SCOPE  # the scorer must weigh contrasts as the fit did
+    body["rules"] = rules_digest()  # and read the same lexicons, cues and formulae
     return body
 
 
