@@ -27,10 +27,12 @@ from tools.sentiment._model import (
     CLASSES,
     LOSS,
     MODEL_FILE,
+    SCORER_REVISION,
     Lexical,
     Linear,
     Weights,
     featurize,
+    loss_text,
     rules_digest,
     strip_formulae,
     weights,
@@ -79,6 +81,10 @@ def test_model_weights_are_read_from_the_file_shape() -> None:
     assert data["contrast"] == CONTRAST_SCOPE
     with pytest.raises(ValueError, match="contrast"):
         Weights.read({**data, "contrast": "none"})
+    # ... and was built for this scoring code.
+    assert data["scorer"] == SCORER_REVISION
+    with pytest.raises(ValueError, match="rebuild"):
+        Weights.read({**data, "scorer": SCORER_REVISION - 1})
 
 
 def _slow_probabilities(text: str) -> tuple[float, float, float]:
@@ -230,12 +236,24 @@ def test_a_price_objection_is_a_loss_unless_it_is_denied() -> None:
         "Gracias por la rapidez, pero el precio sigue siendo muy alto",
         "Es muy caro para nosotros",
         "No, no nos interesa",  # a phrase that starts with a negation is its own
+        "No, es muy caro.",  # "no" answers: the comma keeps it from denying the phrase
+        "Sorry, no. Too expensive",
     ):
         assert LOSS in featurize(text, lexical).dense, text
         assert analyze(text).label == "negative", text
-    for text in ("It's not too expensive, let's go ahead", "No es muy caro, nos lo quedamos"):
+    for text in (
+        "It's not too expensive, let's go ahead",
+        "No es muy caro, nos lo quedamos",
+        "No, nos interesa mucho",  # no phrase spans two clauses
+    ):
         assert LOSS not in featurize(text, lexical).dense, text
         assert "(lost deal)" not in " ".join(analyze(text).drivers), text
+
+
+def test_the_loss_rule_reads_clauses_apart() -> None:
+    assert loss_text("No, es muy caro.") == "no , es muy caro"
+    assert loss_text("¿No es muy caro? Vale") == "no es muy caro , vale"
+    assert loss_text("see https://x.co/1 at 3:30") == loss_text("see https://x.co/1 at 3:30.")
 
 
 def test_a_negation_turns_words_not_emoji() -> None:

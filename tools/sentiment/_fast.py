@@ -35,6 +35,7 @@ from tools.sentiment._model import (
     emotions,
     featurize,
     formula_words,
+    loss_text,
     strip_formulae,
 )
 
@@ -60,13 +61,12 @@ def _strength(item: tuple[str, float]) -> float:
     return -abs(item[1])
 
 
-def _lost(entries: list[_Entry], maybe_lost: list[tuple[frozenset[str], ...]]) -> bool:
+def _lost(text: str, entries: list[_Entry], maybe_lost: list[tuple[frozenset[str], ...]]) -> bool:
     """Whether the text states a lost deal (the loss regex, run only when its words are in)."""
     # Words hold no spaces, so the set of words is the set the loss regex can see.
     present = {entry[0] for entry in entries if entry[1] <= _WORD}
     if any(phrase <= present for phrases in maybe_lost for phrase in phrases):
-        joined = " ".join([entry[0] for entry in entries if entry[1] <= _WORD])
-        return bool(_sales_cues()[0].search(joined))
+        return bool(_sales_cues()[0].search(loss_text(text)))
     return False
 
 
@@ -185,11 +185,12 @@ class Fast:
             formula = formula or found[3]
             contrast = contrast or found[4]
         language = decide(counts)  # formulae included, as `featurize` detects it
+        # The loss rule reads the whole text, formulae too, as `featurize` does.
+        slow = language in OTHERS or bool(maybe_lost and _lost(text, entries, maybe_lost))
         if formula:
             keep = strip_formulae([entry[0] for entry in entries])
             if keep is not None:
                 entries = [entries[i] for i in keep]
-        slow = language in OTHERS or bool(maybe_lost and _lost(entries, maybe_lost))
         return entries, language, slow, contrast
 
     def analyze(self, text: str) -> SentimentResult:

@@ -33,6 +33,10 @@ from tools.sentiment._lexicon import EMOTIONS, Lexicons, lexicons
 DATA = Path(__file__).parent / "data"
 MODEL_FILE = DATA / "model.json"
 CLASSES = ("positive", "neutral", "negative")
+# The scoring code's revision, recorded in model.json: bump it when a code change moves any
+# result (the golden test fails then) and rebuild the model, so the version that stored scores
+# keep (and `wallie sentiment backfill` compares) moves too. 2: clause-aware loss rule.
+SCORER_REVISION = 2
 # Named dense features the model also learns weights for.
 LEX_POS, LEX_NEG, LOSS = "=lex+", "=lex-", "=loss"
 
@@ -61,6 +65,18 @@ def _cue_phrases() -> tuple[tuple[str, ...], frozenset[str]]:
     return tuple(loss), frozenset(polite)
 
 
+# A clause ends at punctuation before a space (not inside "x.co/1" or "3:30"), or at an
+# opening mark or a line break.
+_CLAUSE = re.compile(r"[,.;:!?)\]]+(?=\s|$)|[¡¿(\[\n]+")
+
+
+def loss_text(text: str) -> str:
+    """The words the loss rule reads: clauses kept apart by " , ", so that "No, es muy caro"
+    (a refusal) is not "no es muy caro" (a denial) and no phrase spans two clauses."""
+    clauses = (" ".join(t for t in tokens(part) if t[0].isalnum()) for part in _CLAUSE.split(text))
+    return " , ".join(clause for clause in clauses if clause)
+
+
 # Spanish puts a verb between "no" and what it denies: "no es demasiado caro".
 _NEGATED_VERBS = (
     "es",
@@ -79,7 +95,7 @@ _NEGATED_VERBS = (
 
 
 @cache
-def _sales_cues() -> tuple[re.Pattern[str], frozenset[str], frozenset[str]]:
+def _sales_cues() -> tuple[re.Pattern[str], frozenset[str]]:
     loss, polite = _cue_phrases()
     ordered = sorted(loss, key=len, reverse=True)
     # "Not too expensive" is no objection: a phrase right after a negation (or a Spanish
@@ -95,10 +111,8 @@ def _sales_cues() -> tuple[re.Pattern[str], frozenset[str], frozenset[str]]:
         + ")",
     ]
     alternatives = "|".join(f"(?:{g})" for g in groups if g and not g.endswith("(?:)"))
-    # The phrases' first words: the regex only runs on texts that contain one of them.
-    starts = frozenset(p.split()[0] for p in loss)
     pattern = re.compile(rf"(?<![\w~])(?:{alternatives})(?![\w])")
-    return pattern, frozenset(polite), starts
+    return pattern, frozenset(polite)
 
 
 class Lexical:
@@ -194,13 +208,13 @@ def featurize(text: str, lexical: Lexical, language: str | None = None) -> Featu
     toks = tokens(text)
     words = [t for t in toks if t[0].isalnum()]
     lang = language or detect(words)  # formulae included: "buenos días" says Spanish
+    loss_re, polite = _sales_cues()
+    lost = might_be_lost(words) and bool(loss_re.search(loss_text(text)))
     keep = strip_formulae(toks)
     if keep is not None:
         toks = [toks[i] for i in keep]
         words = [t for t in toks if t[0].isalnum()]
     lex_lang = lang if lang in ("es", "en") else "mixed"
-    loss_re, polite, starts = _sales_cues()
-    lost = not starts.isdisjoint(words) and bool(loss_re.search(" ".join(words)))
     if lost:
         # "Thanks anyway!" around a lost deal is courtesy, not satisfaction.
         toks = [t for t in toks if t not in polite and t != "!"]
@@ -257,6 +271,19 @@ def _loss_words() -> dict[str, tuple[frozenset[str], ...]]:
     return {start: tuple(sets) for start, sets in index.items()}
 
 
+def might_be_lost(words: list[str]) -> bool:
+    """Whether every word of some loss phrase is in the text (else the regex cannot match)."""
+    keyed = _loss_words()
+    present: set[str] | None = None
+    for word in words:
+        phrases = keyed.get(word)
+        if phrases:
+            present = present or set(words)
+            if any(phrase <= present for phrase in phrases):
+                return True
+    return False
+
+
 @dataclass(frozen=True, slots=True)
 class Weights:
     """The trained model as read from data/model.json."""
@@ -280,6 +307,11 @@ class Weights:
         if fitted != CONTRAST_SCOPE:
             raise ValueError(
                 f"model fit with contrast {fitted!r}, scorer set to {CONTRAST_SCOPE!r}"
+            )
+        if data.get("scorer", 1) != SCORER_REVISION:
+            raise ValueError(
+                f"model built for scorer revision {data.get('scorer', 1)}, this is "
+                f"{SCORER_REVISION}: rebuild it (python -m tools.sentiment.train)"
             )
         return cls(
             version=version or str(data["version"]),

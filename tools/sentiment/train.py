@@ -31,6 +31,7 @@ from tools.sentiment._model import (
     CLASSES,
     LOSS,
     MODEL_FILE,
+    SCORER_REVISION,
     Featurized,
     Lexical,
     featurize,
@@ -356,6 +357,7 @@ def model_body(model: Any, design: Design, shift: float, recipe: str) -> dict[st
         body["evidence"] = EVIDENCE[recipe]
     body["contrast"] = CONTRAST_SCOPE  # the scorer must weigh contrasts as the fit did
     body["rules"] = rules_digest()  # and read the same lexicons, cues and formulae
+    body["scorer"] = SCORER_REVISION  # with the same code
     return body
 
 
