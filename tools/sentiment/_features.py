@@ -117,13 +117,7 @@ def walk(toks: list[str]) -> list[tuple[str, bool]]:
 
 def features(toks: list[str]) -> list[str]:
     """Every feature of a text: each token's unit features, and word bigrams."""
-    feats: list[str] = []
-    previous = "<s>"
-    for token, negated in walk(toks):
-        feats.extend(unit(token, negated))
-        feats.append(previous + " " + token)
-        previous = token
-    return feats
+    return [feat for feat, _ in weighted_features(toks)]
 
 
 def last_contrast(toks: list[str]) -> int:
@@ -137,12 +131,11 @@ def last_contrast(toks: list[str]) -> int:
 def weighted_features(toks: list[str]) -> list[tuple[str, float]]:
     """Every feature with its weight: 1, or the contrast's weights when n-grams take them."""
     cut = last_contrast(toks) if CONTRAST_SCOPE == "all" else -1
-    if cut < 0:
-        return [(feat, 1.0) for feat in features(toks)]
     out: list[tuple[str, float]] = []
     previous = "<s>"
     for at, (token, negated) in enumerate(walk(toks)):
-        weight = BEFORE if at <= cut else AFTER  # the contrast word goes with what precedes
+        # The contrast word goes with what precedes it.
+        weight = 1.0 if cut < 0 else BEFORE if at <= cut else AFTER
         out.extend((feat, weight) for feat in unit(token, negated))
         out.append((previous + " " + token, weight))
         previous = token

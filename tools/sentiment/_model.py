@@ -103,14 +103,14 @@ def _sales_cues() -> tuple[re.Pattern[str], frozenset[str]]:
     # interesa" is emphasis).
     before = sorted(NEGATIONS) + [f"no {verb}" for verb in _NEGATED_VERBS]
     guard = "".join(rf"(?<!\b{re.escape(n)} )" for n in before)
-    groups = [
-        "|".join(re.escape(p) for p in ordered if p.split()[0] in NEGATIONS),
-        guard
-        + "(?:"
-        + "|".join(re.escape(p) for p in ordered if p.split()[0] not in NEGATIONS)
-        + ")",
-    ]
-    alternatives = "|".join(f"(?:{g})" for g in groups if g and not g.endswith("(?:)"))
+    negated = [re.escape(p) for p in ordered if p.split()[0] in NEGATIONS]
+    plain = [re.escape(p) for p in ordered if p.split()[0] not in NEGATIONS]
+    groups = []
+    if negated:
+        groups.append("(?:" + "|".join(negated) + ")")
+    if plain:
+        groups.append(guard + "(?:" + "|".join(plain) + ")")
+    alternatives = "|".join(groups)
     pattern = re.compile(rf"(?<![\w~])(?:{alternatives})(?![\w])")
     return pattern, frozenset(polite)
 
