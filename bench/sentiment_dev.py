@@ -16,7 +16,7 @@ import sys
 from collections.abc import Sequence
 
 from bench.sentiment import ROOT, binary_f1, scores
-from tools.sentiment import corpora
+from tools.sentiment import corpora, train
 from tools.sentiment._fast import Fast
 from tools.sentiment._model import Lexical, Linear, Weights, featurize
 from tools.sentiment.train import RECIPES, dev_fit, emoji_rows, model_body, training_rows
@@ -56,7 +56,11 @@ def main(argv: list[str]) -> None:
     parser = argparse.ArgumentParser(description=__doc__)
     parser.add_argument("--recipe", choices=RECIPES, default=RECIPES[0])
     parser.add_argument("--distant", action="store_true")
+    parser.add_argument(
+        "--lex-scale", type=float, default=train.LEX_SCALE, help="scale of the lexicon features"
+    )
     args = parser.parse_args(argv)
+    train.LEX_SCALE = args.lex_scale  # read by dev_fit and model_body at call time
     rows, weights, _ = training_rows(args.recipe, args.distant)
     sets = development_sets(rows)  # rows a recipe adds (teachers, emoji) are never dev rows
     lexical = Lexical()
@@ -65,7 +69,10 @@ def main(argv: list[str]) -> None:
     body = model_body(model, design, shift, args.recipe)
     weights_read = Weights.read(body, version="dev")
     fast = Fast(lexical, Linear(weights_read))
-    print(f"# Development figures, recipe {args.recipe!r} (neutral band {shift:+.1f})\n")
+    print(
+        f"# Development figures, recipe {args.recipe!r} (neutral band {shift:+.1f},"
+        f" lexicon x{train.LEX_SCALE:g})\n"
+    )
     print("| set | n | macro-F1 3-class | binary macro-F1 |\n|---|---|---|---|")
     total = 0.0
     for name, labelled in sets.items():

@@ -28,9 +28,11 @@ from tools.sentiment._model import (
     LOSS,
     MODEL_FILE,
     SCORER_REVISION,
+    WIN,
     Lexical,
     Linear,
     Weights,
+    expand,
     featurize,
     loss_text,
     rules_digest,
@@ -115,7 +117,7 @@ def test_fast_scoring_equals_the_training_features(text: str) -> None:
         assert result.score == round(p_pos - p_neg, 4)
         # The likeliest class, unless the evidence rule makes a text without sentiment words
         # neutral.
-        label, top = weights().label(fast, bool(f.lexical) or LOSS in f.dense)
+        label, top = weights().label(fast, bool(f.lexical) or LOSS in f.dense or WIN in f.dense)
         assert result.label == label
         assert label in (CLASSES[max(range(3), key=fast.__getitem__)], "neutral")
         assert result.confidence == round(top, 3)
@@ -184,6 +186,9 @@ def test_tokens_normalise_chat_noise() -> None:
         ("Grazie mille, ma non siamo interessati per adesso", "it"),
         ("Danke, aber wir haben uns für einen anderen Anbieter entschieden", "de"),
         ("👍", "unknown"),
+        # "dos" and "os" are Portuguese words too: they must not make Spanish unscored.
+        ("Pésimo servicio, llevo dos semanas esperando respuesta", "es"),
+        ("Os envío la factura", "es"),
     ],
 )
 def test_language_detection(text: str, language: str) -> None:
@@ -248,6 +253,57 @@ def test_a_price_objection_is_a_loss_unless_it_is_denied() -> None:
     ):
         assert LOSS not in featurize(text, lexical).dense, text
         assert "(lost deal)" not in " ".join(analyze(text).drivers), text
+
+
+def test_a_choice_is_a_loss_unless_the_reader_was_chosen() -> None:
+    lexical = Lexical()
+    for text in (
+        "We decided to go with TecnoPlus, thanks anyway",
+        "Great presentation, but management chose Acme instead.",
+        "Hemos elegido otra empresa, gracias",
+        "Nos quedamos con nuestro proveedor actual",
+    ):
+        assert LOSS in featurize(text, lexical).dense, text
+        assert analyze(text).label == "negative", text
+    for text in (
+        "We decided to go with you! Thanks so much.",
+        "We chose you instead of Acme",
+        "Hemos elegido trabajar con vosotros, muy contentos",
+        "I need to cancel tomorrow's meeting, can we move it to Thursday?",  # logistics
+    ):
+        assert LOSS not in featurize(text, lexical).dense, text
+        assert "(lost deal)" not in " ".join(analyze(text).drivers), text
+
+
+def test_a_won_deal_reads_positive_unless_denied_or_lost() -> None:
+    lexical = Lexical()
+    for text in (
+        "Budget approved! Send over the contract.",
+        "We decided to go with you! Thanks so much.",
+        "Trato hecho, nos vemos el lunes",
+        "Perfecto, seguimos adelante con vuestra propuesta",
+    ):
+        assert WIN in featurize(text, lexical).dense, text
+        result = analyze(text)
+        assert result.label == "positive", text
+        assert "(won deal)" in " ".join(result.drivers), text
+    for text in (
+        "We won't sign the contract",  # denied
+        "No firmamos el contrato",
+        "We signed the contract with another provider",  # the loss outweighs it
+        "Choose your plan on the pricing page",  # an imperative, not a choice
+    ):
+        assert WIN not in featurize(text, lexical).dense, text
+
+
+def test_a_cue_line_stands_for_each_choice() -> None:
+    assert expand("{cancel|anulen} {my|el pedido}") == [
+        "cancel my",
+        "cancel el pedido",
+        "anulen my",
+        "anulen el pedido",
+    ]
+    assert expand("chose * instead") == ["chose * instead"]
 
 
 def test_the_loss_rule_reads_clauses_apart() -> None:

@@ -24,11 +24,12 @@ from tools.sentiment._model import (
     LEX_NEG,
     LEX_POS,
     LOSS,
+    WIN,
     Lexical,
     Linear,
     _contrasted,
+    _cue_words,
     _lexicon_features,
-    _loss_words,
     _not_drivers,
     _sales_cues,
     drivers,
@@ -61,12 +62,15 @@ def _strength(item: tuple[str, float]) -> float:
     return -abs(item[1])
 
 
-def _lost(text: str, entries: list[_Entry], maybe_lost: list[tuple[frozenset[str], ...]]) -> bool:
-    """Whether the text states a lost deal (the loss regex, run only when its words are in)."""
-    # Words hold no spaces, so the set of words is the set the loss regex can see.
+def _cued(text: str, entries: list[_Entry], maybe: list[tuple[frozenset[str], ...]]) -> bool:
+    """Whether the text states a lost or won deal (the regexes, run only when a phrase's words
+    are in)."""
+    # Words hold no spaces, so the set of words is the set the regexes can see.
     present = {entry[0] for entry in entries if entry[1] <= _WORD}
-    if any(phrase <= present for phrases in maybe_lost for phrase in phrases):
-        return bool(_sales_cues()[0].search(loss_text(text)))
+    if any(phrase <= present for phrases in maybe for phrase in phrases):
+        said = loss_text(text)
+        loss_re, win_re, _ = _sales_cues()
+        return bool(loss_re.search(said) or win_re.search(said))
     return False
 
 
@@ -129,7 +133,7 @@ class Fast:
             token,
             kind,
             _cues()["words"].get(token) if alnum else None,
-            _loss_words().get(token, ()) if alnum else (),
+            _cue_words().get(token, ()) if alnum else (),
             self._with_bigrams(token, plain),
             self.lex.emotions.get(token, ()),
             alnum and token not in _not_drivers(),
@@ -172,7 +176,7 @@ class Fast:
         get = self._chunks.get
         entries: list[_Entry] = []
         counts: dict[str, float] = {}
-        maybe_lost: list[tuple[frozenset[str], ...]] = []
+        maybe_cued: list[tuple[frozenset[str], ...]] = []
         formula = contrast = False
         for chunk in text.split():
             found = get(chunk) or self._chunk(chunk)
@@ -181,12 +185,12 @@ class Fast:
                 for language, share in found[1]:
                     counts[language] = counts.get(language, 0.0) + share
             if found[2]:
-                maybe_lost += found[2]
+                maybe_cued += found[2]
             formula = formula or found[3]
             contrast = contrast or found[4]
         language = decide(counts)  # formulae included, as `featurize` detects it
         # The loss rule reads the whole text, formulae too, as `featurize` does.
-        slow = language in OTHERS or bool(maybe_lost and _lost(text, entries, maybe_lost))
+        slow = language in OTHERS or bool(maybe_cued and _cued(text, entries, maybe_cued))
         if formula:
             keep = strip_formulae([entry[0] for entry in entries])
             if keep is not None:
@@ -391,7 +395,7 @@ class Fast:
                 drivers=[],
             )
         p_pos, p_neu, p_neg = self.linear.probabilities(f)
-        evidence = bool(f.lexical) or LOSS in f.dense
+        evidence = bool(f.lexical) or LOSS in f.dense or WIN in f.dense
         label, top_p = self.linear.w.label((p_pos, p_neu, p_neg), evidence)
         score = p_pos - p_neg
         return SentimentResult(

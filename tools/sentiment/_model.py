@@ -8,6 +8,7 @@ sales rule keeps polite words from turning a lost deal positive.
 from __future__ import annotations
 
 import hashlib
+import itertools
 import json
 import math
 import re
@@ -35,10 +36,11 @@ MODEL_FILE = DATA / "model.json"
 CLASSES = ("positive", "neutral", "negative")
 # The scoring code's revision, recorded in model.json: bump it when a code change moves any
 # result (the golden test fails then) and rebuild the model, so the version that stored scores
-# keep (and `wallie sentiment backfill` compares) moves too. 2: clause-aware loss rule.
-SCORER_REVISION = 2
+# keep (and `wallie sentiment backfill` compares) moves too. 2: clause-aware loss rule. 3: choice
+# phrases (not a loss when the choice is the reader: "decided to go with you"), gaps, {a|b}.
+SCORER_REVISION = 3
 # Named dense features the model also learns weights for.
-LEX_POS, LEX_NEG, LOSS = "=lex+", "=lex-", "=loss"
+LEX_POS, LEX_NEG, LOSS, WIN = "=lex+", "=lex-", "=loss", "=win"
 
 
 @dataclass(frozen=True, slots=True)
@@ -52,17 +54,31 @@ class Featurized:
     lexical: list[tuple[str, float]]  # (word, signed lexicon valence) in text order
 
 
+_CHOICES = re.compile(r"\{([^{}]*)\}")
+
+
+def expand(line: str) -> list[str]:
+    """Every phrase a line of sales_cues.tsv stands for: "{cancel|anulen} {my|el}" is four."""
+    parts = _CHOICES.split(line)  # literal, choices, literal, choices, ...
+    options = [part.split("|") if i % 2 else [part] for i, part in enumerate(parts)]
+    return [" ".join("".join(combo).split()) for combo in itertools.product(*options)]
+
+
 @cache
-def _cue_phrases() -> tuple[tuple[str, ...], frozenset[str]]:
-    """The loss phrases and the polite words of data/sales_cues.tsv."""
-    loss: list[str] = []
+def _cue_phrases() -> tuple[tuple[str, ...], tuple[str, ...], tuple[str, ...], frozenset[str]]:
+    """The loss, choice and win phrases and the polite words of data/sales_cues.tsv."""
+    found: dict[str, list[str]] = {"loss": [], "choice": [], "win": []}
     polite: set[str] = set()
     for line in (DATA / "sales_cues.tsv").read_text(encoding="utf-8").splitlines():
         if not line.strip() or line.startswith("#"):
             continue
         kind, phrase = line.split("\t", 1)
-        (loss.append(phrase) if kind == "loss" else polite.add(phrase))
-    return tuple(loss), frozenset(polite)
+        if kind == "polite":
+            polite.add(phrase)
+        else:
+            found[kind].extend(expand(phrase))
+    loss, choice, win = (tuple(dict.fromkeys(found[kind])) for kind in ("loss", "choice", "win"))
+    return loss, choice, win, frozenset(polite)
 
 
 # A clause ends at punctuation before a space (not inside "x.co/1" or "3:30"), or at an
@@ -94,25 +110,70 @@ _NEGATED_VERBS = (
 )
 
 
+# Who reads the chat: a choice phrase followed by one of these, within a few words, chose us.
+_SECOND_PERSON = (
+    "you your yours u ur vosotros vosotras ustedes usted ti tu tus contigo vuestra vuestro"
+    " vuestras vuestros su sus"
+).split()
+# "*" in a phrase: up to three words of the same clause, none of them the reader ("chose you
+# instead" is won).
+_GAP = rf"(?: (?!(?:{'|'.join(_SECOND_PERSON)})\b)\w+){{0,3}}"
+
+
+_END = ""  # a trie key that marks where a phrase ends
+
+
+def _trie_pattern(phrases: list[str]) -> str:
+    """One regex for many phrases, as a character trie: a few thousand alternatives cost
+    what a handful do, as each position follows one branch ("*" is a short gap)."""
+    root: dict[str, Any] = {}
+    for phrase in phrases:
+        node = root
+        for char in phrase.replace(" * ", "*"):
+            node = node.setdefault(char, {})
+        node[_END] = {}
+
+    def emit(node: dict[str, Any]) -> str:
+        alternatives = [
+            (_GAP + " " if char == "*" else re.escape(char)) + emit(child)
+            for char, child in sorted(node.items())
+            if char != _END
+        ]
+        if not alternatives:
+            return ""
+        body = alternatives[0] if len(alternatives) == 1 else "(?:" + "|".join(alternatives) + ")"
+        if _END in node:
+            return "(?:" + body + ")?"
+        return body
+
+    return emit(root)
+
+
+def _alternatives(phrases: tuple[str, ...], guard: str, after: str = "") -> list[str]:
+    """Regex groups of the phrases; the negation guard before those that do not start with one."""
+    negated = [p for p in phrases if p.split()[0] in NEGATIONS]
+    plain = [p for p in phrases if p.split()[0] not in NEGATIONS]
+    groups = ["(?:" + _trie_pattern(negated) + ")" + after] if negated else []
+    return groups + ([guard + "(?:" + _trie_pattern(plain) + ")" + after] if plain else [])
+
+
 @cache
-def _sales_cues() -> tuple[re.Pattern[str], frozenset[str]]:
-    loss, polite = _cue_phrases()
-    ordered = sorted(loss, key=len, reverse=True)
+def _sales_cues() -> tuple[re.Pattern[str], re.Pattern[str], frozenset[str]]:
+    """The loss regex, the win regex and the polite words, over `loss_text`."""
+    loss, choice, win, polite = _cue_phrases()
     # "Not too expensive" is no objection: a phrase right after a negation (or a Spanish
     # "no es", "no parece"...) does not count, unless it starts with one itself ("no, no nos
-    # interesa" is emphasis).
+    # interesa" is emphasis). Nor is "we won't sign the contract" a win.
     before = sorted(NEGATIONS) + [f"no {verb}" for verb in _NEGATED_VERBS]
     guard = "".join(rf"(?<!\b{re.escape(n)} )" for n in before)
-    negated = [re.escape(p) for p in ordered if p.split()[0] in NEGATIONS]
-    plain = [re.escape(p) for p in ordered if p.split()[0] not in NEGATIONS]
-    groups = []
-    if negated:
-        groups.append("(?:" + "|".join(negated) + ")")
-    if plain:
-        groups.append(guard + "(?:" + "|".join(plain) + ")")
-    alternatives = "|".join(groups)
-    pattern = re.compile(rf"(?<![\w~])(?:{alternatives})(?![\w])")
-    return pattern, frozenset(polite)
+    reader = rf"(?!(?: \w+){{0,3}} (?:{'|'.join(_SECOND_PERSON)})\b)"
+    lost = _alternatives(loss, guard) + _alternatives(choice, guard, reader)
+    won = _alternatives(win, guard)
+    return (
+        re.compile(rf"(?<![\w~])(?:{'|'.join(lost)})(?![\w])"),
+        re.compile(rf"(?<![\w~])(?:{'|'.join(won)})(?![\w])"),
+        frozenset(polite),
+    )
 
 
 class Lexical:
@@ -208,8 +269,12 @@ def featurize(text: str, lexical: Lexical, language: str | None = None) -> Featu
     toks = tokens(text)
     words = [t for t in toks if t[0].isalnum()]
     lang = language or detect(words)  # formulae included: "buenos días" says Spanish
-    loss_re, polite = _sales_cues()
-    lost = might_be_lost(words) and bool(loss_re.search(loss_text(text)))
+    loss_re, win_re, polite = _sales_cues()
+    lost = won = False
+    if might_hold_cue(words):
+        said = loss_text(text)
+        lost = bool(loss_re.search(said))
+        won = not lost and bool(win_re.search(said))  # a lost deal outweighs kind words
     keep = strip_formulae(toks)
     if keep is not None:
         toks = [toks[i] for i in keep]
@@ -254,26 +319,33 @@ def featurize(text: str, lexical: Lexical, language: str | None = None) -> Featu
     lexical_hits = _contrasted(lexical_hits, cut)
     if lost:
         dense[LOSS] = 1.0
+    elif won:
+        dense[WIN] = 1.0
     return Featurized(lang, toks, words, dense, lexical_hits)
 
 
 @cache
-def _loss_words() -> dict[str, tuple[frozenset[str], ...]]:
-    """Longest word of each loss phrase -> the word sets of the phrases it keys.
+def _cue_words() -> dict[str, tuple[frozenset[str], ...]]:
+    """Longest word of each loss, choice or win phrase -> the word sets of the phrases it keys.
 
-    The loss regex matches whole words only, so a text lacking any of a phrase's words
-    cannot match it: checking the sets first spares most texts the (slow) regex. A phrase
-    is keyed by its longest word, usually its rarest ("interested", not "no")."""
+    The sales regexes match whole words only, so a text lacking any of a phrase's words
+    cannot match it: checking the sets first spares most texts the (slow) regexes. A phrase
+    is keyed by its longest word that is no function word, usually its rarest ("interested",
+    not "not"; "contract", not "with")."""
+    common = frozenset(_cues()["words"]) | NEGATIONS | frozenset(_SECOND_PERSON)
     index: dict[str, list[frozenset[str]]] = {}
-    for phrase in _cue_phrases()[0]:
-        words = phrase.split(" ")
-        index.setdefault(max(words, key=len), []).append(frozenset(words))
+    loss, choice, win, _ = _cue_phrases()
+    for phrase in loss + choice + win:
+        words = [word for word in phrase.split(" ") if word != "*"]
+        index.setdefault(
+            max(words, key=lambda w: (w not in common and len(w) > 2, len(w))), []
+        ).append(frozenset(words))
     return {start: tuple(sets) for start, sets in index.items()}
 
 
-def might_be_lost(words: list[str]) -> bool:
-    """Whether every word of some loss phrase is in the text (else the regex cannot match)."""
-    keyed = _loss_words()
+def might_hold_cue(words: list[str]) -> bool:
+    """Whether every word of some sales phrase is in the text (else no regex can match)."""
+    keyed = _cue_words()
     present: set[str] | None = None
     for word in words:
         phrases = keyed.get(word)
@@ -497,6 +569,10 @@ def drivers(f: Featurized, linear: Linear, limit: int = 6) -> list[tuple[str, fl
         loss = linear.w.dense.get(LOSS)
         if loss:
             pushes["(lost deal)"] = loss[0] - loss[2]
+    if WIN in f.dense:
+        win = linear.w.dense.get(WIN)
+        if win:
+            pushes["(won deal)"] = win[0] - win[2]
     ranked = sorted(pushes.items(), key=lambda kv: -abs(kv[1]))[:limit]
     return [(word, value) for word, value in ranked if abs(value) >= 0.1]
 

@@ -32,6 +32,7 @@ from tools.sentiment._model import (
     LOSS,
     MODEL_FILE,
     SCORER_REVISION,
+    WIN,
     Featurized,
     Lexical,
     featurize,
@@ -51,6 +52,9 @@ KEEP = 60_000  # features kept in the shipped file (largest weights first)
 # The sales rule's weights (positive, neutral, negative): the training tweets hold almost no
 # lost deals, so this one is set by hand, checked on our own sales development set only.
 LOSS_WEIGHTS = (-4.0, -1.0, 4.0)
+# A won deal ("trato hecho", "let's go ahead"), set the same way; weaker, so that a complaint
+# beside it still counts.
+WIN_WEIGHTS = (3.0, -1.0, -3.0)
 # A text with no lexicon word needs the model this sure to be positive or negative (else it
 # is neutral): chosen on our development sets (DATA-SOURCES.md); 0 for the older recipes.
 EVIDENCE = {"snippets": 0.5, "airline": 0.0, "general": 0.0, "teachers": 0.5}
@@ -107,7 +111,7 @@ class Design:
         for f in featurized:
             counts.update(set(features(f.tokens)))
         self.vocabulary = sorted(k for k, n in counts.items() if n >= MIN_COUNT)
-        self.dense_names = sorted({name for f in featurized for name in f.dense} - {LOSS})
+        self.dense_names = sorted({name for f in featurized for name in f.dense} - {LOSS, WIN})
         self.names = self.dense_names + self.vocabulary
         self.index = {k: i for i, k in enumerate(self.names)}
 
@@ -344,6 +348,7 @@ def model_body(model: Any, design: Design, shift: float, recipe: str) -> dict[st
     sparse = {names[i]: rounded(coef[:, i]) for i in sorted(order, key=lambda i: names[i])}
     dense = {names[i]: rounded(coef[:, i] * LEX_SCALE) for i in range(n_dense)}
     dense[LOSS] = list(LOSS_WEIGHTS)
+    dense[WIN] = list(WIN_WEIGHTS)
     bias = model.intercept_.copy()
     if shift:
         bias[CLASSES.index("neutral")] += shift
