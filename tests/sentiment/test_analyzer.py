@@ -21,6 +21,7 @@ from tools.sentiment._features import (
     tokens,
     weighted_features,
 )
+from tools.sentiment._language import ENDING_SHARE, word_cues
 from tools.sentiment._lexicon import EMOTIONS
 from tools.sentiment._lexicon import fold as lexicon_fold
 from tools.sentiment._model import (
@@ -32,6 +33,7 @@ from tools.sentiment._model import (
     Lexical,
     Linear,
     Weights,
+    _cue_phrases,
     expand,
     featurize,
     loss_text,
@@ -51,6 +53,8 @@ TEXTS = [
     "Good morning! I didn't have a good day. Best regards",
     "Gracias por todo, pero el precio no es bueno. Sin embargo, seguimos contentos",
     "Great team, however the app keeps crashing, but support is kind",
+    "Buenas, ¿tenéis disponibilidad el martes? 😊",
+    "Hola, buenas! Deal, nos vemos",
     "",
     "!!!",
     "x" * 3000,
@@ -189,11 +193,30 @@ def test_tokens_normalise_chat_noise() -> None:
         # "dos" and "os" are Portuguese words too: they must not make Spanish unscored.
         ("Pésimo servicio, llevo dos semanas esperando respuesta", "es"),
         ("Os envío la factura", "es"),
+        # Short chat in the other languages, read by their everyday words and endings.
+        ("Oi, tudo bem? Quando vocês podem entregar?", "pt"),
+        ("Fechado! Pode mandar a fatura.", "pt"),
+        ("Salut, on peut se voir mardi pour en parler ?", "fr"),
+        ("Bonsoir, combien coûte le grand modèle ?", "fr"),
+        ("Salve, quanto costa il modello grande?", "it"),
+        ("La consegna è di nuovo in ritardo.", "it"),
+        ("Ich möchte mein Abo kündigen.", "de"),
+        ("Todavía no he recibido el paquete.", "es"),
+        ("Thanks for getting back to me, will let you know.", "en"),
     ],
 )
 def test_language_detection(text: str, language: str) -> None:
     assert analyze(text).language == language
     assert detect_language([w for w in tokens(text) if w[0].isalnum()]) == language
+
+
+def test_a_telling_ending_names_a_language_no_list_holds() -> None:
+    assert word_cues("informacao") == (("pt", ENDING_SHARE),)
+    assert word_cues("rechnungen") == (("de", ENDING_SHARE),)
+    assert word_cues("situazione") == (("it", ENDING_SHARE),)
+    # Short words are left alone ("young" is no German "-ung"), and a listed word is its list's.
+    assert word_cues("young") is None
+    assert word_cues("merci") == (("fr", 1.0),)
 
 
 @pytest.mark.parametrize(
@@ -296,6 +319,51 @@ def test_a_won_deal_reads_positive_unless_denied_or_lost() -> None:
         assert WIN not in featurize(text, lexical).dense, text
 
 
+def test_a_deal_agreed_in_a_word_is_won_and_a_deal_called_off_is_lost() -> None:
+    lexical = Lexical()
+    for text in ("Deal. See you Monday.", "Ok, deal!", "¡Trato! Nos vemos el lunes"):
+        assert WIN in featurize(text, lexical).dense, text
+        assert analyze(text).label == "positive", text
+    for text in ("What a deal", "The deal is on the table, let us know"):
+        assert WIN not in featurize(text, lexical).dense, text  # "deal" is not a clause
+    for text in ("The deal is off, sorry", "They called off the order", "El trato se cae"):
+        assert LOSS in featurize(text, lexical).dense, text
+        assert analyze(text).label == "negative", text
+
+
+def test_chat_about_products_and_plans_reads_as_meant() -> None:
+    # Product complaints VADER's lexicon lacks ("crashing", "buggy", "unusable") count.
+    lexical = dict(featurize("The app keeps crashing", Lexical()).lexical)
+    assert lexical["crashing"] < 0
+    assert analyze("Nice people, but the app is buggy and unusable").label == "negative"
+    assert analyze("We got overcharged again").label == "negative"
+    # "I'll" loses its apostrophe and is no "ill".
+    assert "ill" not in dict(featurize("I'll call you on Monday", Lexical()).lexical)
+    assert analyze("I'll call you on Monday to go over the details").label == "neutral"
+
+
+def test_the_fast_scorer_finds_every_sales_phrase_the_rule_holds() -> None:
+    # The fast path checks key word pairs before the regexes: a pair it missed would leave
+    # a lost or won deal unread. Each phrase, said alone ("*" as one word), reads as the
+    # plain path reads it.
+    loss, choice, win, alone, _ = _cue_phrases()
+    lexical = Lexical()
+    phrases = loss + choice + win + alone
+    unscored = 0
+    for phrase in phrases:
+        text = phrase.replace("*", "acme").capitalize() + "."
+        result = analyze(text)
+        if result.language in ("pt", "fr", "it", "de"):  # "Den de baja." alone reads German
+            unscored += 1
+            continue
+        dense = featurize(text, lexical).dense
+        said = " ".join(result.drivers)
+        assert ("(lost deal)" in said) == (LOSS in dense), text
+        assert ("(won deal)" in said) == (WIN in dense), text
+        assert LOSS in dense or WIN in dense or phrase in alone, text
+    assert unscored < len(phrases) / 100
+
+
 def test_a_cue_line_stands_for_each_choice() -> None:
     assert expand("{cancel|anulen} {my|el pedido}") == [
         "cancel my",
@@ -355,6 +423,15 @@ def test_greetings_and_sign_offs_carry_no_sentiment() -> None:
     assert strip_formulae(tokens("i didnt have a good day")) is None
     assert dict(featurize("I didn't have a good day", Lexical()).lexical)["good"] < 0
     assert strip_formulae(tokens("te paso el presupuesto")) is None
+    # A lone "Buenas" opening a chat greets; "Buenas noticias" is news.
+    for text in (
+        "Buenas, te paso el número de pedido",
+        "Hola, buenas! Te escribo por lo del pedido",
+    ):
+        assert "buenas" not in dict(featurize(text, Lexical()).lexical), text
+        assert analyze(text).label == "neutral", text
+    assert strip_formulae(tokens("buenas te paso"), "Buenas, te paso") == [1, 2]
+    assert strip_formulae(tokens("buenas noticias"), "Buenas noticias") is None
 
 
 def test_what_follows_a_contrast_outweighs_what_precedes_it() -> None:

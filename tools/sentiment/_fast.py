@@ -18,7 +18,7 @@ from tools.sentiment._features import (
     _normalise,
     fold,
 )
-from tools.sentiment._language import OTHERS, _cues, decide
+from tools.sentiment._language import OTHERS, decide, word_cues
 from tools.sentiment._lexicon import EMOTIONS
 from tools.sentiment._model import (
     LEX_NEG,
@@ -28,10 +28,10 @@ from tools.sentiment._model import (
     Lexical,
     Linear,
     _contrasted,
-    _cue_words,
     _lexicon_features,
     _not_drivers,
     _sales_cues,
+    cue_pairs,
     drivers,
     emotions,
     featurize,
@@ -42,19 +42,24 @@ from tools.sentiment._model import (
 
 # One entry per raw folded token: everything scoring needs to know about it, looked up once.
 # Every field is a pure function of the token, so results never depend on earlier texts.
-# (normalised token, kind, language cues, loss phrases it keys, previous token -> unit plus
+# (normalised token, kind, language cues, word before it ("" for none needed) -> the sales
+#  phrases that pair keys (`cue_pairs`), previous token -> unit plus
 #  bigram sums, emotion cues, may be a driver, valence per lexicon language, unit sums plain,
 #  unit sums negated, driver push plain, driver push negated, the negated bigram sums,
 #  may start a greeting or sign-off formula)
 _Entry = tuple[Any, ...]
-# A whitespace-separated chunk: its entries, language cues, loss phrase sets, whether a
-# formula may start in it and whether it holds a contrast word.
-_Chunk = tuple[tuple[_Entry, ...], tuple[tuple[str, float], ...], tuple[Any, ...], bool, bool]
+# A whitespace-separated chunk: its entries, language cues, what only some chunks hold (None
+# for most: the sales phrase sets keyed inside it, its first word's pair keys for a pair that
+# starts in the chunk before, whether a formula may start in it, whether it holds a contrast
+# word), and its last word.
+_Special = tuple[tuple[Any, ...], dict[str, Any] | None, bool, bool]
+_Chunk = tuple[tuple[_Entry, ...], tuple[tuple[str, float], ...], _Special | None, str | None]
 _LEX_LANGS = ("es", "en", "mixed")
 # Kinds: "?", "!" and a contrast ("but", "pero") stop a negation's scope; every kind up to
 # _WORD is a word.
 _NEGATION, _CONTRAST, _WORD, _STOP, _SYMBOL = 0, 1, 2, 3, 4
 _NO_BIGRAMS: dict[str, tuple[float, float, float]] = {}
+_NO_PAIRS: dict[str, tuple[frozenset[str], ...]] = {}
 _CACHE_LIMIT = 500_000
 
 
@@ -132,8 +137,8 @@ class Fast:
         entry: _Entry = (
             token,
             kind,
-            _cues()["words"].get(token) if alnum else None,
-            _cue_words().get(token, ()) if alnum else (),
+            word_cues(token) if alnum else None,
+            cue_pairs().get(token, _NO_PAIRS) if alnum else _NO_PAIRS,
             self._with_bigrams(token, plain),
             self.lex.emotions.get(token, ()),
             alnum and token not in _not_drivers(),
@@ -163,9 +168,24 @@ class Fast:
         get = self._entries.get
         entries = tuple(get(raw) or self._entry(raw) for raw in _TOKEN.findall(fold(chunk)))
         cues = tuple(pair for entry in entries if entry[2] for pair in entry[2])
-        lost = tuple(entry[3] for entry in entries if entry[3])
+        words = [entry for entry in entries if entry[1] <= _WORD]
+        keyed: list[tuple[frozenset[str], ...]] = []
+        for at, entry in enumerate(words):
+            pairs = entry[3]
+            if pairs:
+                for before in ("", words[at - 1][0]) if at else ("",):
+                    if before in pairs:
+                        keyed.append(pairs[before])
         formula = any(entry[13] for entry in entries)
-        found = (entries, cues, lost, formula, any(entry[1] == _CONTRAST for entry in entries))
+        contrast = any(entry[1] == _CONTRAST for entry in entries)
+        first = (words[0][3] or None) if words else None
+        special = (tuple(keyed), first, formula, contrast)
+        found = (
+            entries,
+            cues,
+            special if keyed or first is not None or formula or contrast else None,
+            words[-1][0] if words else None,
+        )
         if len(self._chunks) < _CACHE_LIMIT:
             self._chunks[chunk] = found
         return found
@@ -178,21 +198,30 @@ class Fast:
         counts: dict[str, float] = {}
         maybe_cued: list[tuple[frozenset[str], ...]] = []
         formula = contrast = False
+        last: str | None = None  # the last word so far: a key pair may span two chunks
         for chunk in text.split():
-            found = get(chunk) or self._chunk(chunk)
-            entries += found[0]
-            if found[1]:
-                for language, share in found[1]:
+            words, cues, special, ends = get(chunk) or self._chunk(chunk)
+            entries += words
+            if cues:
+                for language, share in cues:
                     counts[language] = counts.get(language, 0.0) + share
-            if found[2]:
-                maybe_cued += found[2]
-            formula = formula or found[3]
-            contrast = contrast or found[4]
+            if special is not None:
+                keyed, first, has_formula, has_contrast = special
+                if keyed:
+                    maybe_cued += keyed
+                if first is not None and last is not None:
+                    spanning = first.get(last)
+                    if spanning:
+                        maybe_cued.append(spanning)
+                formula = formula or has_formula
+                contrast = contrast or has_contrast
+            if ends is not None:
+                last = ends
         language = decide(counts)  # formulae included, as `featurize` detects it
         # The loss rule reads the whole text, formulae too, as `featurize` does.
         slow = language in OTHERS or bool(maybe_cued and _cued(text, entries, maybe_cued))
         if formula:
-            keep = strip_formulae([entry[0] for entry in entries])
+            keep = strip_formulae([entry[0] for entry in entries], text)
             if keep is not None:
                 entries = [entries[i] for i in keep]
         return entries, language, slow, contrast

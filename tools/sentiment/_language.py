@@ -12,28 +12,57 @@ SCORED = ("es", "en")
 OTHERS = ("pt", "fr", "it", "de")
 
 
+_Cues = tuple[tuple[str, float], ...]
+ENDING_SHARE = 0.5  # an ending is weaker evidence than a listed word
+
+
 @cache
-def _cues() -> dict[str, dict[str, tuple[tuple[str, float], ...]]]:
-    """word -> (language, share) for each language that uses it, from data/languages.tsv."""
+def _cues() -> dict[str, dict[str, _Cues]]:
+    """word -> (language, share) for each language that uses it, and ending -> (language,
+    share), from data/languages.tsv."""
     table: dict[str, list[str]] = {}
+    endings: dict[str, _Cues] = {}
     for line in (DATA / "languages.tsv").read_text(encoding="utf-8").splitlines():
         if not line.strip() or line.startswith("#"):
             continue
         language, words = line.split("\t", 1)
+        if language.endswith("-endings"):
+            for ending in words.split():
+                endings[ending] = ((language.removesuffix("-endings"), ENDING_SHARE),)
+            continue
         for word in words.split():
             langs = table.setdefault(word, [])
             if language not in langs:
                 langs.append(language)
     # A word shared by several languages counts less for each.
-    return {"words": {w: tuple((lang, 1.0 / len(v)) for lang in v) for w, v in table.items()}}
+    words = {w: tuple((lang, 1.0 / len(v)) for lang in v) for w, v in table.items()}
+    return {"words": words, "endings": endings}
+
+
+@cache
+def _ending_lengths() -> tuple[int, ...]:
+    return tuple(sorted({len(e) for e in _cues()["endings"]}, reverse=True))
+
+
+def word_cues(word: str) -> _Cues | None:
+    """The languages a folded word is a cue for: a listed word, else a telling ending."""
+    cues = _cues()
+    found = cues["words"].get(word)
+    if found is None and len(word) >= 5 and word.isalpha():
+        endings = cues["endings"]
+        for size in _ending_lengths():  # the longest ending first
+            if len(word) >= size + 3:
+                found = endings.get(word[-size:])
+                if found is not None:
+                    break
+    return found
 
 
 def detect(words: Iterable[str]) -> str:
     """'es', 'en', 'mixed' (both), 'pt', 'fr', 'it', 'de' or 'unknown', from folded words."""
-    table = _cues()["words"]
     counts: dict[str, float] = {}
     for word in words:
-        langs = table.get(word)
+        langs = word_cues(word)
         if langs:
             for language, share in langs:
                 counts[language] = counts.get(language, 0.0) + share

@@ -194,6 +194,8 @@ def lexicons() -> Lexicons:
             english[word.lower()] = value
         else:
             symbols[word] = value  # emoticons: ":)", ":(", "<3", ...
+    for word, value in _read_tsv(DATA / "en_words.tsv"):
+        english.setdefault(word, float(value))  # VADER's own rating first
     spanish_words = {
         fold(w): 0.0
         for line in (DATA / "es_neutral.txt").read_text(encoding="utf-8").splitlines()
@@ -221,6 +223,8 @@ def lexicons() -> Lexicons:
             emotions.setdefault(fold(cue) if cue.isalpha() else cue, set()).add(emotion)
     # "like" is mostly a filler in chat ("like 3 days"); VADER's own rule special-cases it.
     english.pop("like", None)
+    # Apostrophes are dropped, so "ill" is nearly always "I'll" ("I'll call you Monday").
+    english.pop("ill", None)
     return Lexicons(
         english=english,
         spanish_words=spanish_words,

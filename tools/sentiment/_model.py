@@ -23,6 +23,7 @@ from tools.sentiment._features import (
     CONTRAST_SCOPE,
     CONTRASTS,
     NEGATIONS,
+    fold,
     last_contrast,
     tokens,
     unit,
@@ -38,7 +39,8 @@ CLASSES = ("positive", "neutral", "negative")
 # result (the golden test fails then) and rebuild the model, so the version that stored scores
 # keep (and `wallie sentiment backfill` compares) moves too. 2: clause-aware loss rule. 3: choice
 # phrases (not a loss when the choice is the reader: "decided to go with you"), gaps, {a|b}.
-SCORER_REVISION = 3
+# 4: whole-clause wins ("Deal."), a lone opening "Buenas," is a greeting, language endings.
+SCORER_REVISION = 4
 # Named dense features the model also learns weights for.
 LEX_POS, LEX_NEG, LOSS, WIN = "=lex+", "=lex-", "=loss", "=win"
 
@@ -65,9 +67,12 @@ def expand(line: str) -> list[str]:
 
 
 @cache
-def _cue_phrases() -> tuple[tuple[str, ...], tuple[str, ...], tuple[str, ...], frozenset[str]]:
-    """The loss, choice and win phrases and the polite words of data/sales_cues.tsv."""
-    found: dict[str, list[str]] = {"loss": [], "choice": [], "win": []}
+def _cue_phrases() -> tuple[
+    tuple[str, ...], tuple[str, ...], tuple[str, ...], tuple[str, ...], frozenset[str]
+]:
+    """The loss, choice, win and whole-clause win phrases and the polite words of
+    data/sales_cues.tsv."""
+    found: dict[str, list[str]] = {"loss": [], "choice": [], "win": [], "win-alone": []}
     polite: set[str] = set()
     for line in (DATA / "sales_cues.tsv").read_text(encoding="utf-8").splitlines():
         if not line.strip() or line.startswith("#"):
@@ -77,8 +82,10 @@ def _cue_phrases() -> tuple[tuple[str, ...], tuple[str, ...], tuple[str, ...], f
             polite.add(phrase)
         else:
             found[kind].extend(expand(phrase))
-    loss, choice, win = (tuple(dict.fromkeys(found[kind])) for kind in ("loss", "choice", "win"))
-    return loss, choice, win, frozenset(polite)
+    loss, choice, win, alone = (
+        tuple(dict.fromkeys(found[kind])) for kind in ("loss", "choice", "win", "win-alone")
+    )
+    return loss, choice, win, alone, frozenset(polite)
 
 
 # A clause ends at punctuation before a space (not inside "x.co/1" or "3:30"), or at an
@@ -160,7 +167,7 @@ def _alternatives(phrases: tuple[str, ...], guard: str, after: str = "") -> list
 @cache
 def _sales_cues() -> tuple[re.Pattern[str], re.Pattern[str], frozenset[str]]:
     """The loss regex, the win regex and the polite words, over `loss_text`."""
-    loss, choice, win, polite = _cue_phrases()
+    loss, choice, win, alone, polite = _cue_phrases()
     # "Not too expensive" is no objection: a phrase right after a negation (or a Spanish
     # "no es", "no parece"...) does not count, unless it starts with one itself ("no, no nos
     # interesa" is emphasis). Nor is "we won't sign the contract" a win.
@@ -169,6 +176,8 @@ def _sales_cues() -> tuple[re.Pattern[str], re.Pattern[str], frozenset[str]]:
     reader = rf"(?!(?: \w+){{0,3}} (?:{'|'.join(_SECOND_PERSON)})\b)"
     lost = _alternatives(loss, guard) + _alternatives(choice, guard, reader)
     won = _alternatives(win, guard)
+    if alone:  # "Deal." is a clause of its own; "the deal" is not a win
+        won.append(rf"(?:^|(?<=, ))(?:{_trie_pattern(list(alone))})(?= ,|$)")
     return (
         re.compile(rf"(?<![\w~])(?:{'|'.join(lost)})(?![\w])"),
         re.compile(rf"(?<![\w~])(?:{'|'.join(won)})(?![\w])"),
@@ -222,12 +231,24 @@ def formula_words() -> frozenset[str]:
     return frozenset(_formulae())
 
 
-def strip_formulae(toks: list[str]) -> list[int] | None:
-    """Positions of the tokens outside greeting and sign-off formulae; None if there are none."""
+# "Buenas," or "Hola, buenas!" opening a text greets as "hola" does; "Buenas noticias" is news.
+# Tokens carry no commas, so this reads the text itself.
+_LONE_GREETING = re.compile(r"[^\w]*(?:hola[^\w]+)?buenas(?:\s*[,.;:!?¡¿)(]|\s*$)")
+
+
+def strip_formulae(toks: list[str], text: str = "") -> list[int] | None:
+    """Positions of the tokens outside greeting and sign-off formulae (and a lone "buenas"
+    opening `text`); None if there are none."""
     starts = _formulae()
     keep: list[int] = []
     at, n = 0, len(toks)
+    lone = -1
+    if text and "buenas" in toks[:3] and _LONE_GREETING.match(fold(text)):
+        lone = toks.index("buenas")
     while at < n:
+        if at == lone:
+            at += 1
+            continue
         found = starts.get(toks[at])
         if found and not (at and toks[at - 1] in NEGATIONS):
             for phrase in found:
@@ -275,7 +296,7 @@ def featurize(text: str, lexical: Lexical, language: str | None = None) -> Featu
         said = loss_text(text)
         lost = bool(loss_re.search(said))
         won = not lost and bool(win_re.search(said))  # a lost deal outweighs kind words
-    keep = strip_formulae(toks)
+    keep = strip_formulae(toks, text)
     if keep is not None:
         toks = [toks[i] for i in keep]
         words = [t for t in toks if t[0].isalnum()]
@@ -334,13 +355,43 @@ def _cue_words() -> dict[str, tuple[frozenset[str], ...]]:
     not "not"; "contract", not "with")."""
     common = frozenset(_cues()["words"]) | NEGATIONS | frozenset(_SECOND_PERSON)
     index: dict[str, list[frozenset[str]]] = {}
-    loss, choice, win, _ = _cue_phrases()
-    for phrase in loss + choice + win:
+    loss, choice, win, alone, _ = _cue_phrases()
+    for phrase in loss + choice + win + alone:
         words = [word for word in phrase.split(" ") if word != "*"]
         index.setdefault(
             max(words, key=lambda w: (w not in common and len(w) > 2, len(w))), []
         ).append(frozenset(words))
     return {start: tuple(sets) for start, sets in index.items()}
+
+
+@cache
+def cue_pairs() -> dict[str, dict[str, tuple[frozenset[str], ...]]]:
+    """Word -> the word before it ("" for a one-word key) -> the word sets of the sales phrases
+    keyed by that pair of adjacent words.
+
+    A phrase's words are adjacent in the text the regexes read, so a text without a phrase's
+    key pair cannot match it. A pair is far rarer than either of its words ("cancelled my",
+    not "cancelled"; "not for", not "not"), so the fast scorer checks pairs as it reads. The
+    pair chosen holds the most words that are no function word, then the most letters; a
+    phrase with no pair outside its gaps is keyed by one word."""
+    common = frozenset(_cues()["words"]) | NEGATIONS | frozenset(_SECOND_PERSON)
+    index: dict[str, dict[str, list[frozenset[str]]]] = {}
+    loss, choice, win, alone, _ = _cue_phrases()
+    for phrase in loss + choice + win + alone:
+        words = phrase.split(" ")
+        pairs = [p for p in itertools.pairwise(words) if "*" not in p]
+        if pairs:
+            first, second = max(
+                pairs, key=lambda p: ((p[0] not in common) + (p[1] not in common), len(p[0] + p[1]))
+            )
+        else:
+            first, second = (
+                "",
+                max((w for w in words if w != "*"), key=lambda w: (w not in common, len(w))),
+            )
+        sets = index.setdefault(second, {}).setdefault(first, [])
+        sets.append(frozenset(w for w in words if w != "*"))
+    return {w: {prev: tuple(sets) for prev, sets in found.items()} for w, found in index.items()}
 
 
 def might_hold_cue(words: list[str]) -> bool:
