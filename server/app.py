@@ -26,6 +26,7 @@ from tools.cache import make_cache
 from tools.context import open_database
 from tools.db import Database
 from tools.owners import data_versions
+from tools.search import warm_up
 from tools.settings import Settings, get_settings
 
 if TYPE_CHECKING:
@@ -115,6 +116,7 @@ def build_server(settings: Settings | None = None, *, auth_url: str | None = Non
     async def lifespan(_server: MCPServer[ServerState]) -> AsyncIterator[ServerState]:
         state.db = await open_database(state.settings)
         state.cache = _make_cache(state.settings, state.db)
+        warm_up(state.settings)  # the offline embedding model loads while the server serves
         try:
             async with _live.live_running(state, subscriptions):
                 yield state

@@ -32,6 +32,7 @@ from tools.search import (
     local_embedder,
     pending,
     status,
+    warm_up,
 )
 from tools.settings import Settings, get_settings
 from wallie.cli import app
@@ -70,6 +71,17 @@ def test_the_offline_model_is_installed_by_the_dev_extra() -> None:
     assert f"offline model {LOCAL_MODEL} (installed)" in status(
         Settings(WALLIE_EMBEDDING_MODEL=LOCAL)
     )
+
+
+def test_a_server_loads_the_offline_model_ahead_only_when_it_is_configured() -> None:
+    # No model set (or a LiteLLM one): nothing to load, no thread.
+    assert warm_up(Settings(WALLIE_EMBEDDING_MODEL=None)) is None
+    assert warm_up(Settings(WALLIE_EMBEDDING_MODEL="openai/text-embedding-3-small")) is None
+    thread = warm_up(Settings(WALLIE_EMBEDDING_MODEL=LOCAL))
+    assert thread is not None and thread.daemon
+    thread.join(timeout=120)
+    assert not thread.is_alive()
+    assert _embeddings._LOCAL_MODEL  # loaded: the first search does not wait for it
 
 
 async def test_vectors_are_stored_unit_length_on_both_databases(db: Database, owner: int) -> None:

@@ -427,6 +427,7 @@ def test_greetings_and_sign_offs_carry_no_sentiment() -> None:
     for text in (
         "Buenas, te paso el número de pedido",
         "Hola, buenas! Te escribo por lo del pedido",
+        "Buenas 👋 ¿me pasas el catálogo?",
     ):
         assert "buenas" not in dict(featurize(text, Lexical()).lexical), text
         assert analyze(text).label == "neutral", text

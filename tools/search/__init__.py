@@ -11,6 +11,7 @@ from tools.search._embeddings import (
     local_embedder,
     pending,
     status,
+    warm_up,
 )
 from tools.search._terms import (
     MAX_TERMS,
@@ -42,4 +43,5 @@ __all__ = [
     "status",
     "stems",
     "stop_words",
+    "warm_up",
 ]

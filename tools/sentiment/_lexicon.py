@@ -194,8 +194,8 @@ def lexicons() -> Lexicons:
             english[word.lower()] = value
         else:
             symbols[word] = value  # emoticons: ":)", ":(", "<3", ...
-    for word, value in _read_tsv(DATA / "en_words.tsv"):
-        english.setdefault(word, float(value))  # VADER's own rating first
+    for word, rating in _read_tsv(DATA / "en_words.tsv"):
+        english.setdefault(word, float(rating))  # VADER's own rating first
     spanish_words = {
         fold(w): 0.0
         for line in (DATA / "es_neutral.txt").read_text(encoding="utf-8").splitlines()

@@ -231,9 +231,9 @@ def formula_words() -> frozenset[str]:
     return frozenset(_formulae())
 
 
-# "Buenas," or "Hola, buenas!" opening a text greets as "hola" does; "Buenas noticias" is news.
-# Tokens carry no commas, so this reads the text itself.
-_LONE_GREETING = re.compile(r"[^\w]*(?:hola[^\w]+)?buenas(?:\s*[,.;:!?¡¿)(]|\s*$)")
+# "Buenas," "Buenas 👋" or "Hola, buenas!" opening a text greets as "hola" does; "Buenas
+# noticias" is news. Tokens carry no commas, so this reads the text itself.
+_LONE_GREETING = re.compile(r"\W*(?:hola\W+)?buenas(?=\s*(?:[^\w\s]|$))")
 
 
 def strip_formulae(toks: list[str], text: str = "") -> list[int] | None:
