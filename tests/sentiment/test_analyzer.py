@@ -326,7 +326,14 @@ def test_a_deal_agreed_in_a_word_is_won_and_a_deal_called_off_is_lost() -> None:
         assert analyze(text).label == "positive", text
     for text in ("What a deal", "The deal is on the table, let us know"):
         assert WIN not in featurize(text, lexical).dense, text  # "deal" is not a clause
-    for text in ("The deal is off, sorry", "They called off the order", "El trato se cae"):
+    for text in (
+        "The deal is off, sorry",
+        "They called off the order",
+        "El trato se cae",
+        "I'm afraid the project has been scrapped by head office.",
+        "Me temo que la central ha tumbado el proyecto.",
+        "We need to pause our account for now, budgets are tight.",
+    ):
         assert LOSS in featurize(text, lexical).dense, text
         assert analyze(text).label == "negative", text
 
