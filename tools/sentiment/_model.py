@@ -346,25 +346,6 @@ def featurize(text: str, lexical: Lexical, language: str | None = None) -> Featu
 
 
 @cache
-def _cue_words() -> dict[str, tuple[frozenset[str], ...]]:
-    """Longest word of each loss, choice or win phrase -> the word sets of the phrases it keys.
-
-    The sales regexes match whole words only, so a text lacking any of a phrase's words
-    cannot match it: checking the sets first spares most texts the (slow) regexes. A phrase
-    is keyed by its longest word that is no function word, usually its rarest ("interested",
-    not "not"; "contract", not "with")."""
-    common = frozenset(_cues()["words"]) | NEGATIONS | frozenset(_SECOND_PERSON)
-    index: dict[str, list[frozenset[str]]] = {}
-    loss, choice, win, alone, _ = _cue_phrases()
-    for phrase in loss + choice + win + alone:
-        words = [word for word in phrase.split(" ") if word != "*"]
-        index.setdefault(
-            max(words, key=lambda w: (w not in common and len(w) > 2, len(w))), []
-        ).append(frozenset(words))
-    return {start: tuple(sets) for start, sets in index.items()}
-
-
-@cache
 def cue_pairs() -> dict[str, dict[str, tuple[frozenset[str], ...]]]:
     """Word -> the word before it ("" for a one-word key) -> the word sets of the sales phrases
     keyed by that pair of adjacent words.
@@ -395,15 +376,21 @@ def cue_pairs() -> dict[str, dict[str, tuple[frozenset[str], ...]]]:
 
 
 def might_hold_cue(words: list[str]) -> bool:
-    """Whether every word of some sales phrase is in the text (else no regex can match)."""
-    keyed = _cue_words()
+    """Whether some sales phrase's key pair is in the text and all its words are (else no
+    regex can match)."""
+    keyed = cue_pairs()
     present: set[str] | None = None
+    previous = ""
     for word in words:
-        phrases = keyed.get(word)
-        if phrases:
-            present = present or set(words)
-            if any(phrase <= present for phrase in phrases):
-                return True
+        pairs = keyed.get(word)
+        if pairs:
+            for before in ("", previous) if previous else ("",):
+                phrases = pairs.get(before)
+                if phrases:
+                    present = present or set(words)
+                    if any(phrase <= present for phrase in phrases):
+                        return True
+        previous = word
     return False
 
 
