@@ -21,10 +21,14 @@ from tools.sentiment._features import (
 from tools.sentiment._language import OTHERS, decide, word_cues
 from tools.sentiment._lexicon import EMOTIONS
 from tools.sentiment._model import (
+    COMPLAINT,
     LEX_NEG,
     LEX_POS,
     LOSS,
     WIN,
+    Cues,
+    Featurized,
+    Keyed,
     Lexical,
     Linear,
     _contrasted,
@@ -59,7 +63,7 @@ _LEX_LANGS = ("es", "en", "mixed")
 # _WORD is a word.
 _NEGATION, _CONTRAST, _WORD, _STOP, _SYMBOL = 0, 1, 2, 3, 4
 _NO_BIGRAMS: dict[str, tuple[float, float, float]] = {}
-_NO_PAIRS: dict[str, tuple[frozenset[str], ...]] = {}
+_NO_PAIRS: dict[str, Keyed] = {}
 _CACHE_LIMIT = 500_000
 
 
@@ -67,16 +71,38 @@ def _strength(item: tuple[str, float]) -> float:
     return -abs(item[1])
 
 
-def _cued(text: str, entries: list[_Entry], maybe: list[tuple[frozenset[str], ...]]) -> bool:
-    """Whether the text states a lost or won deal (the regexes, run only when a phrase's words
-    are in)."""
+def _cued(text: str, entries: list[_Entry], maybe: list[Keyed]) -> Cues | None:
+    """The sales cues the text states (the regexes, run only for the kinds of phrase whose
+    words are all in); None when it states none."""
     # Words hold no spaces, so the set of words is the set the regexes can see.
     present = {entry[0] for entry in entries if entry[1] <= _WORD}
-    if any(phrase <= present for phrases in maybe for phrase in phrases):
-        said = loss_text(text)
-        loss_re, win_re, _ = _sales_cues()
-        return bool(loss_re.search(said) or win_re.search(said))
-    return False
+    kinds = 0
+    for phrases in maybe:
+        for phrase, kind in phrases:
+            if phrase <= present:
+                kinds |= kind
+    if kinds:
+        found = _sales_cues().read(loss_text(text), kinds)
+        return found if any(found) else None
+    return None
+
+
+# The dense feature and the driver of each sales cue, in `Cues` order (lost, complained, won).
+_CUE_FEATURES = (LOSS, COMPLAINT, WIN)
+_CUE_DRIVERS = ("(lost deal)", "(complaint)", "(won deal)")
+
+
+def _courteous(entries: list[_Entry], stated: Cues) -> list[_Entry]:
+    """The entries as `featurize` keeps them: around a loss or a complaint, no polite words."""
+    if not (stated[0] or stated[1]):
+        return entries
+    polite = _sales_cues().polite
+    return [entry for entry in entries if entry[0] not in polite and entry[0] != "!"]
+
+
+def _evidence(f: Featurized) -> bool:
+    """Whether the label may go by the model alone: a lexicon word, or a sales cue."""
+    return bool(f.lexical) or any(cue in f.dense for cue in (LOSS, COMPLAINT, WIN))
 
 
 def _split(
@@ -169,7 +195,7 @@ class Fast:
         entries = tuple(get(raw) or self._entry(raw) for raw in _TOKEN.findall(fold(chunk)))
         cues = tuple(pair for entry in entries if entry[2] for pair in entry[2])
         words = [entry for entry in entries if entry[1] <= _WORD]
-        keyed: list[tuple[frozenset[str], ...]] = []
+        keyed: list[Keyed] = []
         for at, entry in enumerate(words):
             pairs = entry[3]
             if pairs:
@@ -190,20 +216,20 @@ class Fast:
             self._chunks[chunk] = found
         return found
 
-    def _read(self, text: str) -> tuple[list[_Entry], str, bool, bool]:
-        """The text's entries, its language, whether it needs the plain path, and whether it
-        holds a contrast word."""
+    def _read(self, text: str) -> tuple[list[_Entry], str, bool, bool, Cues | None]:
+        """The text's entries, its language, whether it needs the plain path, whether it
+        holds a contrast word, and the sales cues it states (None: none)."""
         get = self._chunks.get
         entries: list[_Entry] = []
         counts: dict[str, float] = {}
-        maybe_cued: list[tuple[frozenset[str], ...]] = []
+        maybe_cued: list[Keyed] = []
         formula = contrast = False
         last: str | None = None  # the last word so far: a key pair may span two chunks
         for chunk in text.split():
-            words, cues, special, ends = get(chunk) or self._chunk(chunk)
+            words, language_cues, special, ends = get(chunk) or self._chunk(chunk)
             entries += words
-            if cues:
-                for language, share in cues:
+            if language_cues:
+                for language, share in language_cues:
                     counts[language] = counts.get(language, 0.0) + share
             if special is not None:
                 keyed, first, has_formula, has_contrast = special
@@ -219,19 +245,22 @@ class Fast:
                 last = ends
         language = decide(counts)  # formulae included, as `featurize` detects it
         # The loss rule reads the whole text, formulae too, as `featurize` does.
-        slow = language in OTHERS or bool(maybe_cued and _cued(text, entries, maybe_cued))
+        stated = _cued(text, entries, maybe_cued) if maybe_cued else None
+        slow = stated is not None or language in OTHERS
         if formula:
             keep = strip_formulae([entry[0] for entry in entries], text)
             if keep is not None:
                 entries = [entries[i] for i in keep]
-        return entries, language, slow, contrast
+        return entries, language, slow, contrast, stated
 
     def analyze(self, text: str) -> SentimentResult:
         """The sentiment of one text, exactly as featurize + Linear + drivers + emotions give it
         (`score` gives its label and score alone, faster)."""
-        entries, language, slow, contrast = self._read(text)
+        entries, language, slow, contrast, stated = self._read(text)
         if slow:
-            return self._slow(text, language)
+            if stated is None or language in OTHERS:
+                return self._slow(text, language, stated)
+            entries = _courteous(entries, stated)
         li = _LEX_LANGS.index(language) if language in ("es", "en") else 2
         a = b = c = 0.0
         pos = neg = 0.0  # the lexicon's sums since the last contrast, as `score` keeps them
@@ -313,12 +342,13 @@ class Fast:
                 before, lex_before = _split(before, lex_before, a, b, c, pos, neg)
                 a = b = c = pos = neg = 0.0
                 cut = len(hits)
-        p_pos, p_neu, p_neg = self.linear.finish(
-            a, b, c, _lexicon_features(pos, neg, lex_before), before
-        )
+        dense = _lexicon_features(pos, neg, lex_before)
+        if stated is not None:
+            dense[_CUE_FEATURES[stated.index(True)]] = 1.0
+        p_pos, p_neu, p_neg = self.linear.finish(a, b, c, dense, before)
         hits = _contrasted(hits, cut)
         score = p_pos - p_neg
-        label, top_p = self.linear.w.label((p_pos, p_neu, p_neg), bool(hits))
+        label, top_p = self.linear.w.label((p_pos, p_neu, p_neg), bool(hits) or bool(stated))
         scores = dict.fromkeys(EMOTIONS, 0.0)
         if feelings:
             counted: dict[str, float] = {}
@@ -330,6 +360,11 @@ class Fast:
                 scores[emotion] = round(min(1.0, 0.4 * n + strength), 3)
         for word, value in hits:
             pushes[word] = pushes.get(word, 0.0) + value / 4.0
+        if stated is not None:
+            at = stated.index(True)
+            cue = self.linear.w.dense.get(_CUE_FEATURES[at])
+            if cue:
+                pushes[_CUE_DRIVERS[at]] = cue[0] - cue[2]
         # Dropping the small pushes before the (stable) sort keeps the same top six.
         kept = [(w, v) for w, v in pushes.items() if v >= 0.1 or v <= -0.1]
         if len(kept) > 1:
@@ -348,10 +383,12 @@ class Fast:
 
     def score(self, text: str) -> tuple[str, float]:
         """The label and score of one text, exactly as `analyze` gives them (import's path)."""
-        entries, language, slow, _ = self._read(text)
+        entries, language, slow, _, stated = self._read(text)
         if slow:
-            plain = self._slow(text, language)
-            return plain.label, plain.score
+            if stated is None or language in OTHERS:
+                plain = self._slow(text, language, stated)
+                return plain.label, plain.score
+            entries = _courteous(entries, stated)
         li = _LEX_LANGS.index(language) if language in ("es", "en") else 2
         a = b = c = 0.0
         pos = neg = 0.0  # summed lexicon valence since the last contrast
@@ -404,15 +441,19 @@ class Fast:
             dense = {LEX_POS: math.log1p(pos), LEX_NEG: math.log1p(neg)}
         else:
             dense = _lexicon_features(pos, neg, lex_before)
+        if stated is not None:
+            dense[_CUE_FEATURES[stated.index(True)]] = 1.0
         p_pos, p_neu, p_neg = self.linear.finish(a, b, c, dense, before)
-        # Evidence: a lexicon word anywhere, before the last contrast or after it.
-        evidence = bool(pos or neg or (lex_before and (lex_before[0] or lex_before[1])))
+        # Evidence: a lexicon word anywhere (before the last contrast or after it), or a cue.
+        evidence = bool(
+            pos or neg or (lex_before and (lex_before[0] or lex_before[1])) or stated is not None
+        )
         label, _ = self.linear.w.label((p_pos, p_neu, p_neg), evidence)
         return label, round(p_pos - p_neg, 4)
 
-    def _slow(self, text: str, language: str) -> SentimentResult:
-        """Lost deals and unscored languages: the plain path (rare in chat)."""
-        f = featurize(text, self.lexical, language)
+    def _slow(self, text: str, language: str, cues: Cues | None) -> SentimentResult:
+        """Sales cues and unscored languages: the plain path (rare in chat)."""
+        f = featurize(text, self.lexical, language, cues)
         if f.language in OTHERS:
             # Recognised but not scored: neither lexicon nor model knows this language.
             return SentimentResult(
@@ -424,8 +465,7 @@ class Fast:
                 drivers=[],
             )
         p_pos, p_neu, p_neg = self.linear.probabilities(f)
-        evidence = bool(f.lexical) or LOSS in f.dense or WIN in f.dense
-        label, top_p = self.linear.w.label((p_pos, p_neu, p_neg), evidence)
+        label, top_p = self.linear.w.label((p_pos, p_neu, p_neg), _evidence(f))
         score = p_pos - p_neg
         return SentimentResult(
             label=label,

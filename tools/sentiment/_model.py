@@ -15,7 +15,7 @@ import re
 from dataclasses import dataclass
 from functools import cache
 from pathlib import Path
-from typing import Any
+from typing import Any, NamedTuple
 
 from tools.sentiment._features import (
     AFTER,
@@ -40,9 +40,10 @@ CLASSES = ("positive", "neutral", "negative")
 # keep (and `wallie sentiment backfill` compares) moves too. 2: clause-aware loss rule. 3: choice
 # phrases (not a loss when the choice is the reader: "decided to go with you"), gaps, {a|b}.
 # 4: whole-clause wins ("Deal."), a lone opening "Buenas," is a greeting, language endings.
-SCORER_REVISION = 4
+# 5: complaints ("the app keeps crashing", "quiero hablar con un responsable").
+SCORER_REVISION = 5
 # Named dense features the model also learns weights for.
-LEX_POS, LEX_NEG, LOSS, WIN = "=lex+", "=lex-", "=loss", "=win"
+LEX_POS, LEX_NEG, LOSS, WIN, COMPLAINT = "=lex+", "=lex-", "=loss", "=win", "=complaint"
 
 
 @dataclass(frozen=True, slots=True)
@@ -66,13 +67,26 @@ def expand(line: str) -> list[str]:
     return [" ".join("".join(combo).split()) for combo in itertools.product(*options)]
 
 
+class CuePhrases(NamedTuple):
+    """The phrases of data/sales_cues.tsv by kind (expanded), and the polite words."""
+
+    loss: tuple[str, ...]
+    choice: tuple[str, ...]
+    win: tuple[str, ...]
+    alone: tuple[str, ...]  # whole-clause wins ("Deal.")
+    complaint: tuple[str, ...]
+    plain: tuple[str, ...]  # hold a cue's words but state none ("cancellation policy")
+    polite: frozenset[str]
+
+
+_KINDS = ("loss", "choice", "win", "win-alone", "complaint", "plain")
+
+
 @cache
-def _cue_phrases() -> tuple[
-    tuple[str, ...], tuple[str, ...], tuple[str, ...], tuple[str, ...], frozenset[str]
-]:
-    """The loss, choice, win and whole-clause win phrases and the polite words of
-    data/sales_cues.tsv."""
-    found: dict[str, list[str]] = {"loss": [], "choice": [], "win": [], "win-alone": []}
+def _cue_phrases() -> CuePhrases:
+    """The loss, choice, win, whole-clause win, complaint and plain phrases and the polite
+    words of data/sales_cues.tsv."""
+    found: dict[str, list[str]] = {kind: [] for kind in _KINDS}
     polite: set[str] = set()
     for line in (DATA / "sales_cues.tsv").read_text(encoding="utf-8").splitlines():
         if not line.strip() or line.startswith("#"):
@@ -80,12 +94,12 @@ def _cue_phrases() -> tuple[
         kind, phrase = line.split("\t", 1)
         if kind == "polite":
             polite.add(phrase)
-        else:
+        elif kind in found:
             found[kind].extend(expand(phrase))
-    loss, choice, win, alone = (
-        tuple(dict.fromkeys(found[kind])) for kind in ("loss", "choice", "win", "win-alone")
-    )
-    return loss, choice, win, alone, frozenset(polite)
+        else:
+            raise ValueError(f"sales_cues.tsv: unknown kind {kind!r} in {line!r}")
+    loss, choice, win, alone, complaint, plain = (tuple(dict.fromkeys(found[k])) for k in _KINDS)
+    return CuePhrases(loss, choice, win, alone, complaint, plain, frozenset(polite))
 
 
 # A clause ends at punctuation before a space (not inside "x.co/1" or "3:30"), or at an
@@ -115,6 +129,10 @@ _NEGATED_VERBS = (
     "me parece",
     "nos parece",
 )
+
+
+# English puts "be" there: "we won't be going ahead", "it will not be renewed".
+_NEGATED_BE = ("wont", "not", "never", "cant", "wouldnt", "shouldnt", "couldnt", "dont")
 
 
 # Who reads the chat: a choice phrase followed by one of these, within a few words, chose us.
@@ -164,24 +182,65 @@ def _alternatives(phrases: tuple[str, ...], guard: str, after: str = "") -> list
     return groups + ([guard + "(?:" + _trie_pattern(plain) + ")" + after] if plain else [])
 
 
+Cues = tuple[bool, bool, bool]  # lost, complained, won
+
+
+class CueRules(NamedTuple):
+    """The sales rule's regexes over `loss_text`, and the polite words a loss or complaint
+    makes mere courtesy."""
+
+    loss: re.Pattern[str]
+    complaint: re.Pattern[str]
+    win: re.Pattern[str]
+    plain: re.Pattern[str]
+    polite: frozenset[str]
+
+    def read(self, said: str, kinds: int = 7) -> Cues:
+        """Lost, complained, won: a loss outweighs a complaint, and either one a win. Only
+        the kinds in `kinds` (bits, see `possible_cues`) are looked for."""
+        said = self.plain.sub(",", said)  # "our cancellation policy" cancels nothing
+        lost = bool(kinds & 1 and self.loss.search(said))
+        complained = not lost and bool(kinds & 2) and self._complains(said)
+        won = not lost and not complained and bool(kinds & 4 and self.win.search(said))
+        return lost, complained, won
+
+    def _complains(self, said: str) -> bool:
+        """A complaint phrase, unless a condition leads to it ("if it doesn't work, call us")."""
+        return any(
+            not _CONDITION.search(said, 0, found.start()) for found in self.complaint.finditer(said)
+        )
+
+
+# A condition a word or two before a complaint phrase makes it an instruction, not a complaint.
+_CONDITION = re.compile(r"\b(?:if|unless|in case|si|por si|en caso de que)(?: \w+){0,2} $")
+
+
 @cache
-def _sales_cues() -> tuple[re.Pattern[str], re.Pattern[str], frozenset[str]]:
-    """The loss regex, the win regex and the polite words, over `loss_text`."""
-    loss, choice, win, alone, polite = _cue_phrases()
+def _sales_cues() -> CueRules:
+    """The loss, complaint and win regexes and the polite words."""
+    cues = _cue_phrases()
     # "Not too expensive" is no objection: a phrase right after a negation (or a Spanish
     # "no es", "no parece"...) does not count, unless it starts with one itself ("no, no nos
     # interesa" is emphasis). Nor is "we won't sign the contract" a win.
-    before = sorted(NEGATIONS) + [f"no {verb}" for verb in _NEGATED_VERBS]
+    before = (
+        sorted(NEGATIONS)
+        + [f"no {verb}" for verb in _NEGATED_VERBS]
+        + [f"{n} be" for n in _NEGATED_BE]
+    )
     guard = "".join(rf"(?<!\b{re.escape(n)} )" for n in before)
     reader = rf"(?!(?: \w+){{0,3}} (?:{'|'.join(_SECOND_PERSON)})\b)"
-    lost = _alternatives(loss, guard) + _alternatives(choice, guard, reader)
-    won = _alternatives(win, guard)
-    if alone:  # "Deal." is a clause of its own; "the deal" is not a win
-        won.append(rf"(?:^|(?<=, ))(?:{_trie_pattern(list(alone))})(?= ,|$)")
-    return (
-        re.compile(rf"(?<![\w~])(?:{'|'.join(lost)})(?![\w])"),
-        re.compile(rf"(?<![\w~])(?:{'|'.join(won)})(?![\w])"),
-        frozenset(polite),
+    lost = _alternatives(cues.loss, guard) + _alternatives(cues.choice, guard, reader)
+    won = _alternatives(cues.win, guard)
+    if cues.alone:  # "Deal." is a clause of its own; "the deal" is not a win
+        won.append(rf"(?:^|(?<=, ))(?:{_trie_pattern(list(cues.alone))})(?= ,|$)")
+    complained = _alternatives(cues.complaint, guard) or ["(?!)"]
+    plain = [_trie_pattern(list(cues.plain))] if cues.plain else ["(?!)"]
+
+    def compiled(groups: list[str]) -> re.Pattern[str]:
+        return re.compile(rf"(?<![\w~])(?:{'|'.join(groups)})(?![\w])")
+
+    return CueRules(
+        compiled(lost), compiled(complained), compiled(won), compiled(plain), cues.polite
     )
 
 
@@ -285,24 +344,27 @@ def _contrasted(hits: list[tuple[str, float]], cut: int) -> list[tuple[str, floa
     return [(w, v * (BEFORE if k < cut else AFTER)) for k, (w, v) in enumerate(hits)]
 
 
-def featurize(text: str, lexical: Lexical, language: str | None = None) -> Featurized:
-    """Tokens, n-gram features and lexicon features of one text (language detected if None)."""
+def featurize(
+    text: str, lexical: Lexical, language: str | None = None, cues: Cues | None = None
+) -> Featurized:
+    """Tokens, n-gram features and lexicon features of one text (language detected if None;
+    the sales cues read from the text if None)."""
     toks = tokens(text)
     words = [t for t in toks if t[0].isalnum()]
     lang = language or detect(words)  # formulae included: "buenos días" says Spanish
-    loss_re, win_re, polite = _sales_cues()
-    lost = won = False
-    if might_hold_cue(words):
-        said = loss_text(text)
-        lost = bool(loss_re.search(said))
-        won = not lost and bool(win_re.search(said))  # a lost deal outweighs kind words
+    rules = _sales_cues()
+    if cues is None:
+        kinds = possible_cues(words)
+        cues = rules.read(loss_text(text), kinds) if kinds else (False, False, False)
+    lost, complained, won = cues
     keep = strip_formulae(toks, text)
     if keep is not None:
         toks = [toks[i] for i in keep]
         words = [t for t in toks if t[0].isalnum()]
     lex_lang = lang if lang in ("es", "en") else "mixed"
-    if lost:
-        # "Thanks anyway!" around a lost deal is courtesy, not satisfaction.
+    if lost or complained:
+        # "Thanks anyway!" around a lost deal (or a complaint) is courtesy, not satisfaction.
+        polite = rules.polite
         toks = [t for t in toks if t not in polite and t != "!"]
         words = [t for t in words if t not in polite]
     lexical_hits: list[tuple[str, float]] = []
@@ -340,47 +402,68 @@ def featurize(text: str, lexical: Lexical, language: str | None = None) -> Featu
     lexical_hits = _contrasted(lexical_hits, cut)
     if lost:
         dense[LOSS] = 1.0
+    elif complained:
+        dense[COMPLAINT] = 1.0
     elif won:
         dense[WIN] = 1.0
     return Featurized(lang, toks, words, dense, lexical_hits)
 
 
+# The kinds of sales phrase, as bits: which regexes a text's words leave worth running.
+LOSS_CUE, COMPLAINT_CUE, WIN_CUE = 1, 2, 4
+EVERY_CUE = LOSS_CUE | COMPLAINT_CUE | WIN_CUE
+Keyed = tuple[tuple[frozenset[str], int], ...]  # phrases' word sets, each with its kind's bit
+
+
 @cache
-def cue_pairs() -> dict[str, dict[str, tuple[frozenset[str], ...]]]:
-    """Word -> the word before it ("" for a one-word key) -> the word sets of the sales phrases
-    keyed by that pair of adjacent words.
+def cue_pairs() -> dict[str, dict[str, Keyed]]:
+    """Word -> the word before it ("" for a one-word key) -> the word sets (and kinds) of the
+    sales phrases keyed by that pair of adjacent words.
 
     A phrase's words are adjacent in the text the regexes read, so a text without a phrase's
     key pair cannot match it. A pair is far rarer than either of its words ("cancelled my",
     not "cancelled"; "not for", not "not"), so the fast scorer checks pairs as it reads. The
-    pair chosen holds the most words that are no function word, then the most letters; a
-    phrase with no pair outside its gaps is keyed by one word."""
-    common = frozenset(_cues()["words"]) | NEGATIONS | frozenset(_SECOND_PERSON)
-    index: dict[str, dict[str, list[frozenset[str]]]] = {}
-    loss, choice, win, alone, _ = _cue_phrases()
-    for phrase in loss + choice + win + alone:
-        words = phrase.split(" ")
-        pairs = [p for p in itertools.pairwise(words) if "*" not in p]
-        if pairs:
-            first, second = max(
-                pairs, key=lambda p: ((p[0] not in common) + (p[1] not in common), len(p[0] + p[1]))
-            )
-        else:
-            first, second = (
-                "",
-                max((w for w in words if w != "*"), key=lambda w: (w not in common, len(w))),
-            )
-        sets = index.setdefault(second, {}).setdefault(first, [])
-        sets.append(frozenset(w for w in words if w != "*"))
+    pair chosen holds the most words that are no English or Spanish function word, then the
+    most letters; a phrase with no pair outside its gaps is keyed by one word."""
+    function_words = {
+        word
+        for word, found in _cues()["words"].items()
+        if any(language in ("en", "es") for language, _ in found)
+    }
+    common = frozenset(function_words) | NEGATIONS | frozenset(_SECOND_PERSON)
+    index: dict[str, dict[str, list[tuple[frozenset[str], int]]]] = {}
+    cues = _cue_phrases()
+    kinds = (
+        (cues.loss + cues.choice, LOSS_CUE),
+        (cues.complaint, COMPLAINT_CUE),
+        (cues.win + cues.alone, WIN_CUE),
+    )
+    for phrases, kind in kinds:
+        for phrase in phrases:
+            words = phrase.split(" ")
+            pairs = [p for p in itertools.pairwise(words) if "*" not in p]
+            if pairs:
+                first, second = max(
+                    pairs,
+                    key=lambda p: ((p[0] not in common) + (p[1] not in common), len(p[0] + p[1])),
+                )
+            else:
+                first, second = (
+                    "",
+                    max((w for w in words if w != "*"), key=lambda w: (w not in common, len(w))),
+                )
+            keyed = index.setdefault(second, {}).setdefault(first, [])
+            keyed.append((frozenset(w for w in words if w != "*"), kind))
     return {w: {prev: tuple(sets) for prev, sets in found.items()} for w, found in index.items()}
 
 
-def might_hold_cue(words: list[str]) -> bool:
-    """Whether some sales phrase's key pair is in the text and all its words are (else no
-    regex can match)."""
+def possible_cues(words: list[str]) -> int:
+    """The kinds (bits) of the sales phrases whose key pair and every word are in the text:
+    no other kind's regex can match it (0: none can)."""
     keyed = cue_pairs()
     present: set[str] | None = None
     previous = ""
+    kinds = 0
     for word in words:
         pairs = keyed.get(word)
         if pairs:
@@ -388,10 +471,11 @@ def might_hold_cue(words: list[str]) -> bool:
                 phrases = pairs.get(before)
                 if phrases:
                     present = present or set(words)
-                    if any(phrase <= present for phrase in phrases):
-                        return True
+                    for phrase, kind in phrases:
+                        if phrase <= present:
+                            kinds |= kind
         previous = word
-    return False
+    return kinds
 
 
 @dataclass(frozen=True, slots=True)
@@ -607,6 +691,10 @@ def drivers(f: Featurized, linear: Linear, limit: int = 6) -> list[tuple[str, fl
         loss = linear.w.dense.get(LOSS)
         if loss:
             pushes["(lost deal)"] = loss[0] - loss[2]
+    if COMPLAINT in f.dense:
+        complaint = linear.w.dense.get(COMPLAINT)
+        if complaint:
+            pushes["(complaint)"] = complaint[0] - complaint[2]
     if WIN in f.dense:
         win = linear.w.dense.get(WIN)
         if win:
