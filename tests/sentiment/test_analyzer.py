@@ -204,6 +204,10 @@ def test_tokens_normalise_chat_noise() -> None:
         ("Ich möchte mein Abo kündigen.", "de"),
         ("Todavía no he recibido el paquete.", "es"),
         ("Thanks for getting back to me, will let you know.", "en"),
+        # Two words and no function word: Spanish verb and superlative endings tell.
+        ("Esperábamos mejor soporte", "es"),
+        ("Llegaron tarde", "es"),
+        ("Carísimo", "es"),
     ],
 )
 def test_language_detection(text: str, language: str) -> None:
