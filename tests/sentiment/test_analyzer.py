@@ -364,6 +364,7 @@ def test_a_complaint_reads_negative_however_politely_it_is_put() -> None:
         result = analyze(text)
         assert result.label == "negative", text
         assert "(complaint)" in " ".join(result.drivers), text
+        assert result.emotions["anger"] > 0, text  # a complaint is anger, whatever its words
 
 
 def test_the_words_of_a_complaint_are_no_complaint_on_their_own() -> None:

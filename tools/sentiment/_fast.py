@@ -350,6 +350,8 @@ class Fast:
         score = p_pos - p_neg
         label, top_p = self.linear.w.label((p_pos, p_neu, p_neg), bool(hits) or bool(stated))
         scores = dict.fromkeys(EMOTIONS, 0.0)
+        if stated is not None and stated[1]:
+            feelings.append(("anger",))  # a complaint is anger, whatever its words
         if feelings:
             counted: dict[str, float] = {}
             for cues in feelings:

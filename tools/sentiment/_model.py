@@ -704,12 +704,15 @@ def drivers(f: Featurized, linear: Linear, limit: int = 6) -> list[tuple[str, fl
 
 
 def emotions(f: Featurized, lex: Lexicons, strength: float) -> dict[str, float]:
-    """Six basic emotions from cue words and emoji, scaled a little by the sentiment's strength."""
+    """Six basic emotions from cue words and emoji (a complaint is anger too), scaled a little
+    by the sentiment's strength."""
     hits: dict[str, float] = {}
     cues = lex.emotions
     for token in f.tokens:
         for emotion in cues.get(token, ()):
             hits[emotion] = hits.get(emotion, 0.0) + 1.0
+    if COMPLAINT in f.dense:
+        hits["anger"] = hits.get("anger", 0.0) + 1.0
     scores = dict.fromkeys(EMOTIONS, 0.0)
     for emotion, n in hits.items():
         scores[emotion] = round(min(1.0, 0.4 * n + 0.2 * strength), 3)
