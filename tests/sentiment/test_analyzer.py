@@ -358,6 +358,8 @@ def test_a_complaint_reads_negative_however_politely_it_is_put() -> None:
         "nada contentos con el último lote",
         "La aplicación no para de cerrarse",
         "Me habéis cobrado dos veces",
+        "Cheaply made, it fell apart after a week. Would not recommend.",
+        "Mala calidad, se rompió a los dos días. No lo recomiendo.",
     ):
         dense = featurize(text, lexical).dense
         assert COMPLAINT in dense and LOSS not in dense, text
@@ -378,9 +380,15 @@ def test_the_words_of_a_complaint_are_no_complaint_on_their_own() -> None:
         "Seguimos esperando la confirmación de finanzas, te aviso",
         "Quiero hablar con el responsable de compras sobre el contrato",
         "No estaba roto, todo bien",
+        "Honestly not a waste of money at all",  # denied by "not a"
+        "What's your cancellation policy?",  # a "plain" phrase: no lost deal either
+        "¿Cuál es la política de devoluciones?",
     ):
-        assert COMPLAINT not in featurize(text, lexical).dense, text
+        dense = featurize(text, lexical).dense
+        assert COMPLAINT not in dense and LOSS not in dense, text
         assert analyze(text).label != "negative", text
+    # Praise in a complaint's words states no complaint (the model still reads the negation).
+    assert COMPLAINT not in featurize("I can't recommend you enough!", lexical).dense
     # A lost deal outweighs a complaint in the same text: the explanation names the loss.
     text = "The app keeps crashing, so we're going with another provider"
     assert LOSS in featurize(text, lexical).dense

@@ -226,6 +226,8 @@ def _sales_cues() -> CueRules:
         sorted(NEGATIONS)
         + [f"no {verb}" for verb in _NEGATED_VERBS]
         + [f"{n} be" for n in _NEGATED_BE]
+        + [f"{n} a" for n in ("not", "isnt", "wasnt", "never")]  # "not a waste of time"
+        + [f"no {verb} {article}" for verb in ("es", "fue", "era") for article in ("un", "una")]
     )
     guard = "".join(rf"(?<!\b{re.escape(n)} )" for n in before)
     reader = rf"(?!(?: \w+){{0,3}} (?:{'|'.join(_SECOND_PERSON)})\b)"
