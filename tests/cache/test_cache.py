@@ -17,6 +17,7 @@ import redis.asyncio as aioredis
 
 from bench.harness import free_port as _free_port
 from tools.cache import MemoryCache, RedisCache
+from tools.cache._base import gcra
 from tools.errors import RateLimited
 
 Cache = MemoryCache | RedisCache
@@ -105,6 +106,17 @@ async def test_a_failing_compute_is_not_cached(cache: Cache) -> None:
         await cache.cached(who, "get_client", {"client_id": 9}, boom)
     compute = Counter()
     assert await cache.cached(who, "get_client", {"client_id": 9}, compute) == compute.answer
+
+
+def test_a_first_call_is_always_allowed_whatever_the_clock_reads() -> None:
+    # One call a minute. In float seconds, (now + 60) - 60 rounds above now at some clock
+    # readings (131056.17842121002 is one), and a first call was refused "for 0.0 s";
+    # integer time never refuses one.
+    minute = 60 * 1_000_000_000
+    for now in (0, 1, 7_919, 3_999_999_999_999, 123_456_789_123_456_789, 2**62 + 12_345):
+        tat, wait = gcra(None, now, minute, minute)
+        assert (tat, wait) == (now + minute, 0)
+        assert gcra(tat, now, minute, minute) == (tat, minute)  # a second one waits a minute
 
 
 @pytest.mark.anyio

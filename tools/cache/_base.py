@@ -110,14 +110,17 @@ class SingleFlight:
             del self._inflight[key]
 
 
-def gcra(tat: float | None, now: float, interval: float, burst: float) -> tuple[float, float]:
-    """GCRA: (new theoretical arrival time, seconds to wait; 0 means allowed)."""
+def gcra(tat: int | None, now: int, interval: int, burst: int) -> tuple[int, int]:
+    """GCRA: (new theoretical arrival time, time to wait; 0 means allowed), in integer units.
+
+    Integers, as the Redis script's microseconds: in floats (now + 60) - 60 can exceed now by
+    one rounding step, and a first call would be refused for "0.0 s"."""
     tat = max(tat if tat is not None else now, now)
     new_tat = tat + interval
     allow_at = new_tat - burst
     if allow_at > now:
         return tat, allow_at - now
-    return new_tat, 0.0
+    return new_tat, 0
 
 
 def rate_message(tool: str, limit: int, period: float, retry_after: float) -> str:

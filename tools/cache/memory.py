@@ -48,7 +48,7 @@ class MemoryCache:
         self._store: dict[str, tuple[float, bytes]] = {}
         self._versions: dict[str, int] = {}
         self._counts: dict[str, dict[str, int]] = {}
-        self._tats: dict[str, float] = {}
+        self._tats: dict[str, int] = {}  # theoretical arrival times, monotonic ns
         self._flight = SingleFlight()
 
     def _count(self, tool: str, what: str) -> None:
@@ -153,9 +153,11 @@ class MemoryCache:
         if limit <= 0:
             return
         key = f"{owner}:{tool}"
-        tat, wait = gcra(self._tats.get(key), time.monotonic(), period / limit, period)
+        burst_ns = int(period * 1_000_000_000)
+        tat, wait_ns = gcra(self._tats.get(key), time.monotonic_ns(), burst_ns // limit, burst_ns)
         self._tats[key] = tat
-        if wait > 0:
+        if wait_ns > 0:
+            wait = wait_ns / 1_000_000_000
             raise RateLimited(rate_message(tool, limit, period, wait), wait)
 
     async def aclose(self) -> None:
