@@ -199,19 +199,19 @@ class CueRules(NamedTuple):
         """Lost, complained, won: a loss outweighs a complaint, and either one a win. Only
         the kinds in `kinds` (bits, see `possible_cues`) are looked for."""
         said = self.plain.sub(",", said)  # "our cancellation policy" cancels nothing
-        lost = bool(kinds & 1 and self.loss.search(said))
-        complained = not lost and bool(kinds & 2) and self._complains(said)
-        won = not lost and not complained and bool(kinds & 4 and self.win.search(said))
+        lost = bool(kinds & 1) and _stated(self.loss, said)
+        complained = not lost and bool(kinds & 2) and _stated(self.complaint, said)
+        won = not lost and not complained and bool(kinds & 4) and _stated(self.win, said)
         return lost, complained, won
 
-    def _complains(self, said: str) -> bool:
-        """A complaint phrase, unless a condition leads to it ("if it doesn't work, call us")."""
-        return any(
-            not _CONDITION.search(said, 0, found.start()) for found in self.complaint.finditer(said)
-        )
+
+def _stated(phrases: re.Pattern[str], said: str) -> bool:
+    """A phrase, unless a condition leads to it ("if it doesn't work, call us", "si cancelamos
+    el primer mes, ¿hay penalidad?")."""
+    return any(not _CONDITION.search(said, 0, found.start()) for found in phrases.finditer(said))
 
 
-# A condition a word or two before a complaint phrase makes it an instruction, not a complaint.
+# A condition a word or two before a phrase makes it a question or an instruction.
 _CONDITION = re.compile(r"\b(?:if|unless|in case|si|por si|en caso de que)(?: \w+){0,2} $")
 
 
