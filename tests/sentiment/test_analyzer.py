@@ -298,6 +298,9 @@ def test_a_choice_is_a_loss_unless_the_reader_was_chosen() -> None:
         "We chose you instead of Acme",
         "Hemos elegido trabajar con vosotros, muy contentos",
         "I need to cancel tomorrow's meeting, can we move it to Thursday?",  # logistics
+        # The reader's own offer was chosen: a win, not a loss.
+        "Listo, nos quedamos con la opción B. ¿Cuándo pueden empezar?",
+        "We decided to go with the premium plan, send the contract",
     ):
         assert LOSS not in featurize(text, lexical).dense, text
         assert "(lost deal)" not in " ".join(analyze(text).drivers), text
@@ -310,6 +313,8 @@ def test_a_won_deal_reads_positive_unless_denied_or_lost() -> None:
         "We decided to go with you! Thanks so much.",
         "Trato hecho, nos vemos el lunes",
         "Perfecto, seguimos adelante con vuestra propuesta",
+        "Listo, nos quedamos con la opción B. ¿Cuándo pueden empezar?",
+        "Les pasé tu contacto a nuestra empresa hermana",  # a referral
     ):
         assert WIN in featurize(text, lexical).dense, text
         result = analyze(text)

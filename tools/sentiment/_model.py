@@ -140,6 +140,13 @@ _SECOND_PERSON = (
     "you your yours u ur vosotros vosotras ustedes usted ti tu tus contigo vuestra vuestro"
     " vuestras vuestros su sus"
 ).split()
+# What the reader offers: "nos quedamos con la opción B", "we chose the premium plan" chose
+# the reader's offer, as "we chose you" does.
+_OFFER = (
+    "option options plan plans package packages proposal offer quote tier bundle licenses"
+    " licences seats opcion opciones paquete paquetes propuesta oferta presupuesto cotizacion"
+    " licencias plazas"
+).split()
 # "*" in a phrase: up to three words of the same clause, none of them the reader ("chose you
 # instead" is won).
 _GAP = rf"(?: (?!(?:{'|'.join(_SECOND_PERSON)})\b)\w+){{0,3}}"
@@ -230,7 +237,7 @@ def _sales_cues() -> CueRules:
         + [f"no {verb} {article}" for verb in ("es", "fue", "era") for article in ("un", "una")]
     )
     guard = "".join(rf"(?<!\b{re.escape(n)} )" for n in before)
-    reader = rf"(?!(?: \w+){{0,3}} (?:{'|'.join(_SECOND_PERSON)})\b)"
+    reader = rf"(?!(?: \w+){{0,3}} (?:{'|'.join(_SECOND_PERSON + _OFFER)})\b)"
     lost = _alternatives(cues.loss, guard) + _alternatives(cues.choice, guard, reader)
     won = _alternatives(cues.win, guard)
     if cues.alone:  # "Deal." is a clause of its own; "the deal" is not a win
