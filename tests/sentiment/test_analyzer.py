@@ -261,9 +261,24 @@ def test_polite_words_do_not_sweeten_a_lost_deal(polite: str, plain: str) -> Non
     assert kind.score == pytest.approx(analyze(plain).score, abs=0.35)
 
 
-def test_a_price_objection_is_a_loss_unless_it_is_denied() -> None:
+def _assert_lost(*texts: str) -> None:
+    """Each text states a lost deal and reads negative."""
     lexical = Lexical()
-    for text in (
+    for text in texts:
+        assert LOSS in featurize(text, lexical).dense, text
+        assert analyze(text).label == "negative", text
+
+
+def _assert_not_lost(*texts: str) -> None:
+    """No text states a lost deal, nor names one among its drivers."""
+    lexical = Lexical()
+    for text in texts:
+        assert LOSS not in featurize(text, lexical).dense, text
+        assert "(lost deal)" not in " ".join(analyze(text).drivers), text
+
+
+def test_a_price_objection_is_a_loss_unless_it_is_denied() -> None:
+    _assert_lost(
         "Thanks, but the price is still too high for us",
         "It's too expensive, we'll wait",
         "Gracias por la rapidez, pero el precio sigue siendo muy alto",
@@ -271,29 +286,22 @@ def test_a_price_objection_is_a_loss_unless_it_is_denied() -> None:
         "No, no nos interesa",  # a phrase that starts with a negation is its own
         "No, es muy caro.",  # "no" answers: the comma keeps it from denying the phrase
         "Sorry, no. Too expensive",
-    ):
-        assert LOSS in featurize(text, lexical).dense, text
-        assert analyze(text).label == "negative", text
-    for text in (
+    )
+    _assert_not_lost(
         "It's not too expensive, let's go ahead",
         "No es muy caro, nos lo quedamos",
         "No, nos interesa mucho",  # no phrase spans two clauses
-    ):
-        assert LOSS not in featurize(text, lexical).dense, text
-        assert "(lost deal)" not in " ".join(analyze(text).drivers), text
+    )
 
 
 def test_a_choice_is_a_loss_unless_the_reader_was_chosen() -> None:
-    lexical = Lexical()
-    for text in (
+    _assert_lost(
         "We decided to go with TecnoPlus, thanks anyway",
         "Great presentation, but management chose Acme instead.",
         "Hemos elegido otra empresa, gracias",
         "Nos quedamos con nuestro proveedor actual",
-    ):
-        assert LOSS in featurize(text, lexical).dense, text
-        assert analyze(text).label == "negative", text
-    for text in (
+    )
+    _assert_not_lost(
         "We decided to go with you! Thanks so much.",
         "We chose you instead of Acme",
         "Hemos elegido trabajar con vosotros, muy contentos",
@@ -301,9 +309,7 @@ def test_a_choice_is_a_loss_unless_the_reader_was_chosen() -> None:
         # The reader's own offer was chosen: a win, not a loss.
         "Listo, nos quedamos con la opción B. ¿Cuándo pueden empezar?",
         "We decided to go with the premium plan, send the contract",
-    ):
-        assert LOSS not in featurize(text, lexical).dense, text
-        assert "(lost deal)" not in " ".join(analyze(text).drivers), text
+    )
 
 
 def test_a_won_deal_reads_positive_unless_denied_or_lost() -> None:
@@ -336,16 +342,14 @@ def test_a_deal_agreed_in_a_word_is_won_and_a_deal_called_off_is_lost() -> None:
         assert analyze(text).label == "positive", text
     for text in ("What a deal", "The deal is on the table, let us know"):
         assert WIN not in featurize(text, lexical).dense, text  # "deal" is not a clause
-    for text in (
+    _assert_lost(
         "The deal is off, sorry",
         "They called off the order",
         "El trato se cae",
         "I'm afraid the project has been scrapped by head office.",
         "Me temo que la central ha tumbado el proyecto.",
         "We need to pause our account for now, budgets are tight.",
-    ):
-        assert LOSS in featurize(text, lexical).dense, text
-        assert analyze(text).label == "negative", text
+    )
 
 
 def test_a_complaint_reads_negative_however_politely_it_is_put() -> None:

@@ -21,11 +21,10 @@ from tools.sentiment._features import (
 from tools.sentiment._language import OTHERS, decide, word_cues
 from tools.sentiment._lexicon import EMOTIONS
 from tools.sentiment._model import (
-    COMPLAINT,
+    CUE_DRIVERS,
+    CUE_FEATURES,
     LEX_NEG,
     LEX_POS,
-    LOSS,
-    WIN,
     Cues,
     Featurized,
     Keyed,
@@ -87,11 +86,6 @@ def _cued(text: str, entries: list[_Entry], maybe: list[Keyed]) -> Cues | None:
     return None
 
 
-# The dense feature and the driver of each sales cue, in `Cues` order (lost, complained, won).
-_CUE_FEATURES = (LOSS, COMPLAINT, WIN)
-_CUE_DRIVERS = ("(lost deal)", "(complaint)", "(won deal)")
-
-
 def _courteous(entries: list[_Entry], stated: Cues) -> list[_Entry]:
     """The entries as `featurize` keeps them: around a loss or a complaint, no polite words."""
     if not (stated[0] or stated[1]):
@@ -102,7 +96,7 @@ def _courteous(entries: list[_Entry], stated: Cues) -> list[_Entry]:
 
 def _evidence(f: Featurized) -> bool:
     """Whether the label may go by the model alone: a lexicon word, or a sales cue."""
-    return bool(f.lexical) or any(cue in f.dense for cue in (LOSS, COMPLAINT, WIN))
+    return bool(f.lexical) or any(cue in f.dense for cue in CUE_FEATURES)
 
 
 def _split(
@@ -344,7 +338,7 @@ class Fast:
                 cut = len(hits)
         dense = _lexicon_features(pos, neg, lex_before)
         if stated is not None:
-            dense[_CUE_FEATURES[stated.index(True)]] = 1.0
+            dense[CUE_FEATURES[stated.index(True)]] = 1.0
         p_pos, p_neu, p_neg = self.linear.finish(a, b, c, dense, before)
         hits = _contrasted(hits, cut)
         score = p_pos - p_neg
@@ -364,9 +358,9 @@ class Fast:
             pushes[word] = pushes.get(word, 0.0) + value / 4.0
         if stated is not None:
             at = stated.index(True)
-            cue = self.linear.w.dense.get(_CUE_FEATURES[at])
+            cue = self.linear.w.dense.get(CUE_FEATURES[at])
             if cue:
-                pushes[_CUE_DRIVERS[at]] = cue[0] - cue[2]
+                pushes[CUE_DRIVERS[at]] = cue[0] - cue[2]
         # Dropping the small pushes before the (stable) sort keeps the same top six.
         kept = [(w, v) for w, v in pushes.items() if v >= 0.1 or v <= -0.1]
         if len(kept) > 1:
@@ -444,7 +438,7 @@ class Fast:
         else:
             dense = _lexicon_features(pos, neg, lex_before)
         if stated is not None:
-            dense[_CUE_FEATURES[stated.index(True)]] = 1.0
+            dense[CUE_FEATURES[stated.index(True)]] = 1.0
         p_pos, p_neu, p_neg = self.linear.finish(a, b, c, dense, before)
         # Evidence: a lexicon word anywhere (before the last contrast or after it), or a cue.
         evidence = bool(

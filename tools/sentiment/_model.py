@@ -190,6 +190,13 @@ def _alternatives(phrases: tuple[str, ...], guard: str, after: str = "") -> list
 
 
 Cues = tuple[bool, bool, bool]  # lost, complained, won
+# Each cue's dense feature and driver, in `Cues` order.
+CUE_FEATURES = (LOSS, COMPLAINT, WIN)
+CUE_DRIVERS = ("(lost deal)", "(complaint)", "(won deal)")
+# The kinds of sales phrase, as bits: which regexes a text's words leave worth running.
+LOSS_CUE, COMPLAINT_CUE, WIN_CUE = 1, 2, 4
+EVERY_CUE = LOSS_CUE | COMPLAINT_CUE | WIN_CUE
+Keyed = tuple[tuple[frozenset[str], int], ...]  # phrases' word sets, each with its kind's bit
 
 
 class CueRules(NamedTuple):
@@ -202,13 +209,13 @@ class CueRules(NamedTuple):
     plain: re.Pattern[str]
     polite: frozenset[str]
 
-    def read(self, said: str, kinds: int = 7) -> Cues:
+    def read(self, said: str, kinds: int = EVERY_CUE) -> Cues:
         """Lost, complained, won: a loss outweighs a complaint, and either one a win. Only
         the kinds in `kinds` (bits, see `possible_cues`) are looked for."""
         said = self.plain.sub(",", said)  # "our cancellation policy" cancels nothing
-        lost = bool(kinds & 1) and _stated(self.loss, said)
-        complained = not lost and bool(kinds & 2) and _stated(self.complaint, said)
-        won = not lost and not complained and bool(kinds & 4) and _stated(self.win, said)
+        lost = bool(kinds & LOSS_CUE) and _stated(self.loss, said)
+        complained = not lost and bool(kinds & COMPLAINT_CUE) and _stated(self.complaint, said)
+        won = not (lost or complained) and bool(kinds & WIN_CUE) and _stated(self.win, said)
         return lost, complained, won
 
 
@@ -409,19 +416,9 @@ def featurize(
             negate -= 1
     dense = _lexicon_features(pos, neg, before)
     lexical_hits = _contrasted(lexical_hits, cut)
-    if lost:
-        dense[LOSS] = 1.0
-    elif complained:
-        dense[COMPLAINT] = 1.0
-    elif won:
-        dense[WIN] = 1.0
+    if lost or complained or won:
+        dense[CUE_FEATURES[cues.index(True)]] = 1.0
     return Featurized(lang, toks, words, dense, lexical_hits)
-
-
-# The kinds of sales phrase, as bits: which regexes a text's words leave worth running.
-LOSS_CUE, COMPLAINT_CUE, WIN_CUE = 1, 2, 4
-EVERY_CUE = LOSS_CUE | COMPLAINT_CUE | WIN_CUE
-Keyed = tuple[tuple[frozenset[str], int], ...]  # phrases' word sets, each with its kind's bit
 
 
 @cache
@@ -696,18 +693,10 @@ def drivers(f: Featurized, linear: Linear, limit: int = 6) -> list[tuple[str, fl
             pushes[token] = push
     for word, value in f.lexical:
         pushes[word] = pushes.get(word, 0.0) + value / 4.0
-    if LOSS in f.dense:
-        loss = linear.w.dense.get(LOSS)
-        if loss:
-            pushes["(lost deal)"] = loss[0] - loss[2]
-    if COMPLAINT in f.dense:
-        complaint = linear.w.dense.get(COMPLAINT)
-        if complaint:
-            pushes["(complaint)"] = complaint[0] - complaint[2]
-    if WIN in f.dense:
-        win = linear.w.dense.get(WIN)
-        if win:
-            pushes["(won deal)"] = win[0] - win[2]
+    for feature, driver in zip(CUE_FEATURES, CUE_DRIVERS, strict=True):
+        weight = linear.w.dense.get(feature) if feature in f.dense else None
+        if weight:
+            pushes[driver] = weight[0] - weight[2]
     ranked = sorted(pushes.items(), key=lambda kv: -abs(kv[1]))[:limit]
     return [(word, value) for word, value in ranked if abs(value) >= 0.1]
 
