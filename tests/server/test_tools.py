@@ -295,6 +295,11 @@ async def test_analyze_sentiment_of_text_message_and_conversation(client: Client
         "result"
     ]
     assert text["label"] == "negative" and text["emotions"]["anger"] > 0 and text["drivers"]
+    # A polite complaint is still a complaint, and the explanation says so.
+    polite = (await call(client, "analyze_sentiment", text="Sigo esperando el reembolso, gracias"))[
+        "result"
+    ]
+    assert polite["label"] == "negative" and polite["drivers"][0].startswith("(complaint)")
     cid = await client_id(client, "José García")
     history = await call(client, "get_conversation_history", client_id=cid, limit=200)
     thanks = next(m for m in history["messages"] if m["text"].startswith("Gracias"))
