@@ -29,6 +29,7 @@ from tools.sentiment._model import (
     COMPLAINT,
     LOSS,
     MODEL_FILE,
+    PRAISE,
     SCORER_REVISION,
     WIN,
     Lexical,
@@ -381,6 +382,121 @@ def test_a_complaint_reads_negative_however_politely_it_is_put() -> None:
         assert result.emotions["anger"] > 0, text  # a complaint is anger, whatever its words
 
 
+def test_praise_said_through_a_negation_is_praise() -> None:
+    lexical = Lexical()
+    for text in (
+        "I couldn't be happier with the service.",
+        "Can't thank you enough for the quick fix.",
+        "I can't recommend you enough!",
+        "No complaints at all, everything arrived on time.",
+        "You never let us down.",
+        "Not a single problem since we started.",
+        "Wouldn't change a thing.",
+        "No podríamos estar más contentos.",
+        "No tengo ninguna queja.",
+        "Nunca nos habéis fallado.",
+        "No está nada mal.",
+        "No me canso de recomendaros.",
+    ):
+        dense = featurize(text, lexical).dense
+        assert PRAISE in dense and COMPLAINT not in dense and LOSS not in dense, text
+        result = analyze(text)
+        assert result.label == "positive", text
+        assert "(praise)" in " ".join(result.drivers), text
+        assert result.emotions["joy"] > 0, text  # praise is joy, whatever its words
+    # A real negative stays one, and a condition asks rather than praises.
+    for text in ("Not happy at all with the last order.", "No estamos nada contentos."):
+        assert PRAISE not in featurize(text, lexical).dense, text
+        assert analyze(text).label == "negative", text
+    assert PRAISE not in featurize("If you have no complaints, leave us a review", lexical).dense
+
+
+def test_a_complaint_put_right_is_praise_and_one_still_open_a_complaint() -> None:
+    lexical = Lexical()
+    for text in (
+        "You charged me twice but support refunded it within an hour, thanks!",
+        "Me cobrasteis dos veces pero ya me lo devolvieron, gracias.",
+        "The app kept crashing, but you fixed it the same day.",
+    ):
+        dense = featurize(text, lexical).dense
+        assert COMPLAINT not in dense and PRAISE in dense, text
+        assert analyze(text).label == "positive", text
+    for text in (
+        "They said they fixed it, but it keeps crashing.",  # the complaint comes last
+        "Otra vez el pedido llega tarde. Ya van tres semanas seguidas.",  # "ya van" fixes nothing
+        "It used to be great, now it's slow and buggy.",  # worse than it was
+        "Antes era buenísima la atención, ahora tardan días en contestar.",
+    ):
+        assert COMPLAINT in featurize(text, lexical).dense, text
+        assert analyze(text).label == "negative", text
+
+
+def test_staying_with_the_reader_after_all_is_no_lost_deal() -> None:
+    lexical = Lexical()
+    for text in (
+        "Got a lower quote elsewhere but we're sticking with you, the service is worth it.",
+        "La competencia nos ofreció descuento pero seguimos con ustedes.",
+        "We tried a cheaper option last year and came straight back to you.",
+    ):
+        dense = featurize(text, lexical).dense
+        assert LOSS not in dense and WIN in dense, text
+        assert analyze(text).label == "positive", text
+    # Comparisons the reader wins, and switching from a competitor, lose nothing.
+    for text in (
+        "Vuestro servicio es mucho mejor que el de otro proveedor que teníamos.",
+        "We switched from another provider last month and it was the right call.",
+        "Nos cambiamos desde la otra empresa el mes pasado y fue la mejor decisión.",
+    ):
+        assert LOSS not in featurize(text, lexical).dense, text
+        assert analyze(text).label != "negative", text
+    # Staying with the reader is won on its own too.
+    for text in ("Me quedo con ustedes, la imprenta de antes tardaba una semana.",):
+        assert WIN in featurize(text, lexical).dense, text
+        assert analyze(text).label == "positive", text
+    # Staying first, then the competitor: still lost.
+    text = "We stayed with you last year, but this time we're going with another supplier."
+    assert LOSS in featurize(text, lexical).dense
+    assert analyze(text).label == "negative"
+
+
+def test_everyday_wins_losses_and_complaints_of_small_businesses() -> None:
+    lexical = Lexical()
+    cases = {
+        WIN: (
+            "Hi, we'd like to renew the maintenance contract for another year.",
+            "Can you add 20 more units to our standing order?",
+            "Mándame otra vez las 200 tarjetas, salieron perfectas.",
+        ),
+        LOSS: (
+            "Harris & Co quoted less, so we'll be going with them.",
+            "Can't justify the price increase, we'll be switching at the end of the month.",
+            "Ya contraté a otro jardinero, gracias igualmente.",
+            "Se nos va del presupuesto, vamos a buscar algo más sencillo.",
+        ),
+        COMPLAINT: (
+            "Qué maravilla, otra vez me mandaron arroz en vez de quinoa.",
+            "Me tuvieron toda la mañana esperando y lo reprogramaron sin avisar.",
+            "Why does the invoice include a fee nobody mentioned?",
+            "Salió del taller con el mismo ruido.",
+            "Estoy muy decepcionado con el trato recibido.",
+        ),
+        PRAISE: (
+            "No se rompió ni un vaso en la mudanza.",
+            "No puedo decir nada malo del catering.",
+            "Antes tardaban días, ahora responden al toque.",
+        ),
+    }
+    meant = {WIN: "positive", LOSS: "negative", COMPLAINT: "negative", PRAISE: "positive"}
+    for cue, texts in cases.items():
+        for text in texts:
+            assert cue in featurize(text, lexical).dense, text
+            assert analyze(text).label == meant[cue], text
+    # "Me dijeron" alone promised nothing; a returned contract is no returned product.
+    for text in ("Me dijeron que llega el martes.", "Contrato firmado, os lo devuelvo ahora."):
+        dense = featurize(text, lexical).dense
+        assert COMPLAINT not in dense and LOSS not in dense, text
+
+
 def test_the_words_of_a_complaint_are_no_complaint_on_their_own() -> None:
     lexical = Lexical()
     for text in (
@@ -401,7 +517,7 @@ def test_the_words_of_a_complaint_are_no_complaint_on_their_own() -> None:
         dense = featurize(text, lexical).dense
         assert COMPLAINT not in dense and LOSS not in dense, text
         assert analyze(text).label != "negative", text
-    # Praise in a complaint's words states no complaint (the model still reads the negation).
+    # Praise in a complaint's words states no complaint.
     assert COMPLAINT not in featurize("I can't recommend you enough!", lexical).dense
     # A lost deal outweighs a complaint in the same text: the explanation names the loss.
     text = "The app keeps crashing, so we're going with another provider"
@@ -426,7 +542,7 @@ def test_the_fast_scorer_finds_every_sales_phrase_the_rule_holds() -> None:
     # plain path reads it.
     cues = _cue_phrases()
     lexical = Lexical()
-    phrases = cues.loss + cues.choice + cues.win + cues.alone + cues.complaint
+    phrases = cues.loss + cues.choice + cues.win + cues.alone + cues.complaint + cues.praise
     unscored = 0
     for phrase in phrases:
         text = phrase.replace("*", "acme").capitalize() + "."
@@ -439,7 +555,9 @@ def test_the_fast_scorer_finds_every_sales_phrase_the_rule_holds() -> None:
         assert ("(lost deal)" in said) == (LOSS in dense), text
         assert ("(won deal)" in said) == (WIN in dense), text
         assert ("(complaint)" in said) == (COMPLAINT in dense), text
-        assert LOSS in dense or WIN in dense or COMPLAINT in dense or phrase in cues.alone, text
+        assert ("(praise)" in said) == (PRAISE in dense), text
+        stated = LOSS in dense or WIN in dense or COMPLAINT in dense or PRAISE in dense
+        assert stated or phrase in cues.alone, text
     assert unscored < len(phrases) / 100
 
 

@@ -22,6 +22,7 @@ from tools.sentiment._language import OTHERS, decide, word_cues
 from tools.sentiment._lexicon import EMOTIONS
 from tools.sentiment._model import (
     CUE_DRIVERS,
+    CUE_EMOTIONS,
     CUE_FEATURES,
     LEX_NEG,
     LEX_POS,
@@ -344,8 +345,10 @@ class Fast:
         score = p_pos - p_neg
         label, top_p = self.linear.w.label((p_pos, p_neu, p_neg), bool(hits) or bool(stated))
         scores = dict.fromkeys(EMOTIONS, 0.0)
-        if stated is not None and stated[1]:
-            feelings.append(("anger",))  # a complaint is anger, whatever its words
+        if stated is not None:
+            feeling = CUE_EMOTIONS.get(CUE_FEATURES[stated.index(True)])
+            if feeling:  # a complaint is anger, praise joy, whatever their words
+                feelings.append((feeling,))
         if feelings:
             counted: dict[str, float] = {}
             for cues in feelings:

@@ -40,10 +40,18 @@ CLASSES = ("positive", "neutral", "negative")
 # keep (and `wallie sentiment backfill` compares) moves too. 2: clause-aware loss rule. 3: choice
 # phrases (not a loss when the choice is the reader: "decided to go with you"), gaps, {a|b}.
 # 4: whole-clause wins ("Deal."), a lone opening "Buenas," is a greeting, language endings.
-# 5: complaints ("the app keeps crashing", "quiero hablar con un responsable").
-SCORER_REVISION = 5
+# 5: complaints ("the app keeps crashing", "quiero hablar con un responsable"). 6: praise
+# through a negation ("couldn't be happier"), complaints put right, competitors turned down.
+SCORER_REVISION = 6
 # Named dense features the model also learns weights for.
-LEX_POS, LEX_NEG, LOSS, WIN, COMPLAINT = "=lex+", "=lex-", "=loss", "=win", "=complaint"
+LEX_POS, LEX_NEG, LOSS, WIN, COMPLAINT, PRAISE = (
+    "=lex+",
+    "=lex-",
+    "=loss",
+    "=win",
+    "=complaint",
+    "=praise",
+)
 
 
 @dataclass(frozen=True, slots=True)
@@ -76,16 +84,28 @@ class CuePhrases(NamedTuple):
     alone: tuple[str, ...]  # whole-clause wins ("Deal.")
     complaint: tuple[str, ...]
     plain: tuple[str, ...]  # hold a cue's words but state none ("cancellation policy")
+    praise: tuple[str, ...]  # praise said through a negation ("couldn't be happier")
+    resolved: tuple[str, ...]  # a complaint put right ("refunded it", "ya está solucionado")
+    stay: tuple[str, ...]  # staying with the reader after all ("but we're sticking with you")
     polite: frozenset[str]
 
 
-_KINDS = ("loss", "choice", "win", "win-alone", "complaint", "plain")
+_KINDS = (
+    "loss",
+    "choice",
+    "win",
+    "win-alone",
+    "complaint",
+    "plain",
+    "praise",
+    "resolved",
+    "stay",
+)
 
 
 @cache
 def _cue_phrases() -> CuePhrases:
-    """The loss, choice, win, whole-clause win, complaint and plain phrases and the polite
-    words of data/sales_cues.tsv."""
+    """The phrases of data/sales_cues.tsv by kind, and its polite words."""
     found: dict[str, list[str]] = {kind: [] for kind in _KINDS}
     polite: set[str] = set()
     for line in (DATA / "sales_cues.tsv").read_text(encoding="utf-8").splitlines():
@@ -98,8 +118,12 @@ def _cue_phrases() -> CuePhrases:
             found[kind].extend(expand(phrase))
         else:
             raise ValueError(f"sales_cues.tsv: unknown kind {kind!r} in {line!r}")
-    loss, choice, win, alone, complaint, plain = (tuple(dict.fromkeys(found[k])) for k in _KINDS)
-    return CuePhrases(loss, choice, win, alone, complaint, plain, frozenset(polite))
+    loss, choice, win, alone, complaint, plain, praise, resolved, stay = (
+        tuple(dict.fromkeys(found[k])) for k in _KINDS
+    )
+    return CuePhrases(
+        loss, choice, win, alone, complaint, plain, praise, resolved, stay, frozenset(polite)
+    )
 
 
 # A clause ends at punctuation before a space (not inside "x.co/1" or "3:30"), or at an
@@ -181,58 +205,100 @@ def _trie_pattern(phrases: list[str]) -> str:
     return emit(root)
 
 
-def _alternatives(phrases: tuple[str, ...], guard: str, after: str = "") -> list[str]:
-    """Regex groups of the phrases; the negation guard before those that do not start with one."""
+def _alternatives(phrases: tuple[str, ...], after: str = "") -> list[str]:
+    """Regex groups of the phrases: those that do not start with a negation open with an
+    empty group, the mark `_last` reads to apply the guard (`_guarded`) to them."""
     negated = [p for p in phrases if p.split()[0] in NEGATIONS]
     plain = [p for p in phrases if p.split()[0] not in NEGATIONS]
     groups = ["(?:" + _trie_pattern(negated) + ")" + after] if negated else []
-    return groups + ([guard + "(?:" + _trie_pattern(plain) + ")" + after] if plain else [])
+    return groups + (["()(?:" + _trie_pattern(plain) + ")" + after] if plain else [])
 
 
-Cues = tuple[bool, bool, bool]  # lost, complained, won
+Cues = tuple[bool, bool, bool, bool]  # lost, complained, won, praised
+NO_CUES: Cues = (False, False, False, False)
 # Each cue's dense feature and driver, in `Cues` order.
-CUE_FEATURES = (LOSS, COMPLAINT, WIN)
-CUE_DRIVERS = ("(lost deal)", "(complaint)", "(won deal)")
+CUE_FEATURES = (LOSS, COMPLAINT, WIN, PRAISE)
+CUE_DRIVERS = ("(lost deal)", "(complaint)", "(won deal)", "(praise)")
 # The kinds of sales phrase, as bits: which regexes a text's words leave worth running.
-LOSS_CUE, COMPLAINT_CUE, WIN_CUE = 1, 2, 4
-EVERY_CUE = LOSS_CUE | COMPLAINT_CUE | WIN_CUE
+LOSS_CUE, COMPLAINT_CUE, WIN_CUE, PRAISE_CUE = 1, 2, 4, 8
+EVERY_CUE = LOSS_CUE | COMPLAINT_CUE | WIN_CUE | PRAISE_CUE
+# The emotion a cue states, whatever its words.
+CUE_EMOTIONS = {COMPLAINT: "anger", PRAISE: "joy"}
 Keyed = tuple[tuple[frozenset[str], int], ...]  # phrases' word sets, each with its kind's bit
 
 
 class CueRules(NamedTuple):
-    """The sales rule's regexes over `loss_text`, and the polite words a loss or complaint
-    makes mere courtesy."""
+    """The sales rule over `loss_text` (each kind's regex is built on first use, `_rule`: most
+    texts never need most of them), and the polite words a loss or complaint makes mere
+    courtesy."""
 
-    loss: re.Pattern[str]
-    complaint: re.Pattern[str]
-    win: re.Pattern[str]
-    plain: re.Pattern[str]
     polite: frozenset[str]
 
     def read(self, said: str, kinds: int = EVERY_CUE) -> Cues:
-        """Lost, complained, won: a loss outweighs a complaint, and either one a win. Only
-        the kinds in `kinds` (bits, see `possible_cues`) are looked for."""
-        said = self.plain.sub(",", said)  # "our cancellation policy" cancels nothing
-        lost = bool(kinds & LOSS_CUE) and _stated(self.loss, said)
-        complained = not lost and bool(kinds & COMPLAINT_CUE) and _stated(self.complaint, said)
-        won = not (lost or complained) and bool(kinds & WIN_CUE) and _stated(self.win, said)
-        return lost, complained, won
+        """Lost, complained, won, praised: each outweighs those after it. Only the kinds in
+        `kinds` (bits, see `possible_cues`) are looked for."""
+        told = said
+        said = _rule("plain").sub(",", said)  # "our cancellation policy" cancels nothing
+        lost = stayed = complained = praised = False
+        if kinds & LOSS_CUE:
+            end = _last("loss", said)
+            # "Got a lower quote elsewhere, but we're sticking with you": kept, not lost.
+            stayed = end >= 0 and _last("stay", said[end:]) >= 0
+            lost = end >= 0 and not stayed
+        if not lost and kinds & COMPLAINT_CUE:
+            end = _last("complaint", said)
+            # "Charged twice, but you refunded it within the hour": put right, and praised.
+            praised = end >= 0 and _last("resolved", said[end:]) >= 0
+            complained = end >= 0 and not praised
+        won = not (lost or complained) and (
+            stayed or (bool(kinds & WIN_CUE) and _last("win", said) >= 0)
+        )
+        praised = not (lost or complained or won) and (
+            praised or (bool(kinds & PRAISE_CUE) and _last("praise", told) >= 0)
+        )  # the praise phrases read the text as told: "can't recommend you enough" is plain
+        return lost, complained, won, praised
 
 
-def _stated(phrases: re.Pattern[str], said: str) -> bool:
-    """A phrase, unless a condition leads to it ("if it doesn't work, call us", "si cancelamos
-    el primer mes, ¿hay penalidad?")."""
-    return any(not _CONDITION.search(said, 0, found.start()) for found in phrases.finditer(said))
+def _last(kind: str, said: str) -> int:
+    """Where the last phrase stated ends (-1: none); a phrase a condition leads to ("if it
+    doesn't work, call us", "si cancelamos el primer mes, ¿hay penalidad?") is not stated."""
+    regex, end, at = _rule(kind), -1, 0
+    while found := regex.search(said, at):
+        start = found.start()
+        if "" in found.groups() and _guarded(said, start):
+            at = start + 1  # as a lookbehind would fail here: try the next position
+            continue
+        if not _CONDITION.search(said, 0, start):
+            end = found.end()
+        at = max(found.end(), start + 1)
+    return end
 
 
-# A condition a word or two before a phrase makes it a question or an instruction.
-_CONDITION = re.compile(r"\b(?:if|unless|in case|si|por si|en caso de que)(?: \w+){0,2} $")
+def _guarded(said: str, start: int) -> bool:
+    """Whether the words right before `start` are a guard ("not", "no es", "better than"):
+    checked in Python after a match, as a few hundred lookbehinds at every position of
+    every text cost more than the rest of the rule."""
+    words = said[:start].rsplit(None, _GUARD_WORDS)[-_GUARD_WORDS:]
+    guards = _guard()
+    return any(" ".join(words[i:]) in guards for i in range(len(words)))
+
+
+_GUARD_WORDS = 5  # the longest guard: "mas barato que el de"
+
+# A condition up to three words before a phrase makes it a question or an instruction.
+_CONDITION = re.compile(r"\b(?:if|unless|in case|si|por si|en caso de que)(?: \w+){0,3} $")
 
 
 @cache
 def _sales_cues() -> CueRules:
-    """The loss, complaint and win regexes and the polite words."""
-    cues = _cue_phrases()
+    """The sales rule and its polite words."""
+    return CueRules(_cue_phrases().polite)
+
+
+@cache
+def _guard() -> frozenset[str]:
+    """The words that keep a phrase from counting right after them: a negation or a
+    comparison."""
     # "Not too expensive" is no objection: a phrase right after a negation (or a Spanish
     # "no es", "no parece"...) does not count, unless it starts with one itself ("no, no nos
     # interesa" is emphasis). Nor is "we won't sign the contract" a win.
@@ -242,22 +308,47 @@ def _sales_cues() -> CueRules:
         + [f"{n} be" for n in _NEGATED_BE]
         + [f"{n} a" for n in ("not", "isnt", "wasnt", "never")]  # "not a waste of time"
         + [f"no {verb} {article}" for verb in ("es", "fue", "era") for article in ("un", "una")]
+        # A comparison the reader wins: "much better than another supplier", "mejor que el de
+        # otro proveedor".
+        + ["better than", "superior to", "nicer than", "faster than", "cheaper than"]
+        # Switching from a competitor to the reader: "we moved from another provider".
+        + [
+            f"{verb} from{article}"
+            for verb in ("switched", "switching", "moved", "moving", "came")
+            for article in ("", " the", " a", " an", " our")
+        ]
+        + [
+            f"{verb}{article}"
+            for verb in ("desde", "venimos de", "vinimos de", "veniamos de")
+            for article in ("", " la", " el", " una", " un", " nuestra", " nuestro")
+        ]
+        + [
+            f"{better} que{article}"
+            for better in ("mejor", "mejores", "superior", "superiores", "mas barato", "mas rapido")
+            for article in ("", " el", " la", " los", " las", " el de", " la de", " los de")
+        ]
     )
-    guard = "".join(rf"(?<!\b{re.escape(n)} )" for n in before)
-    reader = rf"(?!(?: \w+){{0,3}} (?:{'|'.join(_SECOND_PERSON + _OFFER)})\b)"
-    lost = _alternatives(cues.loss, guard) + _alternatives(cues.choice, guard, reader)
-    won = _alternatives(cues.win, guard)
-    if cues.alone:  # "Deal." is a clause of its own; "the deal" is not a win
-        won.append(rf"(?:^|(?<=, ))(?:{_trie_pattern(list(cues.alone))})(?= ,|$)")
-    complained = _alternatives(cues.complaint, guard) or ["(?!)"]
-    plain = [_trie_pattern(list(cues.plain))] if cues.plain else ["(?!)"]
+    assert max(len(n.split()) for n in before) <= _GUARD_WORDS
+    return frozenset(before)
 
-    def compiled(groups: list[str]) -> re.Pattern[str]:
-        return re.compile(rf"(?<![\w~])(?:{'|'.join(groups)})(?![\w])")
 
-    return CueRules(
-        compiled(lost), compiled(complained), compiled(won), compiled(plain), cues.polite
-    )
+@cache
+def _rule(kind: str) -> re.Pattern[str]:
+    """One kind's regex ("loss", "complaint", "win", "praise", "resolved", "stay", "plain"),
+    built and compiled once, on first use: the large ones take a few tenths of a second."""
+    cues = _cue_phrases()
+    if kind == "loss":
+        reader = rf"(?!(?: \w+){{0,3}} (?:{'|'.join(_SECOND_PERSON + _OFFER)})\b)"
+        groups = _alternatives(cues.loss) + _alternatives(cues.choice, reader)
+    elif kind == "win":
+        groups = _alternatives(cues.win + cues.stay)  # staying with the reader is won too
+        if cues.alone:  # "Deal." is a clause of its own; "the deal" is not a win
+            groups.append(rf"(?:^|(?<=, ))(?:{_trie_pattern(list(cues.alone))})(?= ,|$)")
+    elif kind == "plain":
+        groups = [_trie_pattern(list(cues.plain))] if cues.plain else []
+    else:
+        groups = _alternatives(getattr(cues, kind))
+    return re.compile(rf"(?<![\w~])(?:{'|'.join(groups) or '(?!)'})(?![\w])")
 
 
 class Lexical:
@@ -371,8 +462,8 @@ def featurize(
     rules = _sales_cues()
     if cues is None:
         kinds = possible_cues(words)
-        cues = rules.read(loss_text(text), kinds) if kinds else (False, False, False)
-    lost, complained, won = cues
+        cues = rules.read(loss_text(text), kinds) if kinds else NO_CUES
+    lost, complained = cues[0], cues[1]
     keep = strip_formulae(toks, text)
     if keep is not None:
         toks = [toks[i] for i in keep]
@@ -416,7 +507,7 @@ def featurize(
             negate -= 1
     dense = _lexicon_features(pos, neg, before)
     lexical_hits = _contrasted(lexical_hits, cut)
-    if lost or complained or won:
+    if any(cues):
         dense[CUE_FEATURES[cues.index(True)]] = 1.0
     return Featurized(lang, toks, words, dense, lexical_hits)
 
@@ -442,7 +533,8 @@ def cue_pairs() -> dict[str, dict[str, Keyed]]:
     kinds = (
         (cues.loss + cues.choice, LOSS_CUE),
         (cues.complaint, COMPLAINT_CUE),
-        (cues.win + cues.alone, WIN_CUE),
+        (cues.win + cues.alone + cues.stay, WIN_CUE),
+        (cues.praise, PRAISE_CUE),
     )
     for phrases, kind in kinds:
         for phrase in phrases:
@@ -702,15 +794,16 @@ def drivers(f: Featurized, linear: Linear, limit: int = 6) -> list[tuple[str, fl
 
 
 def emotions(f: Featurized, lex: Lexicons, strength: float) -> dict[str, float]:
-    """Six basic emotions from cue words and emoji (a complaint is anger too), scaled a little
-    by the sentiment's strength."""
+    """Six basic emotions from cue words and emoji (a complaint is anger too, praise joy),
+    scaled a little by the sentiment's strength."""
     hits: dict[str, float] = {}
     cues = lex.emotions
     for token in f.tokens:
         for emotion in cues.get(token, ()):
             hits[emotion] = hits.get(emotion, 0.0) + 1.0
-    if COMPLAINT in f.dense:
-        hits["anger"] = hits.get("anger", 0.0) + 1.0
+    for cue, emotion in CUE_EMOTIONS.items():
+        if cue in f.dense:
+            hits[emotion] = hits.get(emotion, 0.0) + 1.0
     scores = dict.fromkeys(EMOTIONS, 0.0)
     for emotion, n in hits.items():
         scores[emotion] = round(min(1.0, 0.4 * n + 0.2 * strength), 3)

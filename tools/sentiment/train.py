@@ -32,6 +32,7 @@ from tools.sentiment._model import (
     COMPLAINT,
     LOSS,
     MODEL_FILE,
+    PRAISE,
     SCORER_REVISION,
     WIN,
     Featurized,
@@ -59,6 +60,9 @@ WIN_WEIGHTS = (3.0, -1.0, -3.0)
 # A complaint ("the app keeps crashing", "sigo esperando el reembolso"), set the same way:
 # the airline tweets teach complaints, but not the shorter ones of everyday chat.
 COMPLAINT_WEIGHTS = (-3.0, -1.0, 3.0)
+# Praise said through a negation ("couldn't be happier", "nunca nos habéis fallado"), set the
+# same way: the n-grams read its negation as a negative.
+PRAISE_WEIGHTS = (3.0, -1.0, -3.0)
 # A text with no lexicon word needs the model this sure to be positive or negative (else it
 # is neutral): chosen on our development sets (DATA-SOURCES.md); 0 for the older recipes.
 EVIDENCE = {"snippets": 0.5, "airline": 0.0, "general": 0.0, "teachers": 0.5}
@@ -116,7 +120,7 @@ class Design:
             counts.update(set(features(f.tokens)))
         self.vocabulary = sorted(k for k, n in counts.items() if n >= MIN_COUNT)
         self.dense_names = sorted(
-            {name for f in featurized for name in f.dense} - {LOSS, WIN, COMPLAINT}
+            {name for f in featurized for name in f.dense} - {LOSS, WIN, COMPLAINT, PRAISE}
         )
         self.names = self.dense_names + self.vocabulary
         self.index = {k: i for i, k in enumerate(self.names)}
@@ -356,6 +360,7 @@ def model_body(model: Any, design: Design, shift: float, recipe: str) -> dict[st
     dense[LOSS] = list(LOSS_WEIGHTS)
     dense[WIN] = list(WIN_WEIGHTS)
     dense[COMPLAINT] = list(COMPLAINT_WEIGHTS)
+    dense[PRAISE] = list(PRAISE_WEIGHTS)
     bias = model.intercept_.copy()
     if shift:
         bias[CLASSES.index("neutral")] += shift
