@@ -453,6 +453,9 @@ def test_staying_with_the_reader_after_all_is_no_lost_deal() -> None:
     for text in ("Me quedo con ustedes, la imprenta de antes tardaba una semana.",):
         assert WIN in featurize(text, lexical).dense, text
         assert analyze(text).label == "positive", text
+    # Nearly cancelling is no cancellation.
+    text = "I almost cancelled my membership in January, but the new trainer changed my mind."
+    assert LOSS not in featurize(text, lexical).dense
     # Staying first, then the competitor: still lost.
     text = "We stayed with you last year, but this time we're going with another supplier."
     assert LOSS in featurize(text, lexical).dense
@@ -486,6 +489,13 @@ def test_everyday_wins_losses_and_complaints_of_small_businesses() -> None:
             "Antes tardaban días, ahora responden al toque.",
         ),
     }
+    cases[WIN] += (
+        "Can we book you for the christening in June as well?",
+        "Te recomendé en el grupo de mamás del cole.",
+    )
+    cases[LOSS] += ("Al final el salón lo reservamos en otro lado. Suerte", "ni de broma pago eso")
+    cases[COMPLAINT] += ("Is anyone there?", "ya era hora", "Not what I expected for the price.")
+    cases[PRAISE] += ("10/10 would recommend", "The cake was a hit!", "Vale cada peso.")
     meant = {WIN: "positive", LOSS: "negative", COMPLAINT: "negative", PRAISE: "positive"}
     for cue, texts in cases.items():
         for text in texts:

@@ -42,7 +42,8 @@ CLASSES = ("positive", "neutral", "negative")
 # 4: whole-clause wins ("Deal."), a lone opening "Buenas," is a greeting, language endings.
 # 5: complaints ("the app keeps crashing", "quiero hablar con un responsable"). 6: praise
 # through a negation ("couldn't be happier"), complaints put right, competitors turned down.
-SCORER_REVISION = 6
+# 7: "almost"/"casi" guard a phrase ("I almost cancelled, but...").
+SCORER_REVISION = 7
 # Named dense features the model also learns weights for.
 LEX_POS, LEX_NEG, LOSS, WIN, COMPLAINT, PRAISE = (
     "=lex+",
@@ -311,6 +312,8 @@ def _guard() -> frozenset[str]:
         # A comparison the reader wins: "much better than another supplier", "mejor que el de
         # otro proveedor".
         + ["better than", "superior to", "nicer than", "faster than", "cheaper than"]
+        # Nearly done is not done: "I almost cancelled my membership, but...".
+        + ["almost", "nearly", "casi", "a punto de", "estuve a punto de", "estuvimos a punto de"]
         # Switching from a competitor to the reader: "we moved from another provider".
         + [
             f"{verb} from{article}"
