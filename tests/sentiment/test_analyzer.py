@@ -278,6 +278,18 @@ def _assert_not_lost(*texts: str) -> None:
         assert "(lost deal)" not in " ".join(analyze(text).drivers), text
 
 
+def _assert_read(
+    texts: tuple[str, ...], label: str, cue: str | None = None, absent: tuple[str, ...] = ()
+) -> None:
+    """Each text states `cue` (if given) and none of `absent`, and reads `label`."""
+    lexical = Lexical()
+    for text in texts:
+        dense = featurize(text, lexical).dense
+        assert cue is None or cue in dense, text
+        assert not any(other in dense for other in absent), text
+        assert analyze(text).label == label, text
+
+
 def test_a_price_objection_is_a_loss_unless_it_is_denied() -> None:
     _assert_lost(
         "Thanks, but the price is still too high for us",
@@ -412,35 +424,29 @@ def test_praise_said_through_a_negation_is_praise() -> None:
 
 
 def test_a_complaint_put_right_is_praise_and_one_still_open_a_complaint() -> None:
-    lexical = Lexical()
-    for text in (
+    fixed = (
         "You charged me twice but support refunded it within an hour, thanks!",
         "Me cobrasteis dos veces pero ya me lo devolvieron, gracias.",
         "The app kept crashing, but you fixed it the same day.",
-    ):
-        dense = featurize(text, lexical).dense
-        assert COMPLAINT not in dense and PRAISE in dense, text
-        assert analyze(text).label == "positive", text
-    for text in (
+    )
+    _assert_read(fixed, "positive", PRAISE, absent=(COMPLAINT,))
+    still_open = (
         "They said they fixed it, but it keeps crashing.",  # the complaint comes last
         "Otra vez el pedido llega tarde. Ya van tres semanas seguidas.",  # "ya van" fixes nothing
         "It used to be great, now it's slow and buggy.",  # worse than it was
         "Antes era buenísima la atención, ahora tardan días en contestar.",
-    ):
-        assert COMPLAINT in featurize(text, lexical).dense, text
-        assert analyze(text).label == "negative", text
+    )
+    _assert_read(still_open, "negative", COMPLAINT)
 
 
 def test_staying_with_the_reader_after_all_is_no_lost_deal() -> None:
     lexical = Lexical()
-    for text in (
+    kept = (
         "Got a lower quote elsewhere but we're sticking with you, the service is worth it.",
         "La competencia nos ofreció descuento pero seguimos con ustedes.",
         "We tried a cheaper option last year and came straight back to you.",
-    ):
-        dense = featurize(text, lexical).dense
-        assert LOSS not in dense and WIN in dense, text
-        assert analyze(text).label == "positive", text
+    )
+    _assert_read(kept, "positive", WIN, absent=(LOSS,))
     # Comparisons the reader wins, and switching from a competitor, lose nothing.
     for text in (
         "Vuestro servicio es mucho mejor que el de otro proveedor que teníamos.",
@@ -450,9 +456,9 @@ def test_staying_with_the_reader_after_all_is_no_lost_deal() -> None:
         assert LOSS not in featurize(text, lexical).dense, text
         assert analyze(text).label != "negative", text
     # Staying with the reader is won on its own too.
-    for text in ("Me quedo con ustedes, la imprenta de antes tardaba una semana.",):
-        assert WIN in featurize(text, lexical).dense, text
-        assert analyze(text).label == "positive", text
+    _assert_read(
+        ("Me quedo con ustedes, la imprenta de antes tardaba una semana.",), "positive", WIN
+    )
     # Nearly cancelling is no cancellation.
     text = "I almost cancelled my membership in January, but the new trainer changed my mind."
     assert LOSS not in featurize(text, lexical).dense
@@ -498,9 +504,7 @@ def test_everyday_wins_losses_and_complaints_of_small_businesses() -> None:
     cases[PRAISE] += ("10/10 would recommend", "The cake was a hit!", "Vale cada peso.")
     meant = {WIN: "positive", LOSS: "negative", COMPLAINT: "negative", PRAISE: "positive"}
     for cue, texts in cases.items():
-        for text in texts:
-            assert cue in featurize(text, lexical).dense, text
-            assert analyze(text).label == meant[cue], text
+        _assert_read(texts, meant[cue], cue)
     # "Me dijeron" alone promised nothing; a returned contract is no returned product.
     for text in ("Me dijeron que llega el martes.", "Contrato firmado, os lo devuelvo ahora."):
         dense = featurize(text, lexical).dense
