@@ -192,24 +192,36 @@ def speed(
 
 
 def language_table() -> None:
-    """Language detection on tweets Twitter tagged en / es / pt / fr (text_models' test file)."""
-    from tools.sentiment import detect_language
-    from tools.sentiment._features import tokens
-
+    """Language detection on tweets Twitter tagged en / es / pt / fr (text_models' test file)
+    and on our chat messages in six languages (development data)."""
     path = corpora.fetch(corpora.TEXT_MODELS)
     with zipfile.ZipFile(path) as wheel:
         raw = gzip.decompress(wheel.read("text_models/tests/tweets.json.gz"))
-    table: dict[str, dict[str, int]] = {}
+    tweets = []
     for line in raw.decode("utf-8").splitlines():
         item = json.loads(line)
-        lang = item.get("lang")
-        if lang not in ("en", "es", "pt", "fr"):
-            continue
-        found = detect_language([w for w in tokens(item["text"]) if w[0].isalnum()])
+        if item.get("lang") in ("en", "es", "pt", "fr"):
+            tweets.append((item["lang"], item["text"]))
+    _language_rows("tweets; rows: Twitter's tag", tweets)
+    chat = []
+    for line in (ROOT / "bench" / "data" / "languages_chat.tsv").read_text("utf-8").splitlines():
+        if line.strip() and not line.startswith("#"):
+            lang, text = line.split("\t", 1)
+            chat.append((lang, text))
+    _language_rows("our chat messages, dev; rows: the language written", chat)
+
+
+def _language_rows(title: str, rows: list[tuple[str, str]]) -> None:
+    from tools.sentiment import detect_language
+    from tools.sentiment._features import tokens
+
+    table: dict[str, dict[str, int]] = {}
+    for lang, text in rows:
+        found = detect_language([w for w in tokens(text) if w[0].isalnum()], text=text)
         row = table.setdefault(lang, {})
         row[found] = row.get(found, 0) + 1
     columns = ("en", "es", "mixed", "pt", "fr", "it", "de", "unknown")
-    print("\n## Language detection (rows: Twitter's tag; columns: detected)")
+    print(f"\n## Language detection ({title}; columns: detected)")
     print("| tag | n | " + " | ".join(columns) + " | right |")
     print("|---" * (len(columns) + 3) + "|")
     for lang, row in table.items():

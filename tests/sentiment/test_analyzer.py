@@ -10,7 +10,7 @@ import math
 
 import pytest
 
-from tools.sentiment import analyze, analyze_many, detect_language, model_version
+from tools.sentiment import analyze, analyze_many, detect_language, model_version, score_many
 from tools.sentiment._features import (
     AFTER,
     BEFORE,
@@ -39,6 +39,7 @@ from tools.sentiment._model import (
     expand,
     featurize,
     loss_text,
+    rating,
     rules_digest,
     strip_formulae,
     weights,
@@ -557,6 +558,7 @@ def test_the_fast_scorer_finds_every_sales_phrase_the_rule_holds() -> None:
     cues = _cue_phrases()
     lexical = Lexical()
     phrases = cues.loss + cues.choice + cues.win + cues.alone + cues.complaint + cues.praise
+    phrases += cues.loss_alone + cues.complaint_alone
     unscored = 0
     for phrase in phrases:
         text = phrase.replace("*", "acme").capitalize() + "."
@@ -695,3 +697,88 @@ def test_a_text_without_sentiment_words_needs_a_sure_model_to_be_polar() -> None
         assert not f.lexical and result.label == "neutral", text
         assert result.confidence == round(p_neu, 3)
         assert result.score == round(p_pos - p_neg, 4)
+
+
+def test_a_score_the_client_gives_is_read_as_a_complaint_or_praise() -> None:
+    low = ("2/10, wouldn't go back", "0 estrellas", "Zero stars if I could.", "le pongo un 0")
+    _assert_read(low, "negative", COMPLAINT)
+    high = ("Te dejé 5 estrellas en Google, te las ganaste.", "De 10 la atención!", "4.5/5")
+    _assert_read(high, "positive", PRAISE)
+    # Sarcasm under a top mark is the complaint it states.
+    _assert_read(("10/10 would not recommend",), "negative", COMPLAINT, absent=(PRAISE,))
+    # Dates, shares, quantities and a hotel's class are no score.
+    for text in (
+        "See you on 10/10 at nine",
+        "Entrega el 10/10 a las 9",
+        "Invoice dated 10/10/2026",
+        "3 de 10 pedidos llegaron ayer",
+        "un 10% de descuento",
+        "una caja de 10",
+        "We stayed at a 5 star hotel",
+        "hotel de 5 estrellas",
+    ):
+        assert rating(text) is None, text
+    assert rating("rated it 3 out of 5") == pytest.approx(0.6)
+
+
+def test_a_refusal_or_complaint_that_is_a_whole_clause() -> None:
+    _assert_read(("No thanks.", "No, gracias", "nah", "Cancel it.", "No vuelvo."), "negative", LOSS)
+    _assert_read(("Meh.", "Nunca más.", "nada bueno"), "negative", COMPLAINT)
+    # The same words inside a longer clause state nothing: "no thanks needed", a tag "¿no?".
+    lexical = Lexical()
+    for text in (
+        "No thanks needed, happy to help!",
+        "La gerente de cuenta que teníamos ya no está, ¿no?",
+        "Nada, que al final nos vemos el lunes.",
+    ):
+        dense = featurize(text, lexical).dense
+        assert LOSS not in dense and COMPLAINT not in dense, text
+
+
+@pytest.mark.parametrize(
+    ("text", "language"),
+    [
+        # No listed word settles these; the character model does.
+        ("tô passando aí daqui a pouco pra buscar a encomenda, deixa separado pfv", "pt"),
+        ("boa noite, ja sao 3 dias esperando resposta. ninguem atende o telefone", "pt"),
+        ("passo tra 10 minuti a ritirare l'ordine, me lo tenete pronto?", "it"),
+        ("che, ¿tenés la campera negra en talle M?", "es"),
+        ("d'accordo, confermo", "it"),
+        ("Servus, passt scho", "de"),
+        # ... but it names a language we do not score only with a word of that language.
+        ("Nada mal eh, nada mal", "es"),
+    ],
+)
+def test_the_character_model_settles_what_the_words_do_not(text: str, language: str) -> None:
+    assert analyze(text).language == language
+    words = [w for w in tokens(text) if w[0].isalnum()]
+    assert detect_language(words, text=text) == language
+
+
+def test_a_lone_word_is_not_given_to_the_character_model() -> None:
+    # py3langid reads "pésimo" as French; a lone word keeps what its lists say.
+    assert analyze("pésimo").language in ("es", "unknown")
+    assert analyze("pésimo").label == "negative"
+
+
+def test_scare_quotes_around_a_promise_are_a_complaint() -> None:
+    quoted = (
+        'The "express" delivery took 3 weeks. Brilliant.',
+        "Vuestro «servicio técnico» no contesta nunca.",
+        "Your “customer support” is a joke",
+    )
+    _assert_read(quoted, "negative", COMPLAINT)
+    # A name or an emphasis in quotes is neither.
+    lexical = Lexical()
+    for text in ('We would like the "Pro" plan, please', 'Can you send the "new" price list?'):
+        assert COMPLAINT not in featurize(text, lexical).dense, text
+
+
+def test_a_message_of_emoji_alone_reads_as_its_emoji() -> None:
+    for text, label in (("👎", "negative"), ("😢😢", "negative"), ("👍", "positive")):
+        result = analyze(text)
+        assert result.label == label, text
+        assert (result.score > 0) == (label == "positive"), text
+        assert score_many([text]) == [(result.label, result.score)]
+    # With words, the model decides as ever: a thumbs-down in a question stays what it says.
+    assert analyze("¿Qué significa este 👎 en la app?").label != "positive"

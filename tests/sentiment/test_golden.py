@@ -7,6 +7,9 @@ import json
 
 from tests.sentiment.golden import GOLDEN, golden_texts
 from tools.sentiment import _Scorer, analyze_many, score_many
+from tools.sentiment._fast import _evidence, by_emoji
+from tools.sentiment._language import OTHERS
+from tools.sentiment._model import featurize
 
 
 def _golden() -> list[tuple[str, dict[str, object]]]:
@@ -55,3 +58,25 @@ def test_label_and_score_only_equal_the_full_results() -> None:
     golden = _golden()
     expected = [(result["label"], result["score"]) for _, result in golden]
     assert score_many([text for text, _ in golden]) == expected
+
+
+def test_the_fast_path_reads_every_text_as_the_plain_path_does() -> None:
+    # The fast path keys formulae, sales phrases and scores on cached chunks; the plain path
+    # (featurize, the model, the label rule) reads the whole text. They must agree.
+    scorer = _Scorer()
+    disagree = []
+    for text in golden_texts():
+        got = scorer.analyze(text)
+        f = featurize(text, scorer.lexical)
+        if f.language in OTHERS:
+            same = got.label == "neutral" and got.language == f.language
+        else:
+            p = scorer.linear.probabilities(f)
+            label, top = scorer.weights.label(p, _evidence(f))
+            if label == "neutral" and f.lexical and not f.words:
+                label, _ = by_emoji(label, top, p, sum(value for _, value in f.lexical))
+            same = (label, f.language) == (got.label, got.language)
+            same = same and abs(p[0] - p[2] - got.score) < 1e-3
+        if not same:
+            disagree.append(text)
+    assert not disagree, disagree[:5]

@@ -300,6 +300,11 @@ async def test_analyze_sentiment_of_text_message_and_conversation(client: Client
         "result"
     ]
     assert polite["label"] == "negative" and polite["drivers"][0].startswith("(complaint)")
+    # Praise said through a negation, and a score the client gives, are explained as praise.
+    for said in ("No podríamos estar más contentos", "5 estrellas, se lo merecen"):
+        praised = (await call(client, "analyze_sentiment", text=said))["result"]
+        assert praised["label"] == "positive", said
+        assert praised["drivers"][0].startswith("(praise)") and praised["emotions"]["joy"] > 0
     cid = await client_id(client, "José García")
     history = await call(client, "get_conversation_history", client_id=cid, limit=200)
     thanks = next(m for m in history["messages"] if m["text"].startswith("Gracias"))

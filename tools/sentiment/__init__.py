@@ -36,9 +36,10 @@ __all__ = [
 ]
 
 
-def detect_language(words: list[str], lex: Lexicons | None = None) -> str:
-    """'es', 'en', 'mixed', 'pt', 'fr', 'it', 'de' or 'unknown', from folded words."""
-    return _detect(words)
+def detect_language(words: list[str], lex: Lexicons | None = None, text: str = "") -> str:
+    """'es', 'en', 'mixed', 'pt', 'fr', 'it', 'de' or 'unknown', from folded words (and the
+    text they come from, read when the words are not telling)."""
+    return _detect(words, text)
 
 
 class _Scorer:

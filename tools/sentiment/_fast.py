@@ -26,6 +26,7 @@ from tools.sentiment._model import (
     CUE_FEATURES,
     LEX_NEG,
     LEX_POS,
+    NO_CUES,
     Cues,
     Featurized,
     Keyed,
@@ -39,8 +40,9 @@ from tools.sentiment._model import (
     drivers,
     emotions,
     featurize,
-    formula_words,
+    formula_starts,
     loss_text,
+    rated,
     strip_formulae,
 )
 
@@ -54,10 +56,17 @@ from tools.sentiment._model import (
 _Entry = tuple[Any, ...]
 # A whitespace-separated chunk: its entries, language cues, what only some chunks hold (None
 # for most: the sales phrase sets keyed inside it, its first word's pair keys for a pair that
-# starts in the chunk before, whether a formula may start in it, whether it holds a contrast
-# word), and its last word.
+# starts in the chunk before, whether a formula starts in it, whether it holds a contrast
+# word), its last word, and the words that would make a formula of its last token and the
+# next chunk's first ("buenos" + "dias"; None: none).
 _Special = tuple[tuple[Any, ...], dict[str, Any] | None, bool, bool]
-_Chunk = tuple[tuple[_Entry, ...], tuple[tuple[str, float], ...], _Special | None, str | None]
+_Chunk = tuple[
+    tuple[_Entry, ...],
+    tuple[tuple[str, float], ...],
+    _Special | None,
+    str | None,
+    frozenset[str] | None,
+]
 _LEX_LANGS = ("es", "en", "mixed")
 # Kinds: "?", "!" and a contrast ("but", "pero") stop a negation's scope; every kind up to
 # _WORD is a word.
@@ -93,6 +102,27 @@ def _courteous(entries: list[_Entry], stated: Cues) -> list[_Entry]:
         return entries
     polite = _sales_cues().polite
     return [entry for entry in entries if entry[0] not in polite and entry[0] != "!"]
+
+
+def _wordless(entries: list[_Entry]) -> bool:
+    """Whether the text holds no word at all (emoji, emoticons, punctuation)."""
+    return all(entry[1] > _WORD for entry in entries)
+
+
+EMOJI_LEAN = 1.0  # summed emoji valence (-4..4 each) that labels a message of emoji alone
+
+
+def by_emoji(
+    label: str, top_p: float, p: tuple[float, float, float], lean: float
+) -> tuple[str, float]:
+    """A message of emoji alone ("👎", "😢😢") is what its emoji say, when the model leans the
+    same way: the model, fit on text, leaves most of them neutral."""
+    p_pos, _, p_neg = p
+    if lean >= EMOJI_LEAN and p_pos > p_neg:
+        return "positive", p_pos
+    if lean <= -EMOJI_LEAN and p_neg > p_pos:
+        return "negative", p_neg
+    return label, top_p
 
 
 def _evidence(f: Featurized) -> bool:
@@ -170,7 +200,7 @@ class Fast:
             plain[0] - plain[2],
             negated[0] - negated[2],
             self._with_bigrams(token, negated),
-            token in formula_words(),
+            formula_starts().get(token, False),
         )
         if len(self._entries) < _CACHE_LIMIT:
             self._entries[raw] = entry
@@ -197,15 +227,25 @@ class Fast:
                 for before in ("", words[at - 1][0]) if at else ("",):
                     if before in pairs:
                         keyed.append(pairs[before])
-        formula = any(entry[13] for entry in entries)
+        # A formula starts here if a one-word one is here, or a pair of its first two words.
+        formula = False
+        for at, entry in enumerate(entries):
+            follows = entry[13]
+            if follows is True or (
+                follows and at + 1 < len(entries) and entries[at + 1][0] in follows
+            ):
+                formula = True
+                break
         contrast = any(entry[1] == _CONTRAST for entry in entries)
         first = (words[0][3] or None) if words else None
         special = (tuple(keyed), first, formula, contrast)
+        tail = entries[-1][13] if entries else None
         found = (
             entries,
             cues,
             special if keyed or first is not None or formula or contrast else None,
             words[-1][0] if words else None,
+            tail if tail and tail is not True else None,
         )
         if len(self._chunks) < _CACHE_LIMIT:
             self._chunks[chunk] = found
@@ -220,8 +260,13 @@ class Fast:
         maybe_cued: list[Keyed] = []
         formula = contrast = False
         last: str | None = None  # the last word so far: a key pair may span two chunks
+        awaiting: frozenset[str] | None = None  # what would end a formula the last chunk began
         for chunk in text.split():
-            words, language_cues, special, ends = get(chunk) or self._chunk(chunk)
+            words, language_cues, special, ends, tail = get(chunk) or self._chunk(chunk)
+            if words:
+                if awaiting is not None and words[0][0] in awaiting:
+                    formula = True
+                awaiting = tail
             entries += words
             if language_cues:
                 for language, share in language_cues:
@@ -238,9 +283,13 @@ class Fast:
                 contrast = contrast or has_contrast
             if ends is not None:
                 last = ends
-        language = decide(counts)  # formulae included, as `featurize` detects it
+        language = decide(counts, text)  # formulae included, as `featurize` detects it
         # The loss rule reads the whole text, formulae too, as `featurize` does.
         stated = _cued(text, entries, maybe_cued) if maybe_cued else None
+        if stated is None or not (stated[0] or stated[1]):
+            scored = rated(text, stated or NO_CUES)  # "2/10", "5 estrellas", "un 10"
+            if any(scored):
+                stated = scored
         slow = stated is not None or language in OTHERS
         if formula:
             keep = strip_formulae([entry[0] for entry in entries], text)
@@ -344,6 +393,8 @@ class Fast:
         hits = _contrasted(hits, cut)
         score = p_pos - p_neg
         label, top_p = self.linear.w.label((p_pos, p_neu, p_neg), bool(hits) or bool(stated))
+        if label == "neutral" and hits and language == "unknown" and _wordless(entries):
+            label, top_p = by_emoji(label, top_p, (p_pos, p_neu, p_neg), pos - neg)
         scores = dict.fromkeys(EMOTIONS, 0.0)
         if stated is not None:
             feeling = CUE_EMOTIONS.get(CUE_FEATURES[stated.index(True)])
@@ -447,7 +498,9 @@ class Fast:
         evidence = bool(
             pos or neg or (lex_before and (lex_before[0] or lex_before[1])) or stated is not None
         )
-        label, _ = self.linear.w.label((p_pos, p_neu, p_neg), evidence)
+        label, top_p = self.linear.w.label((p_pos, p_neu, p_neg), evidence)
+        if label == "neutral" and evidence and language == "unknown" and _wordless(entries):
+            label, _ = by_emoji(label, top_p, (p_pos, p_neu, p_neg), pos - neg)
         return label, round(p_pos - p_neg, 4)
 
     def _slow(self, text: str, language: str, cues: Cues | None) -> SentimentResult:
@@ -465,6 +518,9 @@ class Fast:
             )
         p_pos, p_neu, p_neg = self.linear.probabilities(f)
         label, top_p = self.linear.w.label((p_pos, p_neu, p_neg), _evidence(f))
+        if label == "neutral" and f.lexical and not f.words:
+            lean = sum(value for _, value in f.lexical)
+            label, top_p = by_emoji(label, top_p, (p_pos, p_neu, p_neg), lean)
         score = p_pos - p_neg
         return SentimentResult(
             label=label,

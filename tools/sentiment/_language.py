@@ -5,6 +5,10 @@ from __future__ import annotations
 from collections.abc import Iterable
 from functools import cache
 from pathlib import Path
+from typing import TYPE_CHECKING
+
+if TYPE_CHECKING:
+    from py3langid.langid import LanguageIdentifier
 
 DATA = Path(__file__).parent / "data"
 SCORED = ("es", "en")
@@ -58,19 +62,74 @@ def word_cues(word: str) -> _Cues | None:
     return found
 
 
-def detect(words: Iterable[str]) -> str:
-    """'es', 'en', 'mixed' (both), 'pt', 'fr', 'it', 'de' or 'unknown', from folded words."""
+def detect(words: Iterable[str], text: str = "") -> str:
+    """'es', 'en', 'mixed' (both), 'pt', 'fr', 'it', 'de' or 'unknown', from folded words (and
+    the text itself, when its words are not telling)."""
     counts: dict[str, float] = {}
     for word in words:
         langs = word_cues(word)
         if langs:
             for language, share in langs:
                 counts[language] = counts.get(language, 0.0) + share
-    return decide(counts)
+    return decide(counts, text)
 
 
-def decide(counts: dict[str, float]) -> str:
-    """The language named by cue-word counts (summed shares per language, as `detect` sums)."""
+# When the listed words do not settle it, a character n-gram model (py3langid, restricted to
+# the six languages) reads the text: 96% right on our chat set against 93% for the words
+# alone, 91% on tagged tweets against 86%. It is not asked about a lone word ("pésimo" reads
+# French to it), and it names a language we do not score only when fairly sure, since that
+# leaves the text neutral.
+IDENTIFY_WORDS = 2
+OTHER_CONFIDENCE = 0.6
+
+
+def decide(counts: dict[str, float], text: str = "") -> str:
+    """The language named by cue-word counts (summed shares per language, as `detect` sums),
+    and by `text` when those are not telling."""
+    found = _by_words(counts)
+    if not text or (len(counts) == 1 and found != "unknown" and counts[found] >= 1.0):
+        return found  # one language's words alone: the common case, settled at once
+    if _sure(counts, found):
+        return found
+    if sum(1 for chunk in text.split() if any(c.isalpha() for c in chunk)) < IDENTIFY_WORDS:
+        return found
+    guess, confidence = _identifier().classify(text)
+    # A language we do not score needs the model fairly sure, and a word of its own when the
+    # text has listed words at all ("Nada mal eh" is not Portuguese).
+    if guess in SCORED or (
+        confidence >= OTHER_CONFIDENCE and (not counts or counts.get(guess, 0.0) > 0)
+    ):
+        return str(guess)
+    return found
+
+
+def _sure(counts: dict[str, float], found: str) -> bool:
+    """Whether the cue words alone settle it: one language well ahead, or real code-switching."""
+    if found == "mixed":
+        return min(counts.get("es", 0.0), counts.get("en", 0.0)) >= 1.0
+    if not counts:
+        return False
+    top = second = 0.0
+    for n in counts.values():
+        if n > top:
+            top, second = n, top
+        elif n > second:
+            second = n
+    return top >= 1.0 and second <= top / 2
+
+
+@cache
+def _identifier() -> LanguageIdentifier:
+    """py3langid's model, restricted to the languages we tell apart (loaded once: ~0.5 s)."""
+    from py3langid.langid import MODEL_FILE, LanguageIdentifier
+
+    identifier = LanguageIdentifier.from_model_file(MODEL_FILE, norm_probs=True)
+    identifier.set_languages(list(SCORED + OTHERS))
+    return identifier
+
+
+def _by_words(counts: dict[str, float]) -> str:
+    """The language the cue-word counts alone name."""
     if not counts:
         return "unknown"
     es, en = counts.get("es", 0.0), counts.get("en", 0.0)

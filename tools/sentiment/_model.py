@@ -42,8 +42,10 @@ CLASSES = ("positive", "neutral", "negative")
 # 4: whole-clause wins ("Deal."), a lone opening "Buenas," is a greeting, language endings.
 # 5: complaints ("the app keeps crashing", "quiero hablar con un responsable"). 6: praise
 # through a negation ("couldn't be happier"), complaints put right, competitors turned down.
-# 7: "almost"/"casi" guard a phrase ("I almost cancelled, but...").
-SCORER_REVISION = 7
+# 7: "almost"/"casi" guard a phrase ("I almost cancelled, but..."). 8: whole-clause refusals
+# and complaints ("No thanks.", "Meh."), a score the client gives ("2/10", "5 estrellas"),
+# py3langid reads the language when the listed words do not settle it.
+SCORER_REVISION = 8
 # Named dense features the model also learns weights for.
 LEX_POS, LEX_NEG, LOSS, WIN, COMPLAINT, PRAISE = (
     "=lex+",
@@ -83,6 +85,8 @@ class CuePhrases(NamedTuple):
     choice: tuple[str, ...]
     win: tuple[str, ...]
     alone: tuple[str, ...]  # whole-clause wins ("Deal.")
+    loss_alone: tuple[str, ...]  # whole-clause refusals ("No thanks.", "Cancel it.")
+    complaint_alone: tuple[str, ...]  # whole-clause complaints ("Nunca más.", "Meh.")
     complaint: tuple[str, ...]
     plain: tuple[str, ...]  # hold a cue's words but state none ("cancellation policy")
     praise: tuple[str, ...]  # praise said through a negation ("couldn't be happier")
@@ -96,6 +100,8 @@ _KINDS = (
     "choice",
     "win",
     "win-alone",
+    "loss-alone",
+    "complaint-alone",
     "complaint",
     "plain",
     "praise",
@@ -119,12 +125,8 @@ def _cue_phrases() -> CuePhrases:
             found[kind].extend(expand(phrase))
         else:
             raise ValueError(f"sales_cues.tsv: unknown kind {kind!r} in {line!r}")
-    loss, choice, win, alone, complaint, plain, praise, resolved, stay = (
-        tuple(dict.fromkeys(found[k])) for k in _KINDS
-    )
-    return CuePhrases(
-        loss, choice, win, alone, complaint, plain, praise, resolved, stay, frozenset(polite)
-    )
+    kinds = [tuple(dict.fromkeys(found[k])) for k in _KINDS]
+    return CuePhrases._make([*kinds, frozenset(polite)])
 
 
 # A clause ends at punctuation before a space (not inside "x.co/1" or "3:30"), or at an
@@ -172,6 +174,17 @@ _OFFER = (
     " licences seats opcion opciones paquete paquetes propuesta oferta presupuesto cotizacion"
     " licencias plazas"
 ).split()
+# A definite article or demonstrative after a choice names what was chosen; these words
+# after it make it someone else ("the other supplier", "la de la competencia").
+_THE = "the this that these those el la los las ese esa esos esas este esta estos estas".split()
+_SOMEONE_ELSE = (
+    "other others another competition competitor competitors competitors cheaper rival local"
+    " company companies supplier suppliers vendor vendors provider providers firm agency"
+    " agencies guy guys one ones shop store team people"
+    " otro otra otros otras competencia de del mas empresa empresas proveedor proveedores"
+    " agencia agencias tienda gente equipo chico chicos tipo"
+).split()
+_ANOTHER = "other another otro otra otros otras competencia competition competitor".split()
 # "*" in a phrase: up to three words of the same clause, none of them the reader ("chose you
 # instead" is won).
 _GAP = rf"(?: (?!(?:{'|'.join(_SECOND_PERSON)})\b)\w+){{0,3}}"
@@ -290,6 +303,126 @@ _GUARD_WORDS = 5  # the longest guard: "mas barato que el de"
 _CONDITION = re.compile(r"\b(?:if|unless|in case|si|por si|en caso de que)(?: \w+){0,3} $")
 
 
+# A score the client gives: "2/10", "4.5 out of 5", "0 estrellas", "5 stars", "un 10", "de
+# diez la atención". Not a date ("on 2/10", "10/10/2026"), a share ("3 de 10 pedidos", "un
+# 10% de descuento") or a hotel's class ("a 5 star hotel", "hotel de 5 estrellas").
+_RATED_END = (
+    r"(?=\s*(?:$|[.,;:!?)\-–—⭐👍👎👏🙌😍😡🤬]|(?:stars?|estrellas?|would|wouldnt|won't|wont|will|"
+    r"never|again|not|no|for|from|if|de nuevo|otra vez|para|por|sin|si|la|el|lo|los|las|en|y|and|"
+    r"but|pero|total|todo|puntos|points)\b))"
+)
+# Read on the lower-cased text at each number ("2", "4.5", "diez"): most texts hold none.
+_DIGITS = re.compile(r"\d+(?:[.,]\d+)?")
+_SAID = re.compile(r"cero|zero|diez")
+_SCORED = re.compile(
+    r"(?P<n>\d{1,3}(?:[.,]\d{1,2})?)\s*(?:/|out of|outta|over|sobre|de)\s*(?P<scale>5|10|100)"
+    rf"(?![\w/.,%]\d|\d|\s*%|\s*/\s*\d){_RATED_END}"
+    r"|(?P<stars>\d{1,3}(?:[.,]\d{1,2})?|cero|zero|diez)\s*(?:stars?|estrellas?)(?![\w-])"
+    r"(?!\s+(?:hotels?|resorts?|reviews?|ratings?|general|rated|de hotel))"
+)
+# "un 10", "De 10 la atención", "un servicio de diez": a mark out of ten, said in Spanish.
+_TEN_BEFORE = re.compile(
+    r"(?:\bun\s+|(?:^|[.,;!¡]\s*)de\s+|\b(?:atenci[oó]n|servicio|trato|calidad|experiencia|"
+    r"comida|trabajo|resultado|equipo|gente|personal|producto|nota)\s+de\s+)$"
+)
+_TEN_AFTER = re.compile(_RATED_END)
+_TENS = {"10": 1.0, "diez": 1.0, "0": 0.0, "cero": 0.0}
+_AFTER_SCORE = frozenset("/osde")  # the first letters of what may follow a score
+_NOT_RATED_BEFORE = re.compile(
+    r"\b(?:on|by|until|till|from|due|el|del|al|desde|hasta|para el|vence|a|an|un|una|"
+    r"(?:hotel|hotels|hoteles|resort|hostal|restaurante|restaurant|alojamiento)(?:\s+de)?)\s*$"
+)
+# A cheap first look, opening with a digit (which a search skips to): a number followed by
+# what may follow a score, or the 10 or 0 of "un 10" / "de 0".
+_MAY_SCORE = re.compile(
+    r"\d(?:[\d.,]*\s*[/osdeOSDE]|(?<=[nNeE] 0)(?!\d)|(?<=[nNeE] 10)(?!\d))"
+).search
+RATED_LOW, RATED_HIGH = 0.4, 0.8  # share of the scale: at most is a complaint, at least praise
+
+
+def rating(text: str) -> float | None:
+    """The last score the text gives, as a share of its scale (0..1), or None."""
+    digits = _MAY_SCORE(text) is not None
+    said = "ero" in text or "iez" in text or "ERO" in text or "IEZ" in text  # "cero", "Diez"
+    if not digits and not said:
+        return None  # most texts: no number followed by "/", "out of", "stars"..., no "un 10"
+    low = text.lower()
+    runs = list(_DIGITS.finditer(low)) if digits else []
+    if said:
+        runs = sorted(runs + list(_SAID.finditer(low)), key=lambda run: run.start())
+    found: float | None = None
+    for run in runs:
+        at = run.start()
+        before = low[at - 1] if at else " "
+        # Not inside a word, a date, a number or a time ("v2/10", "10/10/2026", "3:5").
+        if before.isalnum() or before in "_/.,:":
+            continue
+        # What may follow a score: "/", "out of", "over", "sobre", "de", "stars", "estrellas".
+        end = run.end()
+        after = low[end : end + 1]
+        if after == " ":
+            after = low[end + 1 : end + 2]
+        if after not in _AFTER_SCORE and run.group() not in _TENS:
+            continue
+        window = low[max(0, at - 40) : at]
+        match = _SCORED.match(low, at)
+        if match is not None:
+            if _NOT_RATED_BEFORE.search(window):
+                continue
+            if match["n"] is not None:
+                value, top = float(match["n"].replace(",", ".")), float(match["scale"])
+            else:
+                value, top = _number(match["stars"]), 5.0
+            if 0 <= value <= top:
+                found = value / top
+        elif (
+            run.group() in _TENS and _TEN_BEFORE.search(window) and _TEN_AFTER.match(low, run.end())
+        ):
+            found = _TENS[run.group()]
+    return found
+
+
+_SAID_NUMBERS = {"cero": 0.0, "zero": 0.0, "diez": 10.0}
+
+
+def _number(said: str) -> float:
+    folded = said.lower()
+    return _SAID_NUMBERS[folded] if folded in _SAID_NUMBERS else float(folded.replace(",", "."))
+
+
+# Scare quotes around what was promised: "the "express" delivery took 3 weeks", "su "atención
+# al cliente"". Only such promises count: a name or an emphasis in quotes ("the "Pro" plan",
+# "the "new" price list") is not a complaint.
+_SCARE_QUOTED = re.compile(
+    r"[\"“«]\s*(?:express|expr[eé]s|fast|quick|r[aá]pid[oa]s?|urgent[e]?|guaranteed|"
+    r"garantizad[oa]s?|support|soporte(?: t[eé]cnico)?|help|ayuda|service|"
+    r"servicio(?: t[eé]cnico| al cliente)?|"
+    r"(?:customer|tech|technical) (?:service|support)|"
+    r"atenci[oó]n(?: al cliente)?|professional|profesional(?:es)?|quality|calidad|fixed|"
+    r"arreglad[oa]|solucionad[oa]|repaired|reparad[oa]|24 ?h|24 ?horas|24 ?hours|next day|"
+    r"same day|on time|a tiempo|puntual(?:es)?|expert[oa]?s?|technician|t[eé]cnico)\s*[\"”»]",
+    re.IGNORECASE,
+)
+
+
+def rated(text: str, cues: Cues) -> Cues:
+    """The cues with what the raw text says beyond the phrases: a score the client gives (a
+    low one is a complaint, a high one praise) and scare quotes (a complaint); a lost deal
+    or a complaint stated outweighs either, as a win outweighs praise."""
+    if cues[0] or cues[1]:
+        return cues
+    if ('"' in text or "“" in text or "«" in text) and _SCARE_QUOTED.search(text):
+        return (False, True, False, False)
+    share = rating(text)
+    if share is None:
+        return cues
+    if share <= RATED_LOW:
+        return (False, True, False, False)
+    if share >= RATED_HIGH and not any(cues):
+        return (False, False, False, True)
+    return cues
+
+
 @cache
 def _sales_cues() -> CueRules:
     """The sales rule and its polite words."""
@@ -314,6 +447,8 @@ def _guard() -> frozenset[str]:
         + ["better than", "superior to", "nicer than", "faster than", "cheaper than"]
         # Nearly done is not done: "I almost cancelled my membership, but...".
         + ["almost", "nearly", "casi", "a punto de", "estuve a punto de", "estuvimos a punto de"]
+        # Not yet done: "a trial class before signing up", "antes de contratar".
+        + ["before", "antes de"]
         # Switching from a competitor to the reader: "we moved from another provider".
         + [
             f"{verb} from{article}"
@@ -335,18 +470,32 @@ def _guard() -> frozenset[str]:
     return frozenset(before)
 
 
+def _alone(phrases: tuple[str, ...]) -> list[str]:
+    """The regex group of phrases that count only as a whole clause ("No thanks." refuses, "no
+    thanks needed" does not)."""
+    return [rf"(?:^|(?<=, ))(?:{_trie_pattern(list(phrases))})(?= ,|$)"] if phrases else []
+
+
 @cache
 def _rule(kind: str) -> re.Pattern[str]:
     """One kind's regex ("loss", "complaint", "win", "praise", "resolved", "stay", "plain"),
     built and compiled once, on first use: the large ones take a few tenths of a second."""
     cues = _cue_phrases()
     if kind == "loss":
-        reader = rf"(?!(?: \w+){{0,3}} (?:{'|'.join(_SECOND_PERSON + _OFFER)})\b)"
+        reader = (
+            rf"(?!(?: \w+){{0,3}} (?:{'|'.join(_SECOND_PERSON + _OFFER)})\b)"
+            # "nos quedamos con el Tucson blanco", "we'll go with the blue one": a thing the
+            # reader sells; "the other supplier", "la de la competencia" are someone else.
+            rf"(?! (?:{'|'.join(_THE)}) (?!(?:{'|'.join(_SOMEONE_ELSE)})\b)\w+\b"
+            rf"(?!(?: \w+){{0,5}} (?:{'|'.join(_ANOTHER)})\b))"
+        )
         groups = _alternatives(cues.loss) + _alternatives(cues.choice, reader)
+        groups += _alone(cues.loss_alone)
     elif kind == "win":
         groups = _alternatives(cues.win + cues.stay)  # staying with the reader is won too
-        if cues.alone:  # "Deal." is a clause of its own; "the deal" is not a win
-            groups.append(rf"(?:^|(?<=, ))(?:{_trie_pattern(list(cues.alone))})(?= ,|$)")
+        groups += _alone(cues.alone)  # "Deal." is a clause of its own; "the deal" is not a win
+    elif kind == "complaint":
+        groups = _alternatives(cues.complaint) + _alone(cues.complaint_alone)
     elif kind == "plain":
         groups = [_trie_pattern(list(cues.plain))] if cues.plain else []
     else:
@@ -395,9 +544,17 @@ def _formulae() -> dict[str, tuple[tuple[str, ...], ...]]:
 
 
 @cache
-def formula_words() -> frozenset[str]:
-    """The words that can start a formula (a text without one has nothing to strip)."""
-    return frozenset(_formulae())
+def formula_starts() -> dict[str, frozenset[str] | bool]:
+    """Word -> True if a formula may start and end with it ("saludos"; and "buenas", which
+    can greet alone), else the words that can follow it in one ("buenos" -> "dias"): a text
+    without such a pair has nothing to strip."""
+    starts: dict[str, frozenset[str] | bool] = {}
+    for first, phrases in _formulae().items():
+        if first == "buenas" or any(len(phrase) == 1 for phrase in phrases):
+            starts[first] = True
+        else:
+            starts[first] = frozenset(phrase[1] for phrase in phrases)
+    return starts
 
 
 # "Buenas," "Buenas 👋" or "Hola, buenas!" opening a text greets as "hola" does; "Buenas
@@ -461,11 +618,11 @@ def featurize(
     the sales cues read from the text if None)."""
     toks = tokens(text)
     words = [t for t in toks if t[0].isalnum()]
-    lang = language or detect(words)  # formulae included: "buenos días" says Spanish
+    lang = language or detect(words, text)  # formulae included: "buenos días" says Spanish
     rules = _sales_cues()
     if cues is None:
         kinds = possible_cues(words)
-        cues = rules.read(loss_text(text), kinds) if kinds else NO_CUES
+        cues = rated(text, rules.read(loss_text(text), kinds) if kinds else NO_CUES)
     lost, complained = cues[0], cues[1]
     keep = strip_formulae(toks, text)
     if keep is not None:
@@ -534,8 +691,8 @@ def cue_pairs() -> dict[str, dict[str, Keyed]]:
     index: dict[str, dict[str, list[tuple[frozenset[str], int]]]] = {}
     cues = _cue_phrases()
     kinds = (
-        (cues.loss + cues.choice, LOSS_CUE),
-        (cues.complaint, COMPLAINT_CUE),
+        (cues.loss + cues.choice + cues.loss_alone, LOSS_CUE),
+        (cues.complaint + cues.complaint_alone, COMPLAINT_CUE),
         (cues.win + cues.alone + cues.stay, WIN_CUE),
         (cues.praise, PRAISE_CUE),
     )
