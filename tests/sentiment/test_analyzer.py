@@ -700,7 +700,7 @@ def test_a_text_without_sentiment_words_needs_a_sure_model_to_be_polar() -> None
 
 
 def test_a_score_the_client_gives_is_read_as_a_complaint_or_praise() -> None:
-    low = ("2/10, wouldn't go back", "0 estrellas", "Zero stars if I could.", "le pongo un 0")
+    low = ("Honestly a 2/10.", "0 estrellas", "Zero stars if I could.", "le pongo un 0")
     _assert_read(low, "negative", COMPLAINT)
     high = ("Te dejé 5 estrellas en Google, te las ganaste.", "De 10 la atención!", "4.5/5")
     _assert_read(high, "positive", PRAISE)
@@ -782,3 +782,26 @@ def test_a_message_of_emoji_alone_reads_as_its_emoji() -> None:
         assert score_many([text]) == [(result.label, result.score)]
     # With words, the model decides as ever: a thumbs-down in a question stays what it says.
     assert analyze("¿Qué significa este 👎 en la app?").label != "positive"
+
+
+def test_going_elsewhere_after_the_fact_and_ordering_more_of_the_same() -> None:
+    gone = (
+        "Ordered a book three weeks ago. I'll just get it elsewhere.",
+        "A partir de junio cambiamos de proveedor de limpieza.",
+        "Loved the studio, but the edits took four months. Wouldn't book again.",
+    )
+    _assert_read(gone, "negative", LOSS)
+    unhappy = (
+        "Hice el pedido de guantes y me llegó la mitad. Ni una llamada para avisar.",
+        "The invoice says 180 but I was quoted 120. I won't be paying the difference.",
+        "Lovely, another 6 weeks wait for the frames.",
+    )
+    _assert_read(unhappy, "negative", COMPLAINT)
+    more = ("Sold out in two nights. Send 4 more kegs asap", "Listo parce, confirmado el pedido")
+    _assert_read(more, "positive", WIN)
+    # Her mother-in-law's "nada bueno" is not the client's complaint.
+    _assert_read(
+        ("Quedó precioso el patio, mi suegra que nunca dice nada bueno dijo que es de revista",),
+        "positive",
+        absent=(COMPLAINT,),
+    )

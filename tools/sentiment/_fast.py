@@ -518,7 +518,7 @@ class Fast:
             )
         p_pos, p_neu, p_neg = self.linear.probabilities(f)
         label, top_p = self.linear.w.label((p_pos, p_neu, p_neg), _evidence(f))
-        if label == "neutral" and f.lexical and not f.words:
+        if label == "neutral" and f.lexical and f.language == "unknown" and not f.words:
             lean = sum(value for _, value in f.lexical)
             label, top_p = by_emoji(label, top_p, (p_pos, p_neu, p_neg), lean)
         score = p_pos - p_neg

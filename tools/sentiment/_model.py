@@ -329,9 +329,10 @@ _TEN_AFTER = re.compile(_RATED_END)
 _TENS = {"10": 1.0, "diez": 1.0, "0": 0.0, "cero": 0.0}
 _AFTER_SCORE = frozenset("/osde")  # the first letters of what may follow a score
 _NOT_RATED_BEFORE = re.compile(
-    r"\b(?:on|by|until|till|from|due|el|del|al|desde|hasta|para el|vence|a|an|un|una|"
+    r"\b(?:on|by|until|till|from|due|el|del|al|desde|hasta|para el|vence|"
     r"(?:hotel|hotels|hoteles|resort|hostal|restaurante|restaurant|alojamiento)(?:\s+de)?)\s*$"
 )
+_A_CLASS = re.compile(r"\b(?:a|an|un|una)\s*$")  # "a 5 star hotel": a class, not a score
 # A cheap first look, opening with a digit (which a search skips to): a number followed by
 # what may follow a score, or the 10 or 0 of "un 10" / "de 0".
 _MAY_SCORE = re.compile(
@@ -371,6 +372,8 @@ def rating(text: str) -> float | None:
                 continue
             if match["n"] is not None:
                 value, top = float(match["n"].replace(",", ".")), float(match["scale"])
+            elif _A_CLASS.search(window):
+                continue
             else:
                 value, top = _number(match["stars"]), 5.0
             if 0 <= value <= top:
