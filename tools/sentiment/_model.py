@@ -178,7 +178,7 @@ _OFFER = (
 # after it make it someone else ("the other supplier", "la de la competencia").
 _THE = "the this that these those el la los las ese esa esos esas este esta estos estas".split()
 _SOMEONE_ELSE = (
-    "other others another competition competitor competitors competitors cheaper rival local"
+    "other others another competition competitor competitors cheaper rival local"
     " company companies supplier suppliers vendor vendors provider providers firm agency"
     " agencies guy guys one ones shop store team people"
     " otro otra otros otras competencia de del mas empresa empresas proveedor proveedores"
