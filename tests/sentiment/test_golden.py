@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import gzip
 import json
+from functools import partial
 
 from tests.sentiment.golden import GOLDEN, golden_texts
 from tools.sentiment import _Scorer, analyze_many, score_many
@@ -73,8 +74,8 @@ def test_the_fast_path_reads_every_text_as_the_plain_path_does() -> None:
         else:
             p = scorer.linear.probabilities(f)
             label, top = scorer.weights.label(p, _evidence(f))
-            if label == "neutral" and f.lexical and f.language == "unknown" and not f.words:
-                label, _ = by_emoji(label, top, p, sum(value for _, value in f.lexical))
+            lean = sum(value for _, value in f.lexical)
+            label, _ = by_emoji(label, top, p, lean, f.language, partial(bool, f.words))
             same = (label, f.language) == (got.label, got.language)
             same = same and abs(p[0] - p[2] - got.score) < 1e-3
         if not same:

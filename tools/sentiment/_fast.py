@@ -4,6 +4,7 @@
 from __future__ import annotations
 
 import math
+from collections.abc import Callable
 from typing import Any
 
 from tools.sentiment._analyzer import SentimentResult
@@ -88,7 +89,7 @@ def _cued(text: str, entries: list[_Entry], maybe: list[Keyed]) -> Cues | None:
     kinds = 0
     for phrases in maybe:
         for phrase, kind in phrases:
-            if phrase <= present:
+            if present.issuperset(phrase):
                 kinds |= kind
     if kinds:
         found = _sales_cues().read(loss_text(text), kinds)
@@ -104,23 +105,31 @@ def _courteous(entries: list[_Entry], stated: Cues) -> list[_Entry]:
     return [entry for entry in entries if entry[0] not in polite and entry[0] != "!"]
 
 
-def _wordless(entries: list[_Entry]) -> bool:
-    """Whether the text holds no word at all (emoji, emoticons, punctuation)."""
-    return all(entry[1] > _WORD for entry in entries)
+def _has_words(entries: list[_Entry]) -> bool:
+    """Whether the text holds a word (not only emoji, emoticons, punctuation)."""
+    return any(entry[1] <= _WORD for entry in entries)
 
 
 EMOJI_LEAN = 1.0  # summed emoji valence (-4..4 each) that labels a message of emoji alone
 
 
 def by_emoji(
-    label: str, top_p: float, p: tuple[float, float, float], lean: float
+    label: str,
+    top_p: float,
+    p: tuple[float, float, float],
+    lean: float,
+    language: str,
+    has_words: Callable[[], bool],
 ) -> tuple[str, float]:
     """A message of emoji alone ("👎", "😢😢") is what its emoji say, when the model leans the
-    same way: the model, fit on text, leaves most of them neutral."""
+    same way: the model, fit on text, leaves most of them neutral. `lean` sums the lexicon's
+    valence; `has_words` is asked last, only for a neutral text of no known language."""
+    if label != "neutral" or language != "unknown" or abs(lean) < EMOJI_LEAN or has_words():
+        return label, top_p
     p_pos, _, p_neg = p
-    if lean >= EMOJI_LEAN and p_pos > p_neg:
+    if lean > 0 and p_pos > p_neg:
         return "positive", p_pos
-    if lean <= -EMOJI_LEAN and p_neg > p_pos:
+    if lean < 0 and p_neg > p_pos:
         return "negative", p_neg
     return label, top_p
 
@@ -393,8 +402,9 @@ class Fast:
         hits = _contrasted(hits, cut)
         score = p_pos - p_neg
         label, top_p = self.linear.w.label((p_pos, p_neu, p_neg), bool(hits) or bool(stated))
-        if label == "neutral" and hits and language == "unknown" and _wordless(entries):
-            label, top_p = by_emoji(label, top_p, (p_pos, p_neu, p_neg), pos - neg)
+        label, top_p = by_emoji(
+            label, top_p, (p_pos, p_neu, p_neg), pos - neg, language, lambda: _has_words(entries)
+        )
         scores = dict.fromkeys(EMOTIONS, 0.0)
         if stated is not None:
             feeling = CUE_EMOTIONS.get(CUE_FEATURES[stated.index(True)])
@@ -499,8 +509,9 @@ class Fast:
             pos or neg or (lex_before and (lex_before[0] or lex_before[1])) or stated is not None
         )
         label, top_p = self.linear.w.label((p_pos, p_neu, p_neg), evidence)
-        if label == "neutral" and evidence and language == "unknown" and _wordless(entries):
-            label, _ = by_emoji(label, top_p, (p_pos, p_neu, p_neg), pos - neg)
+        label, _ = by_emoji(
+            label, top_p, (p_pos, p_neu, p_neg), pos - neg, language, lambda: _has_words(entries)
+        )
         return label, round(p_pos - p_neg, 4)
 
     def _slow(self, text: str, language: str, cues: Cues | None) -> SentimentResult:
@@ -518,9 +529,10 @@ class Fast:
             )
         p_pos, p_neu, p_neg = self.linear.probabilities(f)
         label, top_p = self.linear.w.label((p_pos, p_neu, p_neg), _evidence(f))
-        if label == "neutral" and f.lexical and f.language == "unknown" and not f.words:
-            lean = sum(value for _, value in f.lexical)
-            label, top_p = by_emoji(label, top_p, (p_pos, p_neu, p_neg), lean)
+        lean = sum(value for _, value in f.lexical)
+        label, top_p = by_emoji(
+            label, top_p, (p_pos, p_neu, p_neg), lean, f.language, lambda: bool(f.words)
+        )
         score = p_pos - p_neg
         return SentimentResult(
             label=label,

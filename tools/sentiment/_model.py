@@ -238,7 +238,7 @@ LOSS_CUE, COMPLAINT_CUE, WIN_CUE, PRAISE_CUE = 1, 2, 4, 8
 EVERY_CUE = LOSS_CUE | COMPLAINT_CUE | WIN_CUE | PRAISE_CUE
 # The emotion a cue states, whatever its words.
 CUE_EMOTIONS = {COMPLAINT: "anger", PRAISE: "joy"}
-Keyed = tuple[tuple[frozenset[str], int], ...]  # phrases' word sets, each with its kind's bit
+Keyed = tuple[tuple[tuple[str, ...], int], ...]  # phrases' words, each with its kind's bit
 
 
 class CueRules(NamedTuple):
@@ -691,7 +691,7 @@ def cue_pairs() -> dict[str, dict[str, Keyed]]:
         if any(language in ("en", "es") for language, _ in found)
     }
     common = frozenset(function_words) | NEGATIONS | frozenset(_SECOND_PERSON)
-    index: dict[str, dict[str, list[tuple[frozenset[str], int]]]] = {}
+    index: dict[str, dict[str, list[tuple[tuple[str, ...], int]]]] = {}
     cues = _cue_phrases()
     kinds = (
         (cues.loss + cues.choice + cues.loss_alone, LOSS_CUE),
@@ -714,7 +714,9 @@ def cue_pairs() -> dict[str, dict[str, Keyed]]:
                     max((w for w in words if w != "*"), key=lambda w: (w not in common, len(w))),
                 )
             keyed = index.setdefault(second, {}).setdefault(first, [])
-            keyed.append((frozenset(w for w in words if w != "*"), kind))
+            # A tuple of strings, not a frozenset: the garbage collector stops tracking it,
+            # so full collections skip these ~77,000 phrases (a frozenset is always tracked).
+            keyed.append((tuple(sorted({w for w in words if w != "*"})), kind))
     return {w: {prev: tuple(sets) for prev, sets in found.items()} for w, found in index.items()}
 
 
@@ -733,7 +735,7 @@ def possible_cues(words: list[str]) -> int:
                 if phrases:
                     present = present or set(words)
                     for phrase, kind in phrases:
-                        if phrase <= present:
+                        if present.issuperset(phrase):
                             kinds |= kind
         previous = word
     return kinds
