@@ -179,6 +179,20 @@ def test_tokens_normalise_chat_noise() -> None:
     ]
 
 
+def test_times_and_words_are_not_read_as_emoticons() -> None:
+    # ":3" is a face, but not inside "4:30"; "8p" is a face, but not inside "8pm".
+    assert tokens("see you at 4:30 :3") == ["see", "you", "at", "0", "00", ":3"]
+    assert tokens("call me at 8pm, xpress <30 min") == [
+        *("call", "me", "at", "0pm", "xpress", "00", "min")
+    ]
+    # A face that ends in a mark may touch the next word; "8)" keeps its 8 (VADER scores it).
+    assert tokens("gracias:) ok:)hoy 8)") == ["gracias", ":)", "ok", ":)", "hoy", "8)"]
+    for text in ("See you at 4:30 then", "La reunión es a las 14:30", "Nos vemos a las 4:30"):
+        result = analyze(text)
+        assert result.label == "neutral", (text, result)
+        assert not any(d.startswith(":3") for d in result.drivers), result.drivers
+
+
 @pytest.mark.parametrize(
     ("text", "language"),
     [
@@ -646,6 +660,11 @@ def test_greetings_and_sign_offs_carry_no_sentiment() -> None:
         assert analyze(text).label == "neutral", text
     assert strip_formulae(tokens("buenas te paso"), "Buenas, te paso") == [1, 2]
     assert strip_formulae(tokens("buenas noticias"), "Buenas noticias") is None
+    # "Ok, thanks" acknowledges; what follows it still counts.
+    for text in ("Ok, gracias!", "ok thanks", "Vale, muchas gracias", "ok thx", "ok noted"):
+        assert analyze(text).label == "neutral", text
+    assert analyze("Ok gracias, quedó perfecto").label == "positive"
+    assert analyze("ok thanks, but the box arrived broken again").label == "negative"
 
 
 def test_what_follows_a_contrast_outweighs_what_precedes_it() -> None:
@@ -775,7 +794,7 @@ def test_scare_quotes_around_a_promise_are_a_complaint() -> None:
 
 
 def test_a_message_of_emoji_alone_reads_as_its_emoji() -> None:
-    for text, label in (("👎", "negative"), ("😢😢", "negative"), ("👍", "positive")):
+    for text, label in (("👎", "negative"), ("😢😢", "negative"), ("🎉🎉", "positive")):
         result = analyze(text)
         assert result.label == label, text
         assert (result.score > 0) == (label == "positive"), text
@@ -805,3 +824,56 @@ def test_going_elsewhere_after_the_fact_and_ordering_more_of_the_same() -> None:
         "positive",
         absent=(COMPLAINT,),
     )
+
+
+def test_missing_wrong_and_broken_again_are_complaints_and_referrals_are_won() -> None:
+    calm = (
+        "The pharmacy delivery came without the insulin. Order 88213. I need it today.",
+        "We received 30 units in size M instead of L. These need swapping before Friday.",
+        "El celular que me repararon la semana pasada volvió a apagarse solo.",
+        "Oye, las invitaciones salieron con la fecha mal: pusieron 14 de mayo y es el 24.",
+        "Third email asking for the corrected invoice. Is anyone actually reading these?",
+        "Dejen de mandarme promociones por WhatsApp, por favor.",
+    )
+    _assert_read(calm, "negative", COMPLAINT)
+    lost = (
+        "Got the proposal, thanks. Unfortunately the board didn't approve the budget this year.",
+        "It's a bit too pricey for us at the moment, maybe next year.",
+    )
+    _assert_read(lost, "negative", LOSS)
+    won = (
+        "Los recomendé en el grupo de comerciantes del barrio, seguro te llegan clientes.",
+        "Told my sister about you, she'll be calling tomorrow to book her engagement shoot.",
+        "Confirmo pedido: 30 cajas de cerveza y 15 de agua para el sábado.",
+        "Kindly proceed with the order. Payment has been made, find attached the receipt.",
+    )
+    _assert_read(won, "positive", WIN)
+    # "Arrived without a scratch" is no missing part; "a bit pricey, but worth it" no refusal.
+    _assert_read(("Llegó sin problemas, gracias",), "positive", absent=(COMPLAINT,))
+    _assert_read(
+        ("Bit pricey but worth every penny, the window fitting is flawless.",),
+        "positive",
+        absent=(LOSS,),
+    )
+
+
+def test_words_quoted_back_with_irony_are_a_complaint() -> None:
+    ironic = (
+        'lol "next day delivery" 🙃 it\'s been a week',
+        'jajaja "te lo dejo listo el viernes" 🙃 ya van tres viernes',
+    )
+    _assert_read(ironic, "negative", COMPLAINT)
+    # Quotes alone, or a smile, are no irony.
+    lexical = Lexical()
+    for text in ('Can you print "Happy Birthday Ana" on the cake? 🙂', 'haha the "Pro" plan it is'):
+        assert COMPLAINT not in featurize(text, lexical).dense, text
+        assert analyze(text).label != "negative", text
+
+
+def test_acknowledgements_and_season_greetings_carry_no_sentiment() -> None:
+    for text in ("👍", "Got it 👍", "ok 👌", "👍🏻"):
+        assert analyze(text).label == "neutral", text
+    assert strip_formulae(tokens("kindly share the details")) == [1, 2, 3]
+    assert analyze("Great job on the flyers 👍").label == "positive"
+    assert strip_formulae(tokens("feliz navidad ana")) == [2]
+    assert strip_formulae(tokens("happy new year to all")) == [3, 4]

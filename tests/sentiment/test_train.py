@@ -14,7 +14,16 @@ import pytest
 
 from tools.sentiment import analyze_many, score_many
 from tools.sentiment._model import MODEL_FILE
-from tools.sentiment.train import EVIDENCE, RECIPES, C, train
+from tools.sentiment.train import (
+    BAND_TOLERANCE,
+    CLASSES,
+    EVIDENCE,
+    NEUTRAL_SHIFTS,
+    RECIPES,
+    C,
+    choose_neutral_shift,
+    train,
+)
 
 
 def test_the_shipped_file_is_what_the_training_script_writes() -> None:
@@ -35,6 +44,32 @@ def test_every_recipe_has_its_regularisation_and_evidence_rule() -> None:
 def test_an_unknown_recipe_is_refused_before_any_download() -> None:
     with pytest.raises(ValueError, match="unknown recipe 'tweets'; one of teachers, snippets"):
         train(recipe="tweets")
+
+
+class _Logits:
+    """A fitted model's decision function, fixed: one row of logits per dev text."""
+
+    def __init__(self, rows: list[list[float]]) -> None:
+        self.rows = rows
+
+    def decision_function(self, x: object) -> object:
+        import numpy as np
+
+        return np.array(self.rows, dtype=float)
+
+
+def test_the_neutral_band_is_the_best_or_the_nearest_zero_among_near_ties() -> None:
+    assert CLASSES == ("positive", "neutral", "negative") and 0 in NEUTRAL_SHIFTS
+    gold, languages = ["neutral", "positive"], ["en", "en"]
+    # Every shift from -0.5 to 0.2 gets both texts right: the dev split cannot choose, so the
+    # band is the model as fit (0), not the first of the ties (-0.5).
+    model = _Logits([[0.0, 0.6, -5.0], [1.0, 0.7, -5.0]])
+    assert choose_neutral_shift(model, None, gold, languages) == -0.5
+    assert choose_neutral_shift(model, None, gold, languages, BAND_TOLERANCE) == 0.0
+    # Only -0.2 gets both right: a clear best stands, tolerance or not.
+    model = _Logits([[1.0, 1.25, -1.0], [1.0, 1.15, -1.0]])
+    assert choose_neutral_shift(model, None, gold, languages, BAND_TOLERANCE) == -0.2
+    assert choose_neutral_shift(model, None, gold, languages) == -0.2
 
 
 @pytest.mark.parametrize("enabled", [True, False])

@@ -9,8 +9,10 @@ import unicodedata
 from tools.sentiment._lexicon import ABBREVIATIONS
 
 # Emoticons first (so ":)" is one token), then URLs and mentions, words, and single symbols.
+# An emoticon neither follows a digit ("4:30" is a time, not ":3") nor runs on into a word
+# when it ends in a letter or digit ("8pm", "xpress", "<30" are no faces).
 _TOKEN = re.compile(
-    r"(?:[:;=8xX][-']?[)(\]\[dDpP/\\|*3]+|<3|\(:|\):)"
+    r"(?<!\d)(?:[:;=8xX][-']?[)(\]\[dDpP/\\|*3]+|<3|\(:|\):)(?!(?<=[^\W_])[^\W_])"
     r"|https?://\S+|www\.\S+"
     r"|@\w+"
     r"|[^\W_](?:[\w']*[^\W_])?"
@@ -64,7 +66,7 @@ def _normalise(token: str) -> str:
         out = token.replace("'", "")
         if _ELONGATED.search(out):
             out = _ELONGATED.sub(r"\1\1", out)
-        if first.isdigit() or out[-1].isdigit():
+        if (first.isdigit() or out[-1].isdigit()) and out.isalnum():  # not "8)", a face
             out = _DIGITS.sub("0", out)
         out = ABBREVIATIONS.get(out, out)
         if _LAUGH.match(out):

@@ -44,8 +44,10 @@ CLASSES = ("positive", "neutral", "negative")
 # through a negation ("couldn't be happier"), complaints put right, competitors turned down.
 # 7: "almost"/"casi" guard a phrase ("I almost cancelled, but..."). 8: whole-clause refusals
 # and complaints ("No thanks.", "Meh."), a score the client gives ("2/10", "5 estrellas"),
-# py3langid reads the language when the listed words do not settle it.
-SCORER_REVISION = 8
+# py3langid reads the language when the listed words do not settle it. 9: no emoticon after
+# a digit or running on into a word ("4:30" is not ":3", "8pm" not "8p"), "8)" keeps its 8.
+# 10: words quoted back with a mark of irony ("lol "next day delivery" 🙃") are a complaint.
+SCORER_REVISION = 10
 # Named dense features the model also learns weights for.
 LEX_POS, LEX_NEG, LOSS, WIN, COMPLAINT, PRAISE = (
     "=lex+",
@@ -407,6 +409,15 @@ _SCARE_QUOTED = re.compile(
     re.IGNORECASE,
 )
 
+# Words quoted back with a mark of irony: "lol "next day delivery" 🙃", "jajaja "te lo dejo
+# listo el viernes" 🙃 ya van tres viernes". A quote alone may be a name or a request.
+_IRONY = (
+    r"(?:🙃|🙄|😒|🤡|\blol\b|\blmao\b|\b(?:ja|je|ha|he){2,}\w*|\bxd+\b"
+    r"|\byeah right\b|\bsi claro\b)"
+)
+_QUOTED = r"[\"“«][^\"“”«»]{3,80}[\"”»]"
+_QUOTED_IRONY = re.compile(rf"{_IRONY}\W{{0,3}}{_QUOTED}|{_QUOTED}\W{{0,3}}{_IRONY}", re.IGNORECASE)
+
 
 def rated(text: str, cues: Cues) -> Cues:
     """The cues with what the raw text says beyond the phrases: a score the client gives (a
@@ -414,7 +425,9 @@ def rated(text: str, cues: Cues) -> Cues:
     or a complaint stated outweighs either, as a win outweighs praise."""
     if cues[0] or cues[1]:
         return cues
-    if ('"' in text or "“" in text or "«" in text) and _SCARE_QUOTED.search(text):
+    if ('"' in text or "“" in text or "«" in text) and (
+        _SCARE_QUOTED.search(text) or _QUOTED_IRONY.search(text)
+    ):
         return (False, True, False, False)
     share = rating(text)
     if share is None:
