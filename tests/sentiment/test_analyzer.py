@@ -877,3 +877,44 @@ def test_acknowledgements_and_season_greetings_carry_no_sentiment() -> None:
     assert analyze("Great job on the flyers 👍").label == "positive"
     assert strip_formulae(tokens("feliz navidad ana")) == [2]
     assert strip_formulae(tokens("happy new year to all")) == [3, 4]
+
+
+def test_business_clients_later_on_lost_kept_and_won() -> None:
+    lost = (
+        "Just letting you know we've submitted our 30-day termination notice as per clause 12.3.",
+        "Good day. After the pilot, the board chose not to roll it out company-wide.",
+        "Lo siento, se cayó el presupuesto de la segunda fase y no vamos a poder seguir con "
+        "ustedes.",
+        "Hi po, we won't be pushing through with the renewal na. Thank you for the support.",
+    )
+    _assert_read(lost, "negative", LOSS)
+    # Coming back to the reader, then the same problems: the complaint outweighs the return.
+    _assert_read(
+        ("Regresamos con ustedes y seguimos con los mismos problemas. Muy decepcionada.",),
+        "negative",
+        COMPLAINT,
+    )
+    won = (
+        "We'd like to add the analytics module to our plan. Kindly send the revised quote.",
+        "Your offer beat the other two we got, so you've got the deal. When can you start?",
+        "Probamos el lote de prueba y funcionó. Les envío la orden de compra hoy.",
+        "We've extended the pilot into a full rollout across all 14 branches.",
+    )
+    _assert_read(won, "positive", WIN)
+    # Another vendor mentioned, then the reader chosen or returned to: kept, not lost.
+    kept = (
+        "It was close between you and another vendor but the references tipped it your way.",
+        "¡Volvimos! Después de un año con otro proveedor, ¿nos reactivan la cuenta?",
+    )
+    for text in kept:
+        assert analyze(text).label == "positive", text
+    # A question about the same words is neither.
+    for text in (
+        "¿Trabajan con la misma aseguradora que su competencia o tienen póliza propia?",
+        "Retomo lo de la cotización de junio, ¿los precios siguen igual?",
+    ):
+        dense = featurize(text, Lexical()).dense
+        assert LOSS not in dense and COMPLAINT not in dense, text
+    assert analyze("Enterado, gracias.").label == "neutral"
+    ooo = "I am out of the office until Monday with limited access to email."
+    assert analyze(ooo).label == "neutral"

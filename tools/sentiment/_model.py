@@ -47,7 +47,8 @@ CLASSES = ("positive", "neutral", "negative")
 # py3langid reads the language when the listed words do not settle it. 9: no emoticon after
 # a digit or running on into a word ("4:30" is not ":3", "8pm" not "8p"), "8)" keeps its 8.
 # 10: words quoted back with a mark of irony ("lol "next day delivery" 🙃") are a complaint.
-SCORER_REVISION = 10
+# 11: an ironic face (🙃, 🙄, 😒, 🤡) may sit further from the quote, in the same sentence.
+SCORER_REVISION = 11
 # Named dense features the model also learns weights for.
 LEX_POS, LEX_NEG, LOSS, WIN, COMPLAINT, PRAISE = (
     "=lex+",
@@ -416,7 +417,12 @@ _IRONY = (
     r"|\byeah right\b|\bsi claro\b)"
 )
 _QUOTED = r"[\"“«][^\"“”«»]{3,80}[\"”»]"
-_QUOTED_IRONY = re.compile(rf"{_IRONY}\W{{0,3}}{_QUOTED}|{_QUOTED}\W{{0,3}}{_IRONY}", re.IGNORECASE)
+_IRONIC_FACE = r"(?:🙃|🙄|😒|🤡)"  # these may sit further off, in the same sentence or the next
+_QUOTED_IRONY = re.compile(
+    rf"{_IRONY}\W{{0,3}}{_QUOTED}|{_QUOTED}\W{{0,3}}{_IRONY}"
+    rf"|{_QUOTED}[^\"“”«»]{{0,80}}?{_IRONIC_FACE}|{_IRONIC_FACE}[^\"“”«»]{{0,40}}?{_QUOTED}",
+    re.IGNORECASE,
+)
 
 
 def rated(text: str, cues: Cues) -> Cues:
