@@ -918,3 +918,31 @@ def test_business_clients_later_on_lost_kept_and_won() -> None:
     assert analyze("Enterado, gracias.").label == "neutral"
     ooo = "I am out of the office until Monday with limited access to email."
     assert analyze(ooo).label == "neutral"
+
+
+def test_consumers_in_chat_returns_fakes_and_slang_praise() -> None:
+    unhappy = (
+        "I want to return this, the stitching is already coming apart",
+        "Pedí 12 alfajores y vinieron 10. Para la próxima cuenten bien",
+        "Te pedí rosas blancas y llegaron rojas, y eran para un funeral. Increíble",
+        "that's not the colour in the pic at ALL, this is orange not coral",
+        "No quiero el cambio, quiero mi plata",
+        "¿Por qué me cobraron envío si decía gratis arriba de 50 mil? 🤨",
+        'Me vendieron un cargador "original" que claramente es trucho',
+        'jajaja sí claro, "envío express" 🐢🐢',
+    )
+    _assert_read(unhappy, "negative", COMPLAINT)
+    gone = ("ya no, gracias. Me quedo con la otra inmobiliaria", "uff no me vuelven a ver")
+    _assert_read(gone, "negative", LOSS)
+    happy = (
+        "ngl i was nervous about the fade but bro u killed it fr, same time next month?",
+        "screen looks brand new, can't even tell it was cracked. legend 👌",
+        "Boricua aquí 🇵🇷 las empanadillas estaban brutales, pa la próxima pido doble",
+        "la torta estaba de otro planeta, mi suegra ya me pidió tu contacto 😂",
+        "dale, me anoto al plan trimestral del gym 💪",
+    )
+    for text in happy:
+        assert analyze(text).label == "positive", text
+    # Running late, said by the client, is logistics; the driver running late is not.
+    assert analyze("I'll be 10 mins late, traffic on the A4").label == "neutral"
+    assert strip_formulae(tokens("the driver is running late")) is None

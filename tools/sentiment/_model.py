@@ -48,7 +48,8 @@ CLASSES = ("positive", "neutral", "negative")
 # a digit or running on into a word ("4:30" is not ":3", "8pm" not "8p"), "8)" keeps its 8.
 # 10: words quoted back with a mark of irony ("lol "next day delivery" 🙃") are a complaint.
 # 11: an ironic face (🙃, 🙄, 😒, 🤡) may sit further from the quote, in the same sentence.
-SCORER_REVISION = 11
+# 12: "sí claro" with its accent; scare quotes around "envío express", "original", "brand new".
+SCORER_REVISION = 12
 # Named dense features the model also learns weights for.
 LEX_POS, LEX_NEG, LOSS, WIN, COMPLAINT, PRAISE = (
     "=lex+",
@@ -406,7 +407,10 @@ _SCARE_QUOTED = re.compile(
     r"(?:customer|tech|technical) (?:service|support)|"
     r"atenci[oó]n(?: al cliente)?|professional|profesional(?:es)?|quality|calidad|fixed|"
     r"arreglad[oa]|solucionad[oa]|repaired|reparad[oa]|24 ?h|24 ?horas|24 ?hours|next day|"
-    r"same day|on time|a tiempo|puntual(?:es)?|expert[oa]?s?|technician|t[eé]cnico)\s*[\"”»]",
+    r"same day|on time|a tiempo|puntual(?:es)?|expert[oa]?s?|technician|t[eé]cnico|"
+    r"env[ií]o (?:express|expr[eé]s|r[aá]pido|gratis)|entrega (?:express|r[aá]pida|inmediata)|"
+    r"express delivery|free (?:delivery|shipping)|brand new|original(?:es)?|genuine|genuin[oa]s?|"
+    r"aut[eé]ntic[oa]s?)\s*[\"”»]",
     re.IGNORECASE,
 )
 
@@ -414,7 +418,7 @@ _SCARE_QUOTED = re.compile(
 # listo el viernes" 🙃 ya van tres viernes". A quote alone may be a name or a request.
 _IRONY = (
     r"(?:🙃|🙄|😒|🤡|\blol\b|\blmao\b|\b(?:ja|je|ha|he){2,}\w*|\bxd+\b"
-    r"|\byeah right\b|\bsi claro\b)"
+    r"|\byeah right\b|\bs[ií] claro\b)"
 )
 _QUOTED = r"[\"“«][^\"“”«»]{3,80}[\"”»]"
 _IRONIC_FACE = r"(?:🙃|🙄|😒|🤡)"  # these may sit further off, in the same sentence or the next
