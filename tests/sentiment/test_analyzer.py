@@ -946,3 +946,33 @@ def test_consumers_in_chat_returns_fakes_and_slang_praise() -> None:
     # Running late, said by the client, is logistics; the driver running late is not.
     assert analyze("I'll be 10 mins late, traffic on the A4").label == "neutral"
     assert strip_formulae(tokens("the driver is running late")) is None
+
+
+def test_stance_said_indirectly_by_professional_clients() -> None:
+    refused = (
+        "I don't think this is the right fit for us at this stage, but thank you for your time.",
+        "Appreciate the effort, but the quote is well above what we budgeted, so we'll have to "
+        "pass.",
+        "Lo hemos pensado mejor y de momento no vamos a hacer la ampliación de la terraza.",
+        "Anulen el viaje a Punta Cana, por favor. Nos salió mejor por otro lado.",
+    )
+    _assert_read(refused, "negative", LOSS)
+    complained = (
+        "The finish on the cabinets is not quite what we had in mind.",
+        "¿Hay algún motivo por el que nadie me haya devuelto la llamada desde el lunes?",
+        "Respectfully, if this isn't resolved by Monday I'll be taking it up with the Law Society.",
+        "Estoy empezando a pensar que les escribo a una pared.",
+    )
+    _assert_read(complained, "negative", COMPLAINT)
+    pleased = (
+        "I'm in. Send me the invoice for the deposit and we'll lock in the date.",
+        "Mi marido dice que el baño ha quedado de hotel, y eso que él no se fija en nada.",
+        "Hi Siobhan, the wedding was everything we hoped for. We owe you a drink.",
+    )
+    for text in pleased:
+        assert analyze(text).label == "positive", text
+    # Hiring more hours is no competitor; "can I come back to you" is a reply to come.
+    dense = featurize("Quiero contratar otras diez horas de desarrollo", Lexical()).dense
+    assert LOSS not in dense
+    dense = featurize("Can I come back to you next week?", Lexical()).dense
+    assert WIN not in dense
