@@ -416,12 +416,12 @@ _SCARE_QUOTED = re.compile(
 
 # Words quoted back with a mark of irony: "lol "next day delivery" 🙃", "jajaja "te lo dejo
 # listo el viernes" 🙃 ya van tres viernes". A quote alone may be a name or a request.
+_IRONIC_FACE = r"(?:🙃|🙄|😒|🤡)"  # these may sit further off, in the same sentence or the next
 _IRONY = (
-    r"(?:🙃|🙄|😒|🤡|\blol\b|\blmao\b|\b(?:ja|je|ha|he){2,}\w*|\bxd+\b"
+    rf"(?:{_IRONIC_FACE}|\blol\b|\blmao\b|\b(?:ja|je|ha|he){{2,}}\w*|\bxd+\b"
     r"|\byeah right\b|\bs[ií] claro\b)"
 )
 _QUOTED = r"[\"“«][^\"“”«»]{3,80}[\"”»]"
-_IRONIC_FACE = r"(?:🙃|🙄|😒|🤡)"  # these may sit further off, in the same sentence or the next
 _QUOTED_IRONY = re.compile(
     rf"{_IRONY}\W{{0,3}}{_QUOTED}|{_QUOTED}\W{{0,3}}{_IRONY}"
     rf"|{_QUOTED}[^\"“”«»]{{0,80}}?{_IRONIC_FACE}|{_IRONIC_FACE}[^\"“”«»]{{0,40}}?{_QUOTED}",

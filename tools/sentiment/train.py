@@ -190,14 +190,16 @@ def choose_neutral_shift(
 ) -> float:
     """The shift of the neutral logit with the best mean dev macro-F1 over the languages; with
     a tolerance, the shift nearest zero among those within it of the best."""
+    by_language = [
+        [i for i, lang in enumerate(languages) if lang == language]
+        for language in sorted(set(languages))
+    ]
     found: dict[float, float] = {}
     for shift in NEUTRAL_SHIFTS:
         labels = predict(model, x, shift)
-        score = 0.0
-        for language in sorted(set(languages)):
-            keep = [i for i, lang in enumerate(languages) if lang == language]
-            score += macro_f1([gold[i] for i in keep], [labels[i] for i in keep])
-        found[shift] = score / len(set(languages))
+        found[shift] = sum(
+            macro_f1([gold[i] for i in keep], [labels[i] for i in keep]) for keep in by_language
+        ) / len(by_language)
     best = max(found.values())
     near = [shift for shift, score in found.items() if score >= best - tolerance - 1e-9]
     if not tolerance:
