@@ -976,3 +976,59 @@ def test_stance_said_indirectly_by_professional_clients() -> None:
     assert LOSS not in dense
     dense = featurize("Can I come back to you next week?", Lexical()).dense
     assert WIN not in dense
+
+
+def test_praise_standing_alone_after_a_grievance_is_sarcasm() -> None:
+    sarcastic = (
+        "The replacement arrived broken as well. Brilliant.",
+        "La lavadora sigue perdiendo agua después de la visita. Estupendo.",
+        "Oh wonderful, another invoice with the wrong VAT number",
+        "Genial, otra vez sin conexión en la oficina.",
+    )
+    _assert_read(sarcastic, "negative", COMPLAINT)
+    # The same praise after good news, after plain logistics or after the writer's own
+    # apology is sincere; an order that opens with "Perfect" is an order.
+    lexical = Lexical()
+    for text in (
+        "The boiler has been quiet all week since your visit. Brilliant.",
+        "The parcel arrived this morning. Perfect.",
+        "Sorry for the late reply, I was away. Perfect!",
+        "Perfect, another 10 boxes for Friday then",
+    ):
+        assert COMPLAINT not in featurize(text, lexical).dense, text
+        assert analyze(text).label != "negative", text
+
+
+def test_spanish_sales_words_carry_no_sentiment_of_the_stem_lexicon() -> None:
+    # A booking, a delivery, a copy, a nurse or "we want" is no judgement ("reserva" read -3
+    # through a stem, "queremos" +3).
+    valence = Lexical().valence
+    words = ("reserva", "reservamos", "mandaron", "entregaron", "copia", "enfermera", "queremos")
+    assert [valence(word, "es") for word in words] == [0] * len(words)
+    assert valence("horrible", "es") < 0 and valence("encantaron", "es") > 0  # stems still work
+    assert analyze("Hola, ¿me confirman la reserva del salón para el viernes?").label == "neutral"
+
+
+def test_regional_voices_passing_buying_and_being_passed_around() -> None:
+    lost = (
+        "Gracias por todo, pero pasamos por esta vez.",
+        "We've lost confidence in the service, so we won't be ordering from you again.",
+        "Al final vamos a ir con la inmobiliaria que nos cobraba menos comisión.",
+        "Te lo agradezco, pero me lo llevo a otro taller.",
+    )
+    _assert_read(lost, "negative", LOSS)
+    complained = (
+        "Llevo una semana y me siguen pasando de un departamento a otro.",
+        "Third visit and the quote keeps going up, what exactly am I paying for?",
+        "¿Alguien me va a contestar? Ya van cuatro correos.",
+        "Felt really let down by the photos, half of them are blurry.",
+    )
+    _assert_read(complained, "negative", COMPLAINT)
+    won = (
+        "Listo, me lo llevo. Paso el sábado a buscarlo.",
+        "Dale, arrancamos con el plan trimestral la semana que viene.",
+        "Just renewed our membership for another year.",
+        "Órale, te deposito el anticipo mañana temprano.",
+    )
+    _assert_read(won, "positive", WIN)
+    assert analyze("What's the best time to call the office?").label == "neutral"

@@ -16,12 +16,16 @@ from tools.sentiment import analyze_many, score_many
 from tools.sentiment._model import MODEL_FILE
 from tools.sentiment.train import (
     BAND_TOLERANCE,
+    CHECK_FILE,
     CLASSES,
     EVIDENCE,
     NEUTRAL_SHIFTS,
     RECIPES,
+    SALES_FILE,
+    SALES_WEIGHT,
     C,
     choose_neutral_shift,
+    sales_rows,
     train,
 )
 
@@ -39,6 +43,25 @@ def test_every_recipe_has_its_regularisation_and_evidence_rule() -> None:
     assert RECIPES[0] == "teachers"  # the shipped recipe is the default
     assert C["teachers"] == C["snippets"] < C["airline"]
     assert EVIDENCE["teachers"] == EVIDENCE["snippets"] > 0
+
+
+def test_our_sales_messages_train_the_model_and_a_fifth_stays_for_the_band() -> None:
+    rows = sales_rows()
+    written = [
+        line
+        for line in SALES_FILE.read_text(encoding="utf-8").splitlines()
+        if line.strip() and not line.startswith("#")
+    ]
+    assert SALES_WEIGHT > 0 and 0.98 * len(written) < len(rows) <= len(written)
+    assert {language for (language, _, _), _ in rows} == {"en", "es"}
+    assert {gold for (_, _, gold), _ in rows} == set(CLASSES)
+    share = sum(dev for _, dev in rows) / len(rows)
+    assert 0.15 < share < 0.25  # one in five by hash: the same texts in every rebuild
+    # The check file never trains: none of its texts is a training row, even one both files
+    # hold ("ok", "Received, thanks.").
+    check = CHECK_FILE.read_text(encoding="utf-8")
+    checked = {line.split("\t", 2)[2] for line in check.splitlines() if line.count("\t") == 2}
+    assert not checked & {text for (_, text, _), _ in rows}
 
 
 def test_an_unknown_recipe_is_refused_before_any_download() -> None:

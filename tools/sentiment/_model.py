@@ -49,7 +49,8 @@ CLASSES = ("positive", "neutral", "negative")
 # 10: words quoted back with a mark of irony ("lol "next day delivery" 🙃") are a complaint.
 # 11: an ironic face (🙃, 🙄, 😒, 🤡) may sit further from the quote, in the same sentence.
 # 12: "sí claro" with its accent; scare quotes around "envío express", "original", "brand new".
-SCORER_REVISION = 12
+# 13: praise standing alone after a grievance is sarcasm ("... a week late. Brilliant.").
+SCORER_REVISION = 13
 # Named dense features the model also learns weights for.
 LEX_POS, LEX_NEG, LOSS, WIN, COMPLAINT, PRAISE = (
     "=lex+",
@@ -188,7 +189,12 @@ _SOMEONE_ELSE = (
     " otro otra otros otras competencia de del mas empresa empresas proveedor proveedores"
     " agencia agencias tienda gente equipo chico chicos tipo"
 ).split()
-_ANOTHER = "other another otro otra otros otras competencia competition competitor".split()
+_ANOTHER = (
+    "other another otro otra otros otras competencia competition competitor"
+    # Doing it oneself: "go with the venue's in-house caterer", "nos quedamos con el equipo
+    # propio".
+    " house inhouse own internal interno interna propio propia propios propias"
+).split()
 # "*" in a phrase: up to three words of the same clause, none of them the reader ("chose you
 # instead" is won).
 _GAP = rf"(?: (?!(?:{'|'.join(_SECOND_PERSON)})\b)\w+){{0,3}}"
@@ -401,7 +407,8 @@ def _number(said: str) -> float:
 # al cliente"". Only such promises count: a name or an emphasis in quotes ("the "Pro" plan",
 # "the "new" price list") is not a complaint.
 _SCARE_QUOTED = re.compile(
-    r"[\"“«]\s*(?:express|expr[eé]s|fast|quick|r[aá]pid[oa]s?|urgent[e]?|guaranteed|"
+    r"[\"“«]\s*(?:quick fix|arreglo r[aá]pid(?:o|ito)|arreglito|"
+    r"express|expr[eé]s|fast|quick|r[aá]pid[oa]s?|urgent[e]?|guaranteed|"
     r"garantizad[oa]s?|support|soporte(?: t[eé]cnico)?|help|ayuda|service|"
     r"servicio(?: t[eé]cnico| al cliente)?|"
     r"(?:customer|tech|technical) (?:service|support)|"
@@ -429,15 +436,116 @@ _QUOTED_IRONY = re.compile(
 )
 
 
+# Praise standing alone after a grievance is sarcasm: "Paid for express, got it a week late.
+# Brilliant. Really.", "Me cobraron dos veces. Genial." Only a whole last sentence of praise
+# counts, and only after what reads negative ("Arrived today. Perfect." stays as it is).
+_PRAISE_WORD = (
+    r"(?:brilliant|great|fantastic|wonderful|lovely|perfect|amazing|superb|excellent|"
+    r"marvell?ous|awesome|terrific|splendid|fabulous|nice(?: one)?|well done|good job|"
+    r"great job|(?:thanks|thank you|cheers) (?:for that|a lot|a bunch|for nothing)|"
+    r"just what i needed|genial|estupend[oa]|perfect[oa]|fenomenal|maravillos[oa]|excelente|"
+    r"buen[ií]sim[oa]|fant[aá]stic[oa]|incre[ií]ble|bravo|de lujo|qu[eé] maravilla|"
+    r"qu[eé] bien|muy bien|gracias por nada|(?:muchas |mil )?gracias,? eh|enhorabuena|"
+    r"felicidades|chapeau|ol[eé]|lo que (?:me )?faltaba)"
+)
+_SARCASTIC_END = re.compile(
+    rf"[.!?…]\s+(?:(?:oh|just|really|so|simply|truly|absolutely|vaya|pues|pero)\s+)?"
+    rf"{_PRAISE_WORD}(?:,?\s+(?:really|eh|guys|mate|then|indeed|thanks|de verdad|en serio|"
+    rf"chicos|t[ií]o|gente))?\s*[.!…]*(?:\s*(?:really|de verdad|en serio)\s*[.!…]*)?"
+    r"\s*(?:[🙃🙄😒👏🤡😑😤]\ufe0f?\s*)*$",
+    re.IGNORECASE,
+)
+# Or opening it, before a repeat: "Oh great, another 'we'll look into it'", "Genial, otra vez".
+_IRONIC_OPENING = re.compile(
+    r"^\W*(?:oh,?\s+(?:great|wonderful|perfect|brilliant|fantastic|lovely|joy|goody|"
+    r"marvell?ous)[,.!…]*\s+(?:another|again|more|yet)|(?:great|wonderful|perfect|brilliant|"
+    r"fantastic|lovely|genial|estupend[oa]|perfect[oa]|qu[eé] bien|fenomenal|maravillos[oa]|"
+    r"qu[eé] (?:bonito|lindo)(?: todo)?)"
+    r"[,.!…]*\s+(?:again|otra vez|de nuevo|una vez m[aá]s))\b",
+    re.IGNORECASE,
+)
+_TRAILING = " \t\n.!?…,🙃🙄😒👏🤡😑😤\ufe0f"
+_LEADING = " \t\n.!¡¿?…,\"'“«"
+_OPENERS = (
+    "oh",
+    "great",
+    "wonderful",
+    "perfect",
+    "brilliant",
+    "fantastic",
+    "lovely",
+    "genial",
+    "estupend",
+    "qué",
+    "que",
+    "fenomenal",
+    "maravillos",
+)
+# The words a sarcastic end may finish with: the praise's own last words, or what follows it.
+_LAST_WORDS = frozenset(
+    """brilliant great fantastic wonderful lovely perfect amazing superb excellent marvellous
+    marvelous awesome terrific splendid fabulous nice one done job that lot bunch nothing needed
+    genial estupendo estupenda perfecto perfecta fenomenal maravilloso maravillosa excelente
+    buenisimo buenisima buenísimo buenísima fantastico fantastica fantástico fantástica increible
+    increíble bravo lujo maravilla bien nada eh enhorabuena felicidades chapeau ole olé faltaba
+    really guys mate then indeed thanks verdad serio chicos tio tío gente""".split()
+)
+# An apology before the praise is the writer's own ("Sorry for the delay. Perfect!").
+_APOLOGY = re.compile(r"\b(?:sorry|apologi[sz]e|perd[oó]n|disculp\w*|lo siento)\b", re.IGNORECASE)
+
+
+@cache
+def _own_lexical() -> Lexical:
+    return Lexical()
+
+
+def _sarcastic(text: str) -> bool:
+    """Whether the text opens with ironic praise before a repeat, or ends in praise standing
+    alone after words that read negative."""
+    # Cheap looks first, at the first letters and the last word: this runs on every text.
+    if text[:14].lstrip(_LEADING).lower().startswith(_OPENERS) and _IRONIC_OPENING.match(text):
+        return True
+    tail = text.rstrip(_TRAILING)
+    last = tail[tail.rfind(" ") + 1 :].lstrip(_TRAILING).lower()
+    if last not in _LAST_WORDS:
+        return False
+    found = _SARCASTIC_END.search(text, max(0, len(text) - 80))
+    if found is None:
+        return False
+    before = text[: found.start() + 1]
+    if len(before.split()) < 3 or _APOLOGY.search(before):
+        return False
+    f = featurize(before, _own_lexical())
+    if f.dense.keys() & {WIN, PRAISE}:
+        return False
+    return COMPLAINT in f.dense or f.dense[LEX_NEG] > f.dense[LEX_POS]
+
+
+# Single quotes are apostrophes too, so only a quote without one, beside an ironic face,
+# counts: "the 'quick fix' took all day 🙃".
+_SINGLE_QUOTED_IRONY = re.compile(
+    rf"(?<!\w)['‘][^'‘’\"]{{3,80}}['’](?!\w)[^'‘’]{{0,80}}?{_IRONIC_FACE}"
+    rf"|{_IRONIC_FACE}[^'‘’]{{0,40}}?(?<!\w)['‘][^'‘’\"]{{3,80}}['’](?!\w)"
+)
+
+
 def rated(text: str, cues: Cues) -> Cues:
     """The cues with what the raw text says beyond the phrases: a score the client gives (a
-    low one is a complaint, a high one praise) and scare quotes (a complaint); a lost deal
-    or a complaint stated outweighs either, as a win outweighs praise."""
+    low one is a complaint, a high one praise), scare quotes and sarcastic praise (a
+    complaint); a lost deal or a complaint stated outweighs either, as a win outweighs praise."""
     if cues[0] or cues[1]:
         return cues
     if ('"' in text or "“" in text or "«" in text) and (
         _SCARE_QUOTED.search(text) or _QUOTED_IRONY.search(text)
     ):
+        return (False, True, False, False)
+    if (
+        ("'" in text or "‘" in text)
+        and ("🙃" in text or "🙄" in text or "😒" in text or "🤡" in text)
+        and _SINGLE_QUOTED_IRONY.search(text)
+    ):
+        return (False, True, False, False)
+    if not cues[2] and _sarcastic(text):
         return (False, True, False, False)
     share = rating(text)
     if share is None:

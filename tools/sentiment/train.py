@@ -94,6 +94,27 @@ EMBED_BATCH = 256
 Row = tuple[str, str, str]  # (language, text, gold)
 
 
+# Our own sales messages (the development file of `bench.sentiment`, written by the team,
+# MIT): the only labelled chat of the domain the model serves. Their weight as training rows
+# (one in five, by hash, stays in the dev split); 0 keeps them for development only.
+SALES_WEIGHT = 1.0
+SALES_FILE = corpora.ROOT / "bench" / "data" / "sentiment_sales_dev.tsv"
+# Measured only, never trained on: a text written in both files ("ok", "Received, thanks.")
+# stays out of training, so the check reads only text the model has not seen.
+CHECK_FILE = SALES_FILE.with_name("sentiment_sales_check.tsv")
+
+
+def sales_rows() -> list[tuple[Row, bool]]:
+    """Our sales messages as (language, text, gold) rows, each with whether it is in the dev
+    split; none of the check file's texts."""
+    checked = {text for _, _, text in corpora.load_labelled(CHECK_FILE)}
+    return [
+        ((language, text, gold), _in_dev(text))
+        for language, gold, text in corpora.load_labelled(SALES_FILE)
+        if text not in checked
+    ]
+
+
 def _in_dev(text: str) -> bool:
     return int(hashlib.sha256(text.encode()).hexdigest(), 16) % DEV_SHARE == 0
 
@@ -321,6 +342,11 @@ def training_rows(
         extra_rows, extra_weights, counts["teachers"] = teacher_rows(rows)
         rows += [(row, False) for row in extra_rows]
         weights += extra_weights
+    if SALES_WEIGHT:
+        own = sales_rows()
+        rows += own
+        weights += [SALES_WEIGHT] * len(own)
+        counts["sales"] = len(own)
     if distant:
         extra, counts["distant_removed_as_held_out"] = distant_rows()
         rows += [(row, False) for row in extra]
