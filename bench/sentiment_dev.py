@@ -52,13 +52,9 @@ def development_sets(rows: Sequence[tuple[tuple[str, str, str], bool]]) -> dict[
             sets[f"{language} sales"] = [(t, g) for lang, g, t in sales if lang == language]
         # The fifth that stays development data when they train: compared across weights.
         sets[f"{language} sales, dev fifth"] = [
-            (t, g) for lang, g, t in sales if lang == language and _dev(t)
+            (t, g) for lang, g, t in sales if lang == language and train.in_dev(t)
         ]
     return {**sets, **emoji_checks()}
-
-
-def _dev(text: str) -> bool:
-    return train._in_dev(text)
 
 
 def main(argv: list[str]) -> None:

@@ -296,7 +296,7 @@ class Fast:
         # The loss rule reads the whole text, formulae too, as `featurize` does.
         stated = _cued(text, entries, maybe_cued) if maybe_cued else None
         if stated is None or not (stated[0] or stated[1]):
-            scored = rated(text, stated or NO_CUES)  # "2/10", "5 estrellas", "un 10"
+            scored = rated(text, stated or NO_CUES, self.lexical)  # "2/10", "5 estrellas"
             if any(scored):
                 stated = scored
         slow = stated is not None or language in OTHERS

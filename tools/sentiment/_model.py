@@ -494,12 +494,7 @@ _LAST_WORDS = frozenset(
 _APOLOGY = re.compile(r"\b(?:sorry|apologi[sz]e|perd[oó]n|disculp\w*|lo siento)\b", re.IGNORECASE)
 
 
-@cache
-def _own_lexical() -> Lexical:
-    return Lexical()
-
-
-def _sarcastic(text: str) -> bool:
+def _sarcastic(text: str, lexical: Lexical) -> bool:
     """Whether the text opens with ironic praise before a repeat, or ends in praise standing
     alone after words that read negative."""
     # Cheap looks first, at the first letters and the last word: this runs on every text.
@@ -515,7 +510,7 @@ def _sarcastic(text: str) -> bool:
     before = text[: found.start() + 1]
     if len(before.split()) < 3 or _APOLOGY.search(before):
         return False
-    f = featurize(before, _own_lexical())
+    f = featurize(before, lexical)
     if f.dense.keys() & {WIN, PRAISE}:
         return False
     return COMPLAINT in f.dense or f.dense[LEX_NEG] > f.dense[LEX_POS]
@@ -529,7 +524,7 @@ _SINGLE_QUOTED_IRONY = re.compile(
 )
 
 
-def rated(text: str, cues: Cues) -> Cues:
+def rated(text: str, cues: Cues, lexical: Lexical) -> Cues:
     """The cues with what the raw text says beyond the phrases: a score the client gives (a
     low one is a complaint, a high one praise), scare quotes and sarcastic praise (a
     complaint); a lost deal or a complaint stated outweighs either, as a win outweighs praise."""
@@ -545,7 +540,7 @@ def rated(text: str, cues: Cues) -> Cues:
         and _SINGLE_QUOTED_IRONY.search(text)
     ):
         return (False, True, False, False)
-    if not cues[2] and _sarcastic(text):
+    if not cues[2] and _sarcastic(text, lexical):
         return (False, True, False, False)
     share = rating(text)
     if share is None:
@@ -756,7 +751,7 @@ def featurize(
     rules = _sales_cues()
     if cues is None:
         kinds = possible_cues(words)
-        cues = rated(text, rules.read(loss_text(text), kinds) if kinds else NO_CUES)
+        cues = rated(text, rules.read(loss_text(text), kinds) if kinds else NO_CUES, lexical)
     lost, complained = cues[0], cues[1]
     keep = strip_formulae(toks, text)
     if keep is not None:

@@ -109,13 +109,14 @@ def sales_rows() -> list[tuple[Row, bool]]:
     split; none of the check file's texts."""
     checked = {text for _, _, text in corpora.load_labelled(CHECK_FILE)}
     return [
-        ((language, text, gold), _in_dev(text))
+        ((language, text, gold), in_dev(text))
         for language, gold, text in corpora.load_labelled(SALES_FILE)
         if text not in checked
     ]
 
 
-def _in_dev(text: str) -> bool:
+def in_dev(text: str) -> bool:
+    """Whether a text falls in the dev split (one in DEV_SHARE, by a hash of the text)."""
     return int(hashlib.sha256(text.encode()).hexdigest(), 16) % DEV_SHARE == 0
 
 
@@ -130,7 +131,7 @@ def build_rows(recipe: str = "snippets") -> list[tuple[Row, bool]]:
     snippets = corpora.english_snippets() if recipe != "airline" else []
     english = airline + snippets
     spanish = corpora.spanish_train(recipe == "general")
-    dev = [_in_dev(t) for t, _ in english]
+    dev = [in_dev(t) for t, _ in english]
     # The translations are of the first rows (the snippets too with "general"), in order.
     return [(("en", t, g), d) for (t, g), d in zip(english, dev, strict=True)] + [
         (("es", t, g), d) for (t, g), d in zip(spanish, dev[: len(spanish)], strict=True)
