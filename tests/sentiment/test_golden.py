@@ -10,7 +10,7 @@ from tests.sentiment.golden import GOLDEN, golden_texts
 from tools.sentiment import _Scorer, analyze_many, score_many
 from tools.sentiment._fast import _evidence, by_emoji
 from tools.sentiment._language import OTHERS
-from tools.sentiment._model import featurize
+from tools.sentiment._model import featurize, loss_text
 
 
 def _golden() -> list[tuple[str, dict[str, object]]]:
@@ -81,3 +81,18 @@ def test_the_fast_path_reads_every_text_as_the_plain_path_does() -> None:
         if not same:
             disagree.append(text)
     assert not disagree, disagree[:5]
+
+
+def test_the_loss_rule_reads_the_same_words_from_cached_chunks() -> None:
+    # Clauses split at a chunk's end punctuation or opening mark, or at a line break: the
+    # pieces cached per chunk must give exactly the text the loss rule reads.
+    fast = _Scorer().fast
+    texts = [
+        *golden_texts(),
+        "No, es muy caro.\nGracias",
+        "hola (otra vez) ¿seguimos?¡sí!",
+        "x.co/1 at 3:30, ok",
+        "we went elsewhere;thanks [sorry]",
+        "",
+    ]
+    assert [fast._loss_text(t) for t in texts] == [loss_text(t) for t in texts]

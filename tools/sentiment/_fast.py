@@ -37,11 +37,13 @@ from tools.sentiment._model import (
     _lexicon_features,
     _not_drivers,
     _sales_cues,
+    clause_pieces,
     cue_pairs,
     drivers,
     emotions,
     featurize,
     formula_starts,
+    keyed_kinds,
     loss_text,
     rated,
     strip_formulae,
@@ -60,7 +62,7 @@ _Entry = tuple[Any, ...]
 # starts in the chunk before, whether a formula starts in it, whether it holds a contrast
 # word), its last word, and the words that would make a formula of its last token and the
 # next chunk's first ("buenos" + "dias"; None: none).
-_Special = tuple[tuple[Any, ...], dict[str, Any] | None, bool, bool]
+_Special = tuple[tuple[Any, ...], dict[str, Any] | None, bool, bool, bool]
 _Chunk = tuple[
     tuple[_Entry, ...],
     tuple[tuple[str, float], ...],
@@ -75,26 +77,11 @@ _NEGATION, _CONTRAST, _WORD, _STOP, _SYMBOL = 0, 1, 2, 3, 4
 _NO_BIGRAMS: dict[str, tuple[float, float, float]] = {}
 _NO_PAIRS: dict[str, Keyed] = {}
 _CACHE_LIMIT = 500_000
+_SAID = ("ero", "iez", "ERO", "IEZ")  # as `rating` looks for "cero" and "diez"
 
 
 def _strength(item: tuple[str, float]) -> float:
     return -abs(item[1])
-
-
-def _cued(text: str, entries: list[_Entry], maybe: list[Keyed]) -> Cues | None:
-    """The sales cues the text states (the regexes, run only for the kinds of phrase whose
-    words are all in); None when it states none."""
-    # Words hold no spaces, so the set of words is the set the regexes can see.
-    present = {entry[0] for entry in entries if entry[1] <= _WORD}
-    kinds = 0
-    for phrases in maybe:
-        for phrase, kind in phrases:
-            if present.issuperset(phrase):
-                kinds |= kind
-    if kinds:
-        found = _sales_cues().read(loss_text(text), kinds)
-        return found if any(found) else None
-    return None
 
 
 def _courteous(entries: list[_Entry], stated: Cues) -> list[_Entry]:
@@ -167,6 +154,7 @@ class Fast:
         # so a text's tokens are its chunks' tokens in order (fold and regex run once a chunk).
         self._chunks: dict[str, _Chunk] = {}
         self._shown: dict[str, tuple[float, str]] = {}
+        self._clauses: dict[str, tuple[tuple[str, ...], ...]] = {}  # chunk -> `clause_pieces`
         # Every sparse key split at each space: (text before, text after) finds the weight of
         # "previous token" exactly as the string concatenation would, without building it.
         self._bigrams: dict[str, dict[str, tuple[float, float, float]]] = {}
@@ -247,18 +235,53 @@ class Fast:
                 break
         contrast = any(entry[1] == _CONTRAST for entry in entries)
         first = (words[0][3] or None) if words else None
-        special = (tuple(keyed), first, formula, contrast)
+        # What `rating` looks for first: a digit, or "cero" / "diez" (never across chunks).
+        numbered = any(ch.isdigit() for ch in chunk) or any(said in chunk for said in _SAID)
+        special = (tuple(keyed), first, formula, contrast, numbered)
         tail = entries[-1][13] if entries else None
         found = (
             entries,
             cues,
-            special if keyed or first is not None or formula or contrast else None,
+            special if keyed or first is not None or formula or contrast or numbered else None,
             words[-1][0] if words else None,
             tail if tail and tail is not True else None,
         )
         if len(self._chunks) < _CACHE_LIMIT:
             self._chunks[chunk] = found
         return found
+
+    def _cued(self, text: str, entries: list[_Entry], maybe: list[Keyed]) -> Cues | None:
+        """The sales cues the text states (the regexes, run only for the kinds of phrase whose
+        words are all in); None when it states none."""
+        # Words hold no spaces, so the set of words is the set the regexes can see.
+        kinds = keyed_kinds(maybe, {entry[0] for entry in entries if entry[1] <= _WORD})
+        if kinds:
+            found = _sales_cues().read(self._loss_text(text), kinds)
+            return found if any(found) else None
+        return None
+
+    def _loss_text(self, text: str) -> str:
+        """`loss_text(text)` from its chunks' cached pieces (a line break ends a clause between
+        chunks, so a text holding one is read whole)."""
+        if "\n" in text:
+            return loss_text(text)
+        get = self._clauses.get
+        clauses: list[str] = []
+        current: list[str] = []
+        for chunk in text.split():
+            pieces = get(chunk)
+            if pieces is None:
+                pieces = clause_pieces(chunk)
+                if len(self._clauses) < _CACHE_LIMIT:
+                    self._clauses[chunk] = pieces
+            current += pieces[0]
+            for piece in pieces[1:]:
+                if current:
+                    clauses.append(" ".join(current))
+                current = list(piece)
+        if current:
+            clauses.append(" ".join(current))
+        return " , ".join(clauses)
 
     def _read(self, text: str) -> tuple[list[_Entry], str, bool, bool, Cues | None]:
         """The text's entries, its language, whether it needs the plain path, whether it
@@ -267,7 +290,7 @@ class Fast:
         entries: list[_Entry] = []
         counts: dict[str, float] = {}
         maybe_cued: list[Keyed] = []
-        formula = contrast = False
+        formula = contrast = numbered = False
         last: str | None = None  # the last word so far: a key pair may span two chunks
         awaiting: frozenset[str] | None = None  # what would end a formula the last chunk began
         for chunk in text.split():
@@ -281,7 +304,7 @@ class Fast:
                 for language, share in language_cues:
                     counts[language] = counts.get(language, 0.0) + share
             if special is not None:
-                keyed, first, has_formula, has_contrast = special
+                keyed, first, has_formula, has_contrast, has_number = special
                 if keyed:
                     maybe_cued += keyed
                 if first is not None and last is not None:
@@ -290,13 +313,14 @@ class Fast:
                         maybe_cued.append(spanning)
                 formula = formula or has_formula
                 contrast = contrast or has_contrast
+                numbered = numbered or has_number
             if ends is not None:
                 last = ends
         language = decide(counts, text)  # formulae included, as `featurize` detects it
         # The loss rule reads the whole text, formulae too, as `featurize` does.
-        stated = _cued(text, entries, maybe_cued) if maybe_cued else None
+        stated = self._cued(text, entries, maybe_cued) if maybe_cued else None
         if stated is None or not (stated[0] or stated[1]):
-            scored = rated(text, stated or NO_CUES, self.lexical)  # "2/10", "5 estrellas"
+            scored = rated(text, stated or NO_CUES, self.lexical, numbered)  # "2/10"
             if any(scored):
                 stated = scored
         slow = stated is not None or language in OTHERS

@@ -12,6 +12,8 @@ import itertools
 import json
 import math
 import re
+from collections import Counter
+from collections.abc import Iterable
 from dataclasses import dataclass
 from functools import cache
 from pathlib import Path
@@ -146,6 +148,12 @@ def loss_text(text: str) -> str:
     return " , ".join(clause for clause in clauses if clause)
 
 
+def clause_pieces(chunk: str) -> tuple[tuple[str, ...], ...]:
+    """The words of a chunk of text without whitespace, split where `loss_text` would split
+    clauses: a clause ends at a chunk's end punctuation or opening mark, never elsewhere in it."""
+    return tuple(tuple(t for t in tokens(part) if t[0].isalnum()) for part in _CLAUSE.split(chunk))
+
+
 # Spanish puts a verb between "no" and what it denies: "no es demasiado caro".
 _NEGATED_VERBS = (
     "es",
@@ -248,7 +256,11 @@ LOSS_CUE, COMPLAINT_CUE, WIN_CUE, PRAISE_CUE = 1, 2, 4, 8
 EVERY_CUE = LOSS_CUE | COMPLAINT_CUE | WIN_CUE | PRAISE_CUE
 # The emotion a cue states, whatever its words.
 CUE_EMOTIONS = {COMPLAINT: "anger", PRAISE: "joy"}
-Keyed = tuple[tuple[tuple[str, ...], int], ...]  # phrases' words, each with its kind's bit
+Phrases = tuple[tuple[tuple[str, ...], int], ...]  # phrases' words, each with its kind's bit
+# The phrases of one key pair: those checked whenever the pair is read, and (for a pair that
+# keys many) the rest by a word each needs besides the pair, its rarest among the phrases.
+Keyed = tuple[Phrases, dict[str, Phrases] | None]
+_PIVOT_FROM = 8  # a pair keying more phrases than this files them by that word
 
 
 class CueRules(NamedTuple):
@@ -524,10 +536,11 @@ _SINGLE_QUOTED_IRONY = re.compile(
 )
 
 
-def rated(text: str, cues: Cues, lexical: Lexical) -> Cues:
+def rated(text: str, cues: Cues, lexical: Lexical, numbered: bool = True) -> Cues:
     """The cues with what the raw text says beyond the phrases: a score the client gives (a
     low one is a complaint, a high one praise), scare quotes and sarcastic praise (a
-    complaint); a lost deal or a complaint stated outweighs either, as a win outweighs praise."""
+    complaint); a lost deal or a complaint stated outweighs either, as a win outweighs praise.
+    `numbered` False: the caller knows the text holds no digit, "cero" or "diez"."""
     if cues[0] or cues[1]:
         return cues
     if ('"' in text or "“" in text or "«" in text) and (
@@ -542,7 +555,7 @@ def rated(text: str, cues: Cues, lexical: Lexical) -> Cues:
         return (False, True, False, False)
     if not cues[2] and _sarcastic(text, lexical):
         return (False, True, False, False)
-    share = rating(text)
+    share = rating(text) if numbered else None
     if share is None:
         return cues
     if share <= RATED_LOW:
@@ -843,28 +856,66 @@ def cue_pairs() -> dict[str, dict[str, Keyed]]:
             # A tuple of strings, not a frozenset: the garbage collector stops tracking it,
             # so full collections skip these ~77,000 phrases (a frozenset is always tracked).
             keyed.append((tuple(sorted({w for w in words if w != "*"})), kind))
-    return {w: {prev: tuple(sets) for prev, sets in found.items()} for w, found in index.items()}
+    used = Counter(
+        w for found in index.values() for sets in found.values() for p in sets for w in p[0]
+    )
+    return {
+        w: {prev: _filed(sets, (prev, w), used) for prev, sets in found.items()}
+        for w, found in index.items()
+    }
+
+
+def _filed(
+    phrases: list[tuple[tuple[str, ...], int]], pair: tuple[str, str], used: Counter[str]
+) -> Keyed:
+    """One key pair's phrases, those of a pair keying many filed by their rarest other word:
+    "a few" keys hundreds, and a text holds few of their other words."""
+    if len(phrases) <= _PIVOT_FROM:
+        return tuple(phrases), None
+    always: list[tuple[tuple[str, ...], int]] = []
+    by_word: dict[str, list[tuple[tuple[str, ...], int]]] = {}
+    for words, kind in phrases:
+        others = [w for w in words if w not in pair]
+        if others:
+            by_word.setdefault(min(others, key=lambda w: (used[w], w)), []).append((words, kind))
+        else:
+            always.append((words, kind))
+    return tuple(always), {w: tuple(found) for w, found in by_word.items()}
+
+
+def keyed_kinds(groups: Iterable[Keyed], present: set[str]) -> int:
+    """The kinds (bits) of the phrases in `groups` whose every word is in `present`."""
+    kinds = 0
+    for always, by_word in groups:
+        for phrase, kind in always:
+            if present.issuperset(phrase):
+                kinds |= kind
+        if by_word is None:
+            continue
+        for word in present:
+            filed = by_word.get(word)
+            if filed:
+                for phrase, kind in filed:
+                    if present.issuperset(phrase):
+                        kinds |= kind
+    return kinds
 
 
 def possible_cues(words: list[str]) -> int:
     """The kinds (bits) of the sales phrases whose key pair and every word are in the text:
     no other kind's regex can match it (0: none can)."""
     keyed = cue_pairs()
-    present: set[str] | None = None
+    groups: list[Keyed] = []
     previous = ""
-    kinds = 0
     for word in words:
         pairs = keyed.get(word)
         if pairs:
             for before in ("", previous) if previous else ("",):
-                phrases = pairs.get(before)
-                if phrases:
-                    present = present or set(words)
-                    for phrase, kind in phrases:
-                        if present.issuperset(phrase):
-                            kinds |= kind
+                found = pairs.get(before)
+                if found:
+                    groups.append(found)
         previous = word
-    return kinds
+    return keyed_kinds(groups, set(words)) if groups else 0
 
 
 @dataclass(frozen=True, slots=True)
