@@ -1,5 +1,8 @@
 """Development figures of a training recipe: `python -m bench.sentiment_dev [--recipe R]`.
 
+`--sales-weight W` sets the weight of our sales messages; `--evidence 0.5,0.55` compares
+evidence thresholds on one fit.
+
 What DATA-SOURCES.md's development tables hold, for one recipe as `train.py` builds it: the
 model is fit on the rows outside the dev split (four fifths of the labelled sources, plus
 every teacher or emoji-labelled row the recipe adds), the neutral band chosen on the dev
@@ -57,6 +60,17 @@ def development_sets(rows: Sequence[tuple[tuple[str, str, str], bool]]) -> dict[
     return {**sets, **emoji_checks()}
 
 
+def _thresholds(value: str) -> list[float]:
+    """Evidence thresholds from "0.5,0.55": each a probability in 0..1."""
+    try:
+        found = [float(v) for v in value.split(",") if v.strip()]
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"not a list of numbers: {value!r}") from None
+    if not found or not all(0.0 <= v <= 1.0 for v in found):
+        raise argparse.ArgumentTypeError(f"thresholds are probabilities in 0..1: {value!r}")
+    return found
+
+
 def main(argv: list[str]) -> None:
     """Fit the recipe on four fifths and print its row of the development table."""
     parser = argparse.ArgumentParser(description=__doc__)
@@ -71,6 +85,13 @@ def main(argv: list[str]) -> None:
         default=train.SALES_WEIGHT,
         help="weight of our sales messages as training rows (0: development only)",
     )
+    parser.add_argument(
+        "--evidence",
+        type=_thresholds,
+        default=[],
+        help="comma-separated evidence thresholds to compare, e.g. 0.5,0.55 (default: the"
+        " recipe's own)",
+    )
     args = parser.parse_args(argv)
     train.LEX_SCALE = args.lex_scale  # read by dev_fit and model_body at call time
     train.SALES_WEIGHT = args.sales_weight
@@ -80,22 +101,23 @@ def main(argv: list[str]) -> None:
     featurized = [featurize(text, lexical, language) for (language, text, _), _ in rows]
     model, design, shift = dev_fit(rows, featurized, weights, args.recipe)
     body = model_body(model, design, shift, args.recipe)
-    weights_read = Weights.read(body, version="dev")
-    fast = Fast(lexical, Linear(weights_read))
-    print(
-        f"# Development figures, recipe {args.recipe!r} (neutral band {shift:+.1f},"
-        f" lexicon x{train.LEX_SCALE:g})\n"
-    )
-    print("| set | n | macro-F1 3-class | binary macro-F1 |\n|---|---|---|---|")
-    total = 0.0
-    for name, labelled in sets.items():
-        gold = [g for _, g in labelled]
-        results = [fast.score(text) for text, _ in labelled]
-        three = float(scores(gold, [label for label, _ in results])["macro_f1"])  # type: ignore[arg-type]
-        two = binary_f1(gold, results)
-        total += three + two
-        print(f"| {name} | {len(labelled)} | {three:.3f} | {two:.3f} |")
-    print(f"\nsum of every figure: {total:.2f}")
+    for evidence in args.evidence or [float(body.get("evidence", 0.0))]:  # type: ignore[arg-type]
+        body["evidence"] = evidence
+        fast = Fast(lexical, Linear(Weights.read(body, version="dev")))
+        print(
+            f"# Development figures, recipe {args.recipe!r} (neutral band {shift:+.1f},"
+            f" lexicon x{train.LEX_SCALE:g}, evidence {evidence:g})\n"
+        )
+        print("| set | n | macro-F1 3-class | binary macro-F1 |\n|---|---|---|---|")
+        total = 0.0
+        for name, labelled in sets.items():
+            gold = [g for _, g in labelled]
+            results = [fast.score(text) for text, _ in labelled]
+            three = float(scores(gold, [label for label, _ in results])["macro_f1"])  # type: ignore[arg-type]
+            two = binary_f1(gold, results)
+            total += three + two
+            print(f"| {name} | {len(labelled)} | {three:.3f} | {two:.3f} |")
+        print(f"\nsum of every figure: {total:.2f}\n")
 
 
 if __name__ == "__main__":

@@ -2,7 +2,10 @@
 
 from __future__ import annotations
 
+import argparse
 from pathlib import Path
+
+import pytest
 
 from bench.sentiment import END, START, binary_f1, scores, write_section
 
@@ -26,3 +29,12 @@ def test_section_is_appended_once_then_replaced(tmp_path: Path) -> None:
     assert text.count(START) == 1 and text.count(END) == 1
     assert "other figures" in text and "second" in text and "first" not in text
     assert "## Sentiment: second" in text and "### Speed" in text
+
+
+def test_the_dev_bench_compares_evidence_thresholds_given_as_probabilities() -> None:
+    from bench.sentiment_dev import _thresholds
+
+    assert _thresholds("0.5,0.55, 0.6") == [0.5, 0.55, 0.6]
+    for wrong in ("abc", "0.5,x", "1.5", ","):
+        with pytest.raises(argparse.ArgumentTypeError):
+            _thresholds(wrong)
