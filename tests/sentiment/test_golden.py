@@ -10,7 +10,7 @@ from tests.sentiment.golden import GOLDEN, golden_texts
 from tools.sentiment import _Scorer, analyze_many, score_many
 from tools.sentiment._fast import _evidence, by_emoji
 from tools.sentiment._language import OTHERS
-from tools.sentiment._model import featurize, loss_text
+from tools.sentiment._model import _QUOTED_IRONY, _may_be_ironic, featurize, loss_text
 
 
 def _golden() -> list[tuple[str, dict[str, object]]]:
@@ -96,3 +96,18 @@ def test_the_loss_rule_reads_the_same_words_from_cached_chunks() -> None:
         "",
     ]
     assert [fast._loss_text(t) for t in texts] == [loss_text(t) for t in texts]
+
+
+def test_the_first_look_for_irony_never_misses_a_mark_the_full_regex_reads() -> None:
+    texts = [
+        *golden_texts(),
+        'JAJAJA "entrega express"',
+        'Sí claro, "mañana sin falta"',
+        '"next day delivery" 🙃',
+        'yeah right, "fixed"',
+        'xD "garantizado"',
+        'jeha "arreglado"',
+    ]
+    ironic = [t for t in texts if _QUOTED_IRONY.search(t)]
+    assert len(ironic) >= 6
+    assert all(_may_be_ironic(t) for t in ironic)

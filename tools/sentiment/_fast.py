@@ -58,17 +58,19 @@ from tools.sentiment._model import (
 #  may start a greeting or sign-off formula)
 _Entry = tuple[Any, ...]
 # A whitespace-separated chunk: its entries, language cues, what only some chunks hold (None
-# for most: the sales phrase sets keyed inside it, its first word's pair keys for a pair that
-# starts in the chunk before, whether a formula starts in it, whether it holds a contrast
-# word), its last word, and the words that would make a formula of its last token and the
-# next chunk's first ("buenos" + "dias"; None: none).
-_Special = tuple[tuple[Any, ...], dict[str, Any] | None, bool, bool, bool]
+# for most: the sales phrase sets keyed inside it, whether a formula starts in it, whether it
+# holds a contrast word, whether it holds a digit or a said number), its last word, the words
+# that would make a formula of its last token and the next chunk's first ("buenos" + "dias";
+# None: none), and its first word's pair keys for a pair that starts in the chunk before
+# (None: none; many words have some, so they are not kept with the rare things).
+_Special = tuple[tuple[Any, ...], bool, bool, bool]
 _Chunk = tuple[
     tuple[_Entry, ...],
     tuple[tuple[str, float], ...],
     _Special | None,
     str | None,
     frozenset[str] | None,
+    dict[str, Any] | None,
 ]
 _LEX_LANGS = ("es", "en", "mixed")
 # Kinds: "?", "!" and a contrast ("but", "pero") stop a negation's scope; every kind up to
@@ -237,14 +239,16 @@ class Fast:
         first = (words[0][3] or None) if words else None
         # What `rating` looks for first: a digit, or "cero" / "diez" (never across chunks).
         numbered = any(ch.isdigit() for ch in chunk) or any(said in chunk for said in _SAID)
-        special = (tuple(keyed), first, formula, contrast, numbered)
         tail = entries[-1][13] if entries else None
         found = (
             entries,
             cues,
-            special if keyed or first is not None or formula or contrast or numbered else None,
+            (tuple(keyed), formula, contrast, numbered)
+            if keyed or formula or contrast or numbered
+            else None,
             words[-1][0] if words else None,
             tail if tail and tail is not True else None,
+            first,
         )
         if len(self._chunks) < _CACHE_LIMIT:
             self._chunks[chunk] = found
@@ -294,7 +298,7 @@ class Fast:
         last: str | None = None  # the last word so far: a key pair may span two chunks
         awaiting: frozenset[str] | None = None  # what would end a formula the last chunk began
         for chunk in text.split():
-            words, language_cues, special, ends, tail = get(chunk) or self._chunk(chunk)
+            words, language_cues, special, ends, tail, first = get(chunk) or self._chunk(chunk)
             if words:
                 if awaiting is not None and words[0][0] in awaiting:
                     formula = True
@@ -303,14 +307,14 @@ class Fast:
             if language_cues:
                 for language, share in language_cues:
                     counts[language] = counts.get(language, 0.0) + share
+            if first is not None and last is not None:
+                spanning = first.get(last)
+                if spanning:
+                    maybe_cued.append(spanning)
             if special is not None:
-                keyed, first, has_formula, has_contrast, has_number = special
+                keyed, has_formula, has_contrast, has_number = special
                 if keyed:
                     maybe_cued += keyed
-                if first is not None and last is not None:
-                    spanning = first.get(last)
-                    if spanning:
-                        maybe_cued.append(spanning)
                 formula = formula or has_formula
                 contrast = contrast or has_contrast
                 numbered = numbered or has_number
