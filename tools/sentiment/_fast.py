@@ -28,6 +28,7 @@ from tools.sentiment._model import (
     LEX_NEG,
     LEX_POS,
     NO_CUES,
+    SAID_MARKS,
     Cues,
     Featurized,
     Keyed,
@@ -79,7 +80,6 @@ _NEGATION, _CONTRAST, _WORD, _STOP, _SYMBOL = 0, 1, 2, 3, 4
 _NO_BIGRAMS: dict[str, tuple[float, float, float]] = {}
 _NO_PAIRS: dict[str, Keyed] = {}
 _CACHE_LIMIT = 500_000
-_SAID = ("ero", "iez", "ERO", "IEZ")  # as `rating` looks for "cero" and "diez"
 
 
 def _strength(item: tuple[str, float]) -> float:
@@ -238,7 +238,7 @@ class Fast:
         contrast = any(entry[1] == _CONTRAST for entry in entries)
         first = (words[0][3] or None) if words else None
         # What `rating` looks for first: a digit, or "cero" / "diez" (never across chunks).
-        numbered = any(ch.isdigit() for ch in chunk) or any(said in chunk for said in _SAID)
+        numbered = any(ch.isdigit() for ch in chunk) or any(mark in chunk for mark in SAID_MARKS)
         tail = entries[-1][13] if entries else None
         found = (
             entries,

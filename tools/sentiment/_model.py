@@ -144,14 +144,13 @@ _CLAUSE = re.compile(r"[,.;:!?)\]]+(?=\s|$)|[¡¿(\[\n]+")
 def loss_text(text: str) -> str:
     """The words the loss rule reads: clauses kept apart by " , ", so that "No, es muy caro"
     (a refusal) is not "no es muy caro" (a denial) and no phrase spans two clauses."""
-    clauses = (" ".join(t for t in tokens(part) if t[0].isalnum()) for part in _CLAUSE.split(text))
-    return " , ".join(clause for clause in clauses if clause)
+    return " , ".join(" ".join(words) for words in clause_pieces(text) if words)
 
 
-def clause_pieces(chunk: str) -> tuple[tuple[str, ...], ...]:
-    """The words of a chunk of text without whitespace, split where `loss_text` would split
-    clauses: a clause ends at a chunk's end punctuation or opening mark, never elsewhere in it."""
-    return tuple(tuple(t for t in tokens(part) if t[0].isalnum()) for part in _CLAUSE.split(chunk))
+def clause_pieces(text: str) -> tuple[tuple[str, ...], ...]:
+    """The words of each clause of the text, split where a clause ends; within a chunk without
+    whitespace, only at its end punctuation or an opening mark (so chunks can be cached)."""
+    return tuple(tuple(t for t in tokens(part) if t[0].isalnum()) for part in _CLAUSE.split(text))
 
 
 # Spanish puts a verb between "no" and what it denies: "no es demasiado caro".
@@ -363,10 +362,13 @@ _MAY_SCORE = re.compile(
 RATED_LOW, RATED_HIGH = 0.4, 0.8  # share of the scale: at most is a complaint, at least praise
 
 
+SAID_MARKS = ("ero", "iez", "ERO", "IEZ")  # what a score said in words ("cero", "diez") holds
+
+
 def rating(text: str) -> float | None:
     """The last score the text gives, as a share of its scale (0..1), or None."""
     digits = _MAY_SCORE(text) is not None
-    said = "ero" in text or "iez" in text or "ERO" in text or "IEZ" in text  # "cero", "Diez"
+    said = any(mark in text for mark in SAID_MARKS)  # "cero", "Diez"
     if not digits and not said:
         return None  # most texts: no number followed by "/", "out of", "stars"..., no "un 10"
     low = text.lower()
