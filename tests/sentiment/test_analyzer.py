@@ -1032,3 +1032,87 @@ def test_regional_voices_passing_buying_and_being_passed_around() -> None:
     )
     _assert_read(won, "positive", WIN)
     assert analyze("What's the best time to call the office?").label == "neutral"
+
+
+def test_a_comparison_the_reader_loses_staying_put_and_a_role_with_its_department() -> None:
+    # Another supplier, an earlier one or the competition better than the reader: a complaint;
+    # nobody better than the reader: praise.
+    lost_comparisons = (
+        "Honestly our last agency was far more reliable with deadlines.",
+        "The competition is way cheaper and delivers next day.",
+        "La gestoría de antes nos trataba muchísimo mejor que ustedes.",
+        "Antes lo hacíais bastante mejor, la verdad.",
+    )
+    _assert_read(lost_comparisons, "negative", COMPLAINT)
+    _assert_read(("No one looks after us like you do.",), "positive", PRAISE)
+    # "better than you think" compares nothing with the reader.
+    assert COMPLAINT not in featurize("It works better than you think.", Lexical()).dense
+    # Keeping the client's own provider, said to one who offered to replace it: lost; staying
+    # with the reader's company: won.
+    _assert_read(
+        (
+            "We'll keep what we already use for the payroll, thank you for the demo.",
+            "Gracias, pero de momento sigo con mi gestor de toda la vida.",
+            "After the review we're staying with our existing broker.",
+        ),
+        "negative",
+        LOSS,
+    )
+    _assert_read(
+        ("Tras la reunión seguiremos trabajando con vuestra empresa otro año.",), "positive", WIN
+    )
+    # A role with its department is someone to do business with; a manager called in anger is
+    # a complaint.
+    for text in (
+        "Quiero hablar con la encargada de compras sobre el pedido de enero.",
+        "Necesito hablar con el jefe de obra para coordinar la entrega del material.",
+    ):
+        assert COMPLAINT not in featurize(text, Lexical()).dense, text
+        assert analyze(text).label == "neutral", text
+    _assert_read(("Quiero hablar con el encargado, llevo una hora esperando.",), "negative")
+
+
+def test_a_short_decline_a_booking_elsewhere_and_a_fault_back_where_it_was_fixed() -> None:
+    # A decline that is the whole reply, however short or soft, loses the deal.
+    _assert_read(("Not right now.", "Maybe another time", "Ahorita no"), "negative", LOSS)
+    # Booked elsewhere with the thing named, the other quote chosen, a slot no longer needed.
+    _assert_read(
+        (
+            "Ya reservamos la sala en otro sitio, gracias",
+            "Nos decidimos por la otra propuesta",
+            "We won't need the van after all",
+        ),
+        "negative",
+        LOSS,
+    )
+    # A fault back where, or soon after, it was fixed is a complaint, not one put right.
+    _assert_read(
+        (
+            "The leak is back, right where you fixed it",
+            "It stopped working two days after you fixed it",
+            "Volvió la gotera justo donde la sellaron",
+        ),
+        "negative",
+        COMPLAINT,
+        absent=(PRAISE,),
+    )
+
+
+def test_news_about_the_client_and_a_rival_outdone_are_no_lost_deal() -> None:
+    # A new role or address is news; a new supplier is a lost deal.
+    text = "Quick note: I'm moving to a new office next month, same phone number."
+    assert LOSS not in featurize(text, Lexical()).dense
+    _assert_read(("We're switching to a new provider in the spring.",), "negative", LOSS)
+    # What another supplier could not do, done by the reader: praise, no supplier lost.
+    _assert_read(
+        (
+            "Arreglasteis en una tarde lo que otro taller no pudo en semanas.",
+            "You fixed in a day what our old developer couldn't in a month.",
+        ),
+        "positive",
+        PRAISE,
+        absent=(LOSS,),
+    )
+    # A parcel that arrived is no complaint until something is wrong with it.
+    assert COMPLAINT not in featurize("Ya me llegó el paquete, gracias", Lexical()).dense
+    _assert_read(("Nos llegó la caja rota",), "negative", COMPLAINT)
