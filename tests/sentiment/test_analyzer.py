@@ -1116,3 +1116,12 @@ def test_news_about_the_client_and_a_rival_outdone_are_no_lost_deal() -> None:
     # A parcel that arrived is no complaint until something is wrong with it.
     assert COMPLAINT not in featurize("Ya me llegó el paquete, gracias", Lexical()).dense
     _assert_read(("Nos llegó la caja rota",), "negative", COMPLAINT)
+
+
+def test_others_hired_and_the_same_noise_after_a_paid_repair() -> None:
+    _assert_read(("Ya contratamos a otros, gracias de todas formas",), "negative", LOSS)
+    _assert_read(
+        ("Paid for the repair last week and it's still making the same noise.",),
+        "negative",
+        COMPLAINT,
+    )
