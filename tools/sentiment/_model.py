@@ -128,6 +128,9 @@ def _cue_phrases() -> CuePhrases:
         kind, phrase = line.split("\t", 1)
         if kind == "polite":
             polite.add(phrase)
+        elif kind == "praise-plain":  # praise that no other rule reads ("lo que otro no pudo")
+            found["praise"].extend(expand(phrase))
+            found["plain"].extend(expand(phrase))
         elif kind in found:
             found[kind].extend(expand(phrase))
         else:
