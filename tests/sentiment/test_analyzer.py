@@ -30,6 +30,7 @@ from tools.sentiment._model import (
     LOSS,
     MODEL_FILE,
     PRAISE,
+    REQUEST,
     SCORER_REVISION,
     WIN,
     Lexical,
@@ -1125,3 +1126,43 @@ def test_others_hired_and_the_same_noise_after_a_paid_repair() -> None:
         "negative",
         COMPLAINT,
     )
+
+
+def test_a_fault_the_client_asks_to_have_mended_is_a_lead_unless_it_is_the_readers_doing() -> None:
+    # A fault with a request for a visit, a quote or a price, and no word that the reader
+    # caused it, is new work: a request, neither a complaint nor praise hiding in it ("dead on").
+    _assert_read(
+        (
+            "The boiler stopped working after the power cut, could someone come and look?",
+            "Phone screen cracked when I dropped it, how much to fix?",
+            "The phone screen is dead on one side after a fall, how much to fix?",
+            "Se rompió la persiana del salón, ¿cuánto cobran por venir a cambiarla?",
+            "La caldera gotea desde la helada, ¿pueden venir a mirarla?",
+        ),
+        "neutral",
+        REQUEST,
+        absent=(COMPLAINT, PRAISE),
+    )
+    # The same request after the reader's own work, or for a fault back again, is a complaint
+    # (the model may still weigh a polite request against it: it leans negative, at least).
+    lexical = Lexical()
+    for text in (
+        "The boiler you fitted stopped working, could someone come and look?",
+        "The boiler stopped working again, could someone come and look?",
+        "La persiana que nos instalaron se rompió, ¿cuánto cobran por venir?",
+        "Desde su visita la caldera gotea, ¿pueden venir a mirarla?",
+    ):
+        dense = featurize(text, lexical).dense
+        assert COMPLAINT in dense and REQUEST not in dense, text
+        assert analyze(text).score < -0.1, text
+    # Asking why a charge was made is no request for work.
+    _assert_read(("¿Por qué me cobran la visita si no arreglaron nada?",), "negative", COMPLAINT)
+    # Work another firm did is no supplier lost; a note someone left is no praise ("¡una nota!").
+    for text in (
+        "The alarm was installed by another company and now beeps at night, can you look?",
+        "El portón lo instaló otra empresa y ahora hace ruido, ¿me pasan presupuesto?",
+        "El vecino dejó una nota diciendo que el muro tiene una grieta, ¿pueden venir a verlo?",
+    ):
+        dense = featurize(text, lexical).dense
+        assert LOSS not in dense and PRAISE not in dense, text
+    _assert_read(("Contratamos a otra empresa para el portón, gracias igual.",), "negative", LOSS)

