@@ -327,9 +327,46 @@ def run(args: argparse.Namespace) -> None:
     for system in order:
         rate = rates[system]
         print(f"- {system}: {rate:,.0f} messages/s ({rate / base:.2f}x vaderSentiment)")
+    cold_start()
     targets(figures, held_out, rates)
     print(NOTES)
     language_table()
+
+
+_COLD = """
+import time
+started = time.process_time()
+from tools.sentiment import analyze
+analyze("hola")
+loaded = time.process_time()
+analyze("The heating stopped working again, this is the third time this month.")
+complained = time.process_time()
+analyze("We decided to go with another supplier, thanks anyway.")
+lost = time.process_time()
+print(loaded - started, complained - loaded, lost - complained)
+"""
+
+
+def cold_start() -> None:
+    """CPU seconds a new process spends to load the analyser and read its first complaint and
+    first lost deal: with an empty regex cache (compiling the sales rule), then with it filled."""
+    import os
+    import subprocess
+    import tempfile
+
+    print("\n## Cold start: a new process, CPU seconds (load / first complaint / first lost deal)")
+    with tempfile.TemporaryDirectory() as folder:
+        env = {**os.environ, "WALLIE_SENTIMENT_CACHE": folder}
+        for run in ("empty regex cache", "regex cache filled by the run above"):
+            out = subprocess.run(
+                [sys.executable, "-c", _COLD], env=env, cwd=ROOT, capture_output=True, text=True
+            )
+            figures = out.stdout.split()
+            if out.returncode or len(figures) != 3:
+                print(f"- {run}: failed ({out.stderr.strip()[-200:]})")
+                continue
+            load, complaint, loss = (float(f) for f in figures)
+            print(f"- {run}: {load:.2f} / {complaint:.2f} / {loss:.2f}")
 
 
 NOTES = """

@@ -33,6 +33,7 @@ from tools.sentiment._features import (
 )
 from tools.sentiment._language import _cues, detect
 from tools.sentiment._lexicon import EMOTIONS, Lexicons, lexicons
+from tools.sentiment._regexes import compiled
 
 DATA = Path(__file__).parent / "data"
 MODEL_FILE = DATA / "model.json"
@@ -653,8 +654,21 @@ def _alone(phrases: tuple[str, ...]) -> list[str]:
 @cache
 def _rule(kind: str) -> re.Pattern[str]:
     """One kind's regex ("loss", "complaint", "win", "praise", "resolved", "stay", "request",
-    "blame", "plain"), built and compiled once, on first use: the large ones take a few
-    tenths of a second."""
+    "blame", "plain"), compiled once per process on first use, or read from the disk cache
+    (building and parsing the large ones takes seconds)."""
+    return compiled(f"sales-rule\0{kind}\0{_rules_source()}", lambda: _rule_pattern(kind))
+
+
+@cache
+def _rules_source() -> str:
+    """A digest of what the rule's patterns are built from: the phrases and this module."""
+    digest = hashlib.sha256((DATA / "sales_cues.tsv").read_bytes())
+    digest.update(Path(__file__).read_bytes())
+    return digest.hexdigest()
+
+
+def _rule_pattern(kind: str) -> str:
+    """One kind's pattern (see `_rule`)."""
     cues = _cue_phrases()
     if kind == "loss":
         reader = (
@@ -675,7 +689,7 @@ def _rule(kind: str) -> re.Pattern[str]:
         groups = [_trie_pattern(list(cues.plain))] if cues.plain else []
     else:
         groups = _alternatives(getattr(cues, kind))
-    return re.compile(rf"(?<![\w~])(?:{'|'.join(groups) or '(?!)'})(?![\w])")
+    return rf"(?<![\w~])(?:{'|'.join(groups) or '(?!)'})(?![\w])"
 
 
 class Lexical:

@@ -26,6 +26,8 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import TypeVar
 
+from tools.sentiment._regexes import cache_root
+
 ROOT = Path(__file__).resolve().parents[2]
 LABELS = ("positive", "neutral", "negative")
 _T = TypeVar("_T")
@@ -90,10 +92,7 @@ Row = tuple[str, str]  # (text, gold label)
 
 def cache_dir() -> Path:
     """Where downloaded packages and translations are kept between runs."""
-    base = os.environ.get("WALLIE_SENTIMENT_CACHE") or os.path.join(
-        os.environ.get("XDG_CACHE_HOME", os.path.expanduser("~/.cache")), "wallie-sentiment"
-    )
-    path = Path(base)
+    path = cache_root()
     path.mkdir(parents=True, exist_ok=True)
     return path
 
