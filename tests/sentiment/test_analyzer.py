@@ -1151,6 +1151,9 @@ def test_a_fault_the_client_asks_to_have_mended_is_a_lead_unless_it_is_the_reade
         "The boiler stopped working again, could someone come and look?",
         "La persiana que nos instalaron se rompió, ¿cuánto cobran por venir?",
         "Desde su visita la caldera gotea, ¿pueden venir a mirarla?",
+        "Desde que vinieron a revisarla la caldera gotea, ¿pueden venir a mirarla?",
+        "The heating stopped working since the engineer came, can someone come out?",
+        "La mesa llegó con una pata rota, ¿pueden venir a retirarla?",
     ):
         dense = featurize(text, lexical).dense
         assert COMPLAINT in dense and REQUEST not in dense, text
