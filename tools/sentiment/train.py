@@ -30,6 +30,7 @@ from tools.sentiment._features import CONTRAST_SCOPE, features, weighted_feature
 from tools.sentiment._model import (
     CLASSES,
     COMPLAINT,
+    CUE_FEATURES,
     LOSS,
     MODEL_FILE,
     PRAISE,
@@ -68,6 +69,15 @@ PRAISE_WEIGHTS = (3.0, -1.0, -3.0)
 # boiler died in the frost, can someone come out?"): a lead, neutral, though its words and
 # the airline tweets' n-grams read a complaint. Set the same way.
 REQUEST_WEIGHTS = (-1.0, 2.0, -1.0)
+# Each sales cue's feature and its weights: set by hand, never fit.
+CUE_WEIGHTS = {
+    LOSS: LOSS_WEIGHTS,
+    WIN: WIN_WEIGHTS,
+    COMPLAINT: COMPLAINT_WEIGHTS,
+    PRAISE: PRAISE_WEIGHTS,
+    REQUEST: REQUEST_WEIGHTS,
+}
+assert set(CUE_WEIGHTS) == set(CUE_FEATURES), "every sales cue needs its weights"
 # A text with no lexicon word needs the model this sure to be positive or negative (else it
 # is neutral): chosen on our development sets (DATA-SOURCES.md); 0 for the older recipes.
 EVIDENCE = {"snippets": 0.5, "airline": 0.0, "general": 0.0, "teachers": 0.5}
@@ -154,9 +164,7 @@ class Design:
         for f in featurized:
             counts.update(set(features(f.tokens)))
         self.vocabulary = sorted(k for k, n in counts.items() if n >= MIN_COUNT)
-        self.dense_names = sorted(
-            {name for f in featurized for name in f.dense} - {LOSS, WIN, COMPLAINT, PRAISE, REQUEST}
-        )
+        self.dense_names = sorted({name for f in featurized for name in f.dense} - set(CUE_WEIGHTS))
         self.names = self.dense_names + self.vocabulary
         self.index = {k: i for i, k in enumerate(self.names)}
 
@@ -408,11 +416,7 @@ def model_body(model: Any, design: Design, shift: float, recipe: str) -> dict[st
 
     sparse = {names[i]: rounded(coef[:, i]) for i in sorted(order, key=lambda i: names[i])}
     dense = {names[i]: rounded(coef[:, i] * LEX_SCALE) for i in range(n_dense)}
-    dense[LOSS] = list(LOSS_WEIGHTS)
-    dense[WIN] = list(WIN_WEIGHTS)
-    dense[COMPLAINT] = list(COMPLAINT_WEIGHTS)
-    dense[PRAISE] = list(PRAISE_WEIGHTS)
-    dense[REQUEST] = list(REQUEST_WEIGHTS)
+    dense.update({feature: list(values) for feature, values in CUE_WEIGHTS.items()})
     bias = model.intercept_.copy()
     if shift:
         bias[CLASSES.index("neutral")] += shift
