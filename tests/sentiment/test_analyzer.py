@@ -306,6 +306,14 @@ def _assert_read(
         assert analyze(text).label == label, text
 
 
+def _assert_not_read(texts: tuple[str, ...], cue: str, label: str) -> None:
+    """Each text states no `cue` and does not read `label`."""
+    lexical = Lexical()
+    for text in texts:
+        assert cue not in featurize(text, lexical).dense, text
+        assert analyze(text).label != label, text
+
+
 def test_a_price_objection_is_a_loss_unless_it_is_denied() -> None:
     _assert_lost(
         "Thanks, but the price is still too high for us",
@@ -989,15 +997,16 @@ def test_praise_standing_alone_after_a_grievance_is_sarcasm() -> None:
     _assert_read(sarcastic, "negative", COMPLAINT)
     # The same praise after good news, after plain logistics or after the writer's own
     # apology is sincere; an order that opens with "Perfect" is an order.
-    lexical = Lexical()
-    for text in (
-        "The boiler has been quiet all week since your visit. Brilliant.",
-        "The parcel arrived this morning. Perfect.",
-        "Sorry for the late reply, I was away. Perfect!",
-        "Perfect, another 10 boxes for Friday then",
-    ):
-        assert COMPLAINT not in featurize(text, lexical).dense, text
-        assert analyze(text).label != "negative", text
+    _assert_not_read(
+        (
+            "The boiler has been quiet all week since your visit. Brilliant.",
+            "The parcel arrived this morning. Perfect.",
+            "Sorry for the late reply, I was away. Perfect!",
+            "Perfect, another 10 boxes for Friday then",
+        ),
+        COMPLAINT,
+        "negative",
+    )
 
 
 def test_spanish_sales_words_carry_no_sentiment_of_the_stem_lexicon() -> None:
@@ -1169,3 +1178,70 @@ def test_a_fault_the_client_asks_to_have_mended_is_a_lead_unless_it_is_the_reade
         dense = featurize(text, lexical).dense
         assert LOSS not in dense and PRAISE not in dense, text
     _assert_read(("Contratamos a otra empresa para el portón, gracias igual.",), "negative", LOSS)
+
+
+def test_a_fault_the_client_feared_or_that_is_gone_is_no_complaint() -> None:
+    # Thanks after a rescue tell how bad it was: a fault feared or put right is praise.
+    _assert_read(
+        (
+            "Thanks for getting the coffee stain out of my suit, I thought it was ruined!",
+            "The mice were everywhere last month. Two weeks after your visit, not a single "
+            "mouse. Thank you!",
+            "Creí que la alfombra quedó destrozada, pero la dejaron como nueva.",
+        ),
+        "positive",
+        absent=(COMPLAINT,),
+    )
+    # A belief with a conjunction after it, or a fault said as now, still complains.
+    _assert_read(
+        (
+            "I thought we'd be fine, but the boiler died again this morning.",
+            "I thought it was fixed, and it stopped working again.",
+            "Pensaba que ya estaba arreglado y sigue sin funcionar.",
+        ),
+        "negative",
+        COMPLAINT,
+    )
+
+
+def test_praise_after_a_turn_for_the_better_is_sincere() -> None:
+    # What follows the last "but" is what a closing "Brilliant." answers.
+    _assert_read(
+        (
+            "I was doubtful at first, but the new logo has brought us loads of compliments. "
+            "Brilliant.",
+            "Tenía mis dudas al principio, pero las reservas se han duplicado. Genial.",
+        ),
+        "positive",
+        absent=(COMPLAINT,),
+    )
+    _assert_read(
+        (
+            "The parcel came at last, but it was damaged. Brilliant.",
+            "Llegó por fin, pero roto. Genial.",
+        ),
+        "negative",
+        COMPLAINT,
+    )
+
+
+def test_work_another_firm_did_is_a_lead_and_a_tender_lost_is_lost() -> None:
+    _assert_not_read(
+        (
+            "Another company tiled our bathroom and the grout is cracking. Could you redo it?",
+            "A different plumber fitted the shower and it leaks at the tray, can you come?",
+            "La web nos la hizo otra agencia y no carga en el móvil, ¿podrían revisarla?",
+            "Nos pintaron la fachada en otra empresa y se está descascarillando. ¿Presupuesto?",
+        ),
+        LOSS,
+        "positive",
+    )
+    _assert_read(
+        (
+            "Thanks but no thanks.",
+            "El comité ha seleccionado otra propuesta. Gracias por participar.",
+            "The board has awarded the contract to another supplier.",
+        ),
+        "negative",
+        LOSS,
+    )

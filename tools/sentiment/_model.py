@@ -54,7 +54,9 @@ CLASSES = ("positive", "neutral", "negative")
 # 12: "sí claro" with its accent; scare quotes around "envío express", "original", "brand new".
 # 13: praise standing alone after a grievance is sarcasm ("... a week late. Brilliant.").
 # 14: a fault the client asks the reader to mend, not of the reader's doing, is a request.
-SCORER_REVISION = 14
+# 15: a fault the client feared ("I thought it was ruined") is not stated; praise at the end
+# answers what follows the last "but" ("sceptical at first, but... Great job." is sincere).
+SCORER_REVISION = 15
 # Named dense features the model also learns weights for.
 LEX_POS, LEX_NEG, LOSS, WIN, COMPLAINT, PRAISE, REQUEST = (
     "=lex+",
@@ -322,7 +324,9 @@ def _last(kind: str, said: str) -> int:
         if "" in found.groups() and _guarded(said, start):
             at = start + 1  # as a lookbehind would fail here: try the next position
             continue
-        if not _CONDITION.search(said, 0, start):
+        if not _CONDITION.search(said, 0, start) and (
+            kind in _NOT_BELIEVED or not _BELIEF.search(said, 0, start)
+        ):
             end = found.end()
         at = max(found.end(), start + 1)
     return end
@@ -341,6 +345,19 @@ _GUARD_WORDS = 5  # the longest guard: "mas barato que el de"
 
 # A condition up to three words before a phrase makes it a question or an instruction.
 _CONDITION = re.compile(r"\b(?:if|unless|in case|si|por si|en caso de que)(?: \w+){0,3} $")
+# A request put as a thought is still one ("I thought you could come and quote"), and so is
+# blame ("I thought your engineer had fixed it").
+_NOT_BELIEVED = frozenset({"request", "blame"})
+# A fear or belief the client had is no fact: "thanks, I thought the dress was ruined",
+# "pensé que se había roto". Three words at most between, none a conjunction ("pensé que
+# llegaba hoy y no ha llegado" still complains).
+_BELIEF = re.compile(
+    r"\b(?:thought|feared|was afraid|were afraid|was worried|were worried|was sure|were sure"
+    r"|was convinced|were convinced|assumed|pense|pensaba|pensamos|pensabamos|crei|creia"
+    r"|creimos|creiamos|temi|temia|temiamos|tenia miedo de|teniamos miedo de|estaba seguro de"
+    r"|estaba segura de|estabamos seguros de)(?: que| de que| that)?"
+    r"(?: (?!(?:y|and|but|pero|so|asi|then|luego|now|ahora)\b)\w+){0,3} $"
+)
 
 
 # A score the client gives: "2/10", "4.5 out of 5", "0 estrellas", "5 stars", "un 10", "de
@@ -558,7 +575,19 @@ def _sarcastic(text: str, lexical: Lexical) -> bool:
     f = featurize(before, lexical)
     if f.dense.keys() & {WIN, PRAISE}:
         return False
-    return COMPLAINT in f.dense or f.dense[LEX_NEG] > f.dense[LEX_POS]
+    if COMPLAINT not in f.dense and f.dense[LEX_NEG] <= f.dense[LEX_POS]:
+        return False
+    # "I was sceptical at first, but the work doubled our enquiries. Great job.": what follows
+    # the last "but" is what the praise answers; with no complaint or negative word there, it
+    # is sincere.
+    turns = [found.end() for found in _CONTRAST_WORD.finditer(before)]
+    if not turns:
+        return True
+    g = featurize(before[turns[-1] :], lexical)
+    return COMPLAINT in g.dense or g.dense[LEX_NEG] > 0
+
+
+_CONTRAST_WORD = re.compile(r"\b(?:but|however|pero|sino|sin embargo)\b", re.IGNORECASE)
 
 
 # Single quotes are apostrophes too, so only a quote without one, beside an ironic face,
