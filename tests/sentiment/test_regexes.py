@@ -44,6 +44,18 @@ def test_a_cached_regex_is_read_back_and_matches_as_compiled(cache: Path) -> Non
     assert len(list(cache.iterdir())) == 2
 
 
+def test_a_new_version_of_a_regex_replaces_its_older_files(cache: Path) -> None:
+    _regexes.compiled("leak v1", lambda: "leak", "sales-complaint")
+    _regexes.compiled("cancel v1", lambda: "cancel", "sales-loss")
+    cache.joinpath("0123456789abcdef01234567.bin").write_bytes(b"a file of an older version")
+    _regexes.compiled("leak v2", lambda: "leak(?:ing)?", "sales-complaint")
+    names = sorted(path.name for path in cache.iterdir())
+    # One file per family: the newest complaint regex, the loss regex untouched.
+    assert [name.split("-")[1] for name in names] == ["complaint", "loss"]
+    assert _regexes.compiled("leak v2", _never, "sales-complaint").search("is leaking")
+    assert _regexes.compiled("cancel v1", _never, "sales-loss").search("cancel")
+
+
 def test_a_damaged_cache_file_is_compiled_again(cache: Path) -> None:
     _regexes.compiled("test", lambda: "leak(?:ing)?")
     (path,) = cache.iterdir()

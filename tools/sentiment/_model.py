@@ -685,7 +685,9 @@ def _rule(kind: str) -> re.Pattern[str]:
     """One kind's regex ("loss", "complaint", "win", "praise", "resolved", "stay", "request",
     "blame", "plain"), compiled once per process on first use, or read from the disk cache
     (building and parsing the large ones takes seconds)."""
-    return compiled(f"sales-rule\0{kind}\0{_rules_source()}", lambda: _rule_pattern(kind))
+    return compiled(
+        f"sales-rule\0{kind}\0{_rules_source()}", lambda: _rule_pattern(kind), f"sales-{kind}"
+    )
 
 
 @cache

@@ -35,15 +35,20 @@ def cache_root() -> Path:
     return Path(base)
 
 
-def _path(key: str) -> Path:
+_LEGACY = re.compile(r"[0-9a-f]{24}\.bin")  # files of versions before families
+
+
+def _path(key: str, family: str = "") -> Path:
     stamp = f"{key}\0{sys.version}\0{_sre.MAGIC}\0{_sre.CODESIZE}".encode()
-    return cache_root() / "regex" / (hashlib.sha256(stamp).hexdigest()[:24] + ".bin")
+    name = hashlib.sha256(stamp).hexdigest()[:24] + ".bin"
+    return cache_root() / "regex" / (f"{family}-{name}" if family else name)
 
 
-def compiled(key: str, pattern_of: Callable[[], str]) -> re.Pattern[str]:
+def compiled(key: str, pattern_of: Callable[[], str], family: str = "") -> re.Pattern[str]:
     """The regex of `pattern_of()`, from the disk cache under `key` when it holds one (the key
-    must change whenever the pattern would), else compiled and stored there."""
-    path = _path(key)
+    must change whenever the pattern would), else compiled and stored there. A new file of a
+    `family` (one regex across versions: "sales-loss") replaces that family's older files."""
+    path = _path(key, family)
     try:
         return _load(path)
     except Exception:  # no file, another Python, damaged: compile instead
@@ -54,8 +59,19 @@ def compiled(key: str, pattern_of: Callable[[], str]) -> re.Pattern[str]:
     except Exception:  # an engine whose internals differ: the usual way
         return re.compile(pattern)
     with contextlib.suppress(OSError):  # a read-only home: compile again next time
-        _store(path, parts)
+        if _store(path, parts) and family:
+            _prune(path, family)
     return found
+
+
+def _prune(kept: Path, family: str) -> None:
+    """Remove the family's other files (older phrases, another Python) and files of versions
+    before families: each rule change would otherwise leave megabytes behind."""
+    for other in kept.parent.iterdir():
+        name = other.name
+        if other != kept and (name.startswith(f"{family}-") or _LEGACY.fullmatch(name)):
+            with contextlib.suppress(OSError):  # another process removed it first
+                other.unlink()
 
 
 _Parts = tuple[str, int, list[int], int, dict[str, int], tuple[str | None, ...]]
@@ -80,10 +96,11 @@ def _compile(pattern: str) -> tuple[re.Pattern[str], _Parts]:
     return _sre.compile(*parts), parts
 
 
-def _store(path: Path, parts: _Parts) -> None:
+def _store(path: Path, parts: _Parts) -> bool:
+    """Write the engine's arguments to `path`; False when the pattern is not kept."""
     pattern, flags, code, groups, groupindex, indexgroup = parts
     if groupindex:  # the sales patterns name no group; anything else is compiled each time
-        return
+        return False
     body = marshal.dumps(
         (
             flags,
@@ -97,6 +114,7 @@ def _store(path: Path, parts: _Parts) -> None:
     temporary = path.with_suffix(f".{os.getpid()}.tmp")
     temporary.write_bytes(_HEADER + hashlib.sha256(body).digest() + body)
     os.replace(temporary, path)  # readers see the old file or the whole new one
+    return True
 
 
 def _load(path: Path) -> re.Pattern[str]:
