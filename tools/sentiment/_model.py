@@ -587,7 +587,8 @@ def _sarcastic(text: str, lexical: Lexical) -> bool:
     return COMPLAINT in g.dense or g.dense[LEX_NEG] > 0
 
 
-_CONTRAST_WORD = re.compile(r"\b(?:but|however|pero|sino|sin embargo)\b", re.IGNORECASE)
+# The contrast words the model weighs ("sin embargo" turns at "embargo", as its tokens do).
+_CONTRAST_WORD = re.compile(rf"\b(?:{'|'.join(sorted(CONTRASTS))})\b", re.IGNORECASE)
 
 
 # Single quotes are apostrophes too, so only a quote without one, beside an ironic face,

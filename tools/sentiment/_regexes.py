@@ -35,7 +35,8 @@ def cache_root() -> Path:
     return Path(base)
 
 
-_LEGACY = re.compile(r"[0-9a-f]{24}\.bin")  # files of versions before families
+_NAME = r"[0-9a-f]{24}\.bin"
+_LEGACY = re.compile(_NAME)  # files of versions before families
 
 
 def _path(key: str, family: str = "") -> Path:
@@ -67,9 +68,10 @@ def compiled(key: str, pattern_of: Callable[[], str], family: str = "") -> re.Pa
 def _prune(kept: Path, family: str) -> None:
     """Remove the family's other files (older phrases, another Python) and files of versions
     before families: each rule change would otherwise leave megabytes behind."""
+    same = re.compile(re.escape(family) + "-" + _NAME)  # not "sales-win-alone-…" for "sales-win"
     for other in kept.parent.iterdir():
         name = other.name
-        if other != kept and (name.startswith(f"{family}-") or _LEGACY.fullmatch(name)):
+        if other != kept and (same.fullmatch(name) or _LEGACY.fullmatch(name)):
             with contextlib.suppress(OSError):  # another process removed it first
                 other.unlink()
 
