@@ -1245,3 +1245,66 @@ def test_work_another_firm_did_is_a_lead_and_a_tender_lost_is_lost() -> None:
         "negative",
         LOSS,
     )
+
+
+def test_a_remedy_counts_only_while_the_fault_stays_gone() -> None:
+    # "Arrived today" puts a late order right, not a fault that is still there after it.
+    _assert_read(
+        (
+            "Still broken. Arrived today and it does not turn on.",
+            "Late again. Finally arrived, but the box was crushed.",
+            "Me cobraron doble, ya me lo devolvieron pero todavía no veo el dinero.",
+        ),
+        "negative",
+        COMPLAINT,
+        absent=(PRAISE,),
+    )
+    # A negation that denies the fault ("no harm done", "ningún problema") keeps the remedy.
+    _assert_read(
+        (
+            "They charged me twice but refunded it right away, no harm done.",
+            "Me cobraron doble pero ya me lo devolvieron, ningún problema.",
+            "Tyres fitted, alignment done, car no longer pulls to the left. Sorted.",
+            "Desde que cambiaron el router no se ha caído el internet ni una vez.",
+        ),
+        "positive",
+        PRAISE,
+        absent=(COMPLAINT,),
+    )
+
+
+def test_a_threat_not_carried_out_is_no_loss_nor_complaint() -> None:
+    # "Was about to" / "iba a": the client did not; "we're going to" (folded "were") still does.
+    _assert_not_read(
+        (
+            "I was about to cancel my membership, but you sorted it the same day.",
+            "Iba a cancelar la suscripción pero ya lo arreglaron.",
+        ),
+        LOSS,
+        "negative",
+    )
+    _assert_not_read(
+        ("I was ready to leave a bad review, but the replacement turned up next day. Thanks.",),
+        COMPLAINT,
+        "negative",
+    )
+    _assert_read(("We're going to go with the other quote, thanks anyway.",), "negative", LOSS)
+
+
+def test_scare_quotes_on_what_a_maker_claims_are_a_complaint_unless_asked_about() -> None:
+    _assert_read(
+        (
+            'Wow, thanks for the "fresh" salad with brown lettuce.',
+            'lol the "handmade" mug has a made in china sticker on the bottom',
+            'Gracias por el sushi "fresco" que olía a pescado de tres días.',
+            'qué buena la "pizza artesanal", de las congeladas del súper',
+        ),
+        "negative",
+        COMPLAINT,
+    )
+    # A question that names an option is not irony.
+    _assert_not_read(
+        ('Can I book the "express" option?', 'Do you sell the "homemade" jam in bigger jars?'),
+        COMPLAINT,
+        "negative",
+    )

@@ -196,6 +196,8 @@ def lexicons() -> Lexicons:
             symbols[word] = value  # emoticons: ":)", ":(", "<3", ...
     for word, rating in _read_tsv(DATA / "en_words.tsv"):
         english.setdefault(word, float(rating))  # VADER's own rating first
+    for word, rating in _read_tsv(DATA / "en_pattern.tsv"):
+        english.setdefault(word, float(rating))  # then ours, then Pattern's adjectives
     spanish_words = {
         fold(w): 0.0
         for line in (DATA / "es_neutral.txt").read_text(encoding="utf-8").splitlines()

@@ -56,7 +56,11 @@ CLASSES = ("positive", "neutral", "negative")
 # 14: a fault the client asks the reader to mend, not of the reader's doing, is a request.
 # 15: a fault the client feared ("I thought it was ruined") is not stated; praise at the end
 # answers what follows the last "but" ("sceptical at first, but... Great job." is sincere).
-SCORER_REVISION = 15
+# 16: a remedy counts only while nothing after it says the fault is still there ("arrived
+# today and it does not turn on"); "was about to" / "iba a" guard a phrase; scare quotes
+# around what a maker claims ("fresh", "handmade", "artesanal", the "repair"), not in a
+# question that names an option ("Can I book the "express" one?").
+SCORER_REVISION = 16
 # Named dense features the model also learns weights for.
 LEX_POS, LEX_NEG, LOSS, WIN, COMPLAINT, PRAISE, REQUEST = (
     "=lex+",
@@ -295,7 +299,7 @@ class CueRules(NamedTuple):
         if not lost and kinds & COMPLAINT_CUE:
             end = _last("complaint", said)
             # "Charged twice, but you refunded it within the hour": put right, and praised.
-            praised = end >= 0 and _last("resolved", said[end:]) >= 0
+            praised = end >= 0 and _put_right(said[end:])
             # "Boiler stopped after the power cut, can someone come out?": a fault the client
             # asks the reader to mend, with no word that it is the reader's doing, is a lead.
             asked = (
@@ -330,6 +334,28 @@ def _last(kind: str, said: str) -> int:
             end = found.end()
         at = max(found.end(), start + 1)
     return end
+
+
+def _put_right(after: str) -> bool:
+    """Whether what follows a complaint says it was put right and stays so: "arrived today"
+    is no remedy when "and it does not turn on" or "but it's the wrong size" follows it."""
+    end = _last("resolved", after)
+    if end < 0:
+        return False
+    rest = after[end:]
+    # What follows may praise through a negation ("no more leaks", "ni una gota desde"): the
+    # praise phrases (and plain ones, already cut to ",") read it before a negation counts.
+    return not _NEW_FAULT.search(rest) or _last("praise", rest) >= 0
+
+
+# A negation or a turn after the remedy: a fault that is still there, or a new one; not the
+# negation of a fault ("no harm done", "no more leaks", "ningún problema").
+_NEW_FAULT = re.compile(
+    r"\b(?:(?:not|no|never|ningun|ninguna|nunca)\b(?! (?:harm|more|problems?|issues?|complaints?"
+    r"|worries|fuss|hassle|damage|mas|problemas?|dano|queja|quejas|drama)\b)"
+    r"|dont|doesnt|didnt|wont|cant|cannot|isnt|arent|wasnt|werent|still|but"
+    r"|sigue|siguen|todavia|aun|pero|sin embargo)\b"
+)
 
 
 def _guarded(said: str, start: int) -> bool:
@@ -467,8 +493,17 @@ _SCARE_QUOTED = re.compile(
     r"same day|on time|a tiempo|puntual(?:es)?|expert[oa]?s?|technician|t[eé]cnico|"
     r"env[ií]o (?:express|expr[eé]s|r[aá]pido|gratis)|entrega (?:express|r[aá]pida|inmediata)|"
     r"express delivery|free (?:delivery|shipping)|brand new|original(?:es)?|genuine|genuin[oa]s?|"
-    r"aut[eé]ntic[oa]s?)\s*[\"”»]",
+    r"aut[eé]ntic[oa]s?"
+    # What a maker claims of the goods, with a word of the name beside it ("pizza artesanal").
+    r"|(?:\w+\s+)?(?:fresh|fresc[oa]s?|hand-?made|home-?made|hech[oa]s? a mano|artesanal(?:es)?|"
+    r"caser[oa]s?|organic|org[aá]nic[oa]s?|arreglo|arreglito|repair|reparaci[oó]n|sorted|fix)"
+    r"(?:\s+\w+)?)\s*[\"”»]",
     re.IGNORECASE,
+)
+# A question names an option ("Can I book the "express" one?"), unless it thanks or mocks.
+_ASKED_PLAINLY = re.compile(r"\?\s*$")
+_MOCKING = re.compile(
+    r"\b(?:thanks for|thank you for|so much for|gracias por|vaya)\b", re.IGNORECASE
 )
 
 # Words quoted back with a mark of irony: "lol "next day delivery" 🙃", "jajaja "te lo dejo
@@ -607,7 +642,11 @@ def rated(text: str, cues: Cues, lexical: Lexical, numbered: bool = True) -> Cue
     if cues[0] or cues[1]:
         return cues
     if ('"' in text or "“" in text or "«" in text) and (
-        _SCARE_QUOTED.search(text) or (_may_be_ironic(text) and _QUOTED_IRONY.search(text))
+        (
+            _SCARE_QUOTED.search(text)
+            and not (_ASKED_PLAINLY.search(text) and not _MOCKING.search(text))
+        )
+        or (_may_be_ironic(text) and _QUOTED_IRONY.search(text))
     ):
         return (False, True, False, False, False)
     if (
@@ -652,6 +691,20 @@ def _guard() -> frozenset[str]:
         + ["better than", "superior to", "nicer than", "faster than", "cheaper than"]
         # Nearly done is not done: "I almost cancelled my membership, but...".
         + ["almost", "nearly", "casi", "a punto de", "estuve a punto de", "estuvimos a punto de"]
+        # About to, and did not: "I was about to cancel, but...", "iba a cancelar pero...",
+        # "I was ready to leave a bad review, but the replacement came next day".
+        + [
+            f"{who} {about} to{leave}"
+            for who in ("was",)  # not "were": "we're" folds to it
+            for about in ("about", "ready", "going")
+            for leave in ("", " leave a", " write a", " post a")
+        ]
+        + [
+            f"{about}{leave}"
+            for about in ("iba a", "ibamos a", "estaba por", "estabamos por", "estuve por")
+            for leave in ("", " dejar una", " dejarles una", " poner una", " escribir una")
+        ]
+        + [f"a punto de {leave} una" for leave in ("dejar", "dejarles", "poner", "escribir")]
         # Not yet done: "a trial class before signing up", "antes de contratar".
         + ["before", "antes de"]
         # Switching from a competitor to the reader: "we moved from another provider".
