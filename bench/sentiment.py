@@ -160,6 +160,11 @@ def data_sets(quick: bool) -> list[DataSet]:
     ]
     own = corpora.load_ratings(ROOT / "bench" / "data" / "sentiment_es_own.tsv")
     sets.append(DataSet("es own sentences", "es", False, own))
+    # Our social posts (tweets and comments): development data, not trained on.
+    social = corpora.load_labelled(ROOT / "bench" / "data" / "sentiment_social_dev.tsv")
+    for language in ("en", "es"):
+        rows = [(text, gold) for lang, gold, text in social if lang == language]
+        sets.append(DataSet(f"{language} social posts", language, False, rows))
     sales = corpora.load_labelled(ROOT / "bench" / "data" / "sentiment_sales_dev.tsv")
     for language in ("en", "es"):
         rows = [(text, gold) for lang, gold, text in sales if lang == language]

@@ -1,7 +1,7 @@
 """Development figures of a training recipe: `python -m bench.sentiment_dev [--recipe R]`.
 
-`--sales-weight W` sets the weight of our sales messages; `--evidence 0.5,0.55` compares
-evidence thresholds on one fit.
+`--sales-weight W` and `--social-weight W` set the weights of our sales messages and social
+posts; `--evidence 0.5,0.55` compares evidence thresholds on one fit.
 
 What DATA-SOURCES.md's development tables hold, for one recipe as `train.py` builds it: the
 model is fit on the rows outside the dev split (four fifths of the labelled sources, plus
@@ -41,7 +41,10 @@ def development_sets(rows: Sequence[tuple[tuple[str, str, str], bool]]) -> dict[
     n_airline = len(corpora.english_train())
     sets: dict[str, Labelled] = {}
     sales = corpora.load_labelled(train.SALES_FILE)
+    social = corpora.load_labelled(train.SOCIAL_FILE)
     trained = {text for _, _, text in sales} if train.SALES_WEIGHT else set()
+    if train.SOCIAL_WEIGHT:
+        trained |= {text for _, _, text in social}
     position = {"en": 0, "es": 0}  # each language's rows: airline tweets first, then snippets
     for (language, text, gold), dev in rows:
         at = position[language]
@@ -56,6 +59,12 @@ def development_sets(rows: Sequence[tuple[tuple[str, str, str], bool]]) -> dict[
         # The fifth that stays development data when they train: compared across weights.
         sets[f"{language} sales, dev fifth"] = [
             (t, g) for lang, g, t in sales if lang == language and train.in_dev(t)
+        ]
+        # Our social posts: their dev fifth, or all of them when they do not train.
+        sets[f"{language} social{', dev fifth' if train.SOCIAL_WEIGHT else ''}"] = [
+            (t, g)
+            for lang, g, t in social
+            if lang == language and (train.in_dev(t) or not train.SOCIAL_WEIGHT)
         ]
     return {**sets, **emoji_checks()}
 
@@ -86,6 +95,12 @@ def main(argv: list[str]) -> None:
         help="weight of our sales messages as training rows (0: development only)",
     )
     parser.add_argument(
+        "--social-weight",
+        type=float,
+        default=train.SOCIAL_WEIGHT,
+        help="weight of our social posts as training rows (0: development only)",
+    )
+    parser.add_argument(
         "--evidence",
         type=_thresholds,
         default=[],
@@ -101,6 +116,7 @@ def main(argv: list[str]) -> None:
     train.TOPIC_TWEETS = args.topic_tweets
     train.LEX_SCALE = args.lex_scale  # read by dev_fit and model_body at call time
     train.SALES_WEIGHT = args.sales_weight
+    train.SOCIAL_WEIGHT = args.social_weight
     rows, weights, _ = training_rows(args.recipe, args.distant)
     sets = development_sets(rows)  # rows a recipe adds (teachers, emoji) are never dev rows
     lexical = Lexical()

@@ -23,6 +23,8 @@ from tools.sentiment.train import (
     RECIPES,
     SALES_FILE,
     SALES_WEIGHT,
+    SOCIAL_FILE,
+    SOCIAL_WEIGHT,
     C,
     choose_neutral_shift,
     sales_rows,
@@ -62,6 +64,22 @@ def test_our_sales_messages_train_the_model_and_a_fifth_stays_for_the_band() -> 
     check = CHECK_FILE.read_text(encoding="utf-8")
     checked = {line.split("\t", 2)[2] for line in check.splitlines() if line.count("\t") == 2}
     assert not checked & {text for (_, text, _), _ in rows}
+
+
+def test_our_social_posts_are_development_data_in_both_languages() -> None:
+    rows = sales_rows(SOCIAL_FILE)
+    written = [
+        line
+        for line in SOCIAL_FILE.read_text(encoding="utf-8").splitlines()
+        if line.strip() and not line.startswith("#")
+    ]
+    assert 0.98 * len(written) < len(rows) <= len(written)
+    assert {language for (language, _, _), _ in rows} == {"en", "es"}
+    assert {gold for (_, _, gold), _ in rows} == set(CLASSES)
+    # Measured as training rows and not used (DATA-SOURCES.md): they stay development data.
+    assert SOCIAL_WEIGHT == 0
+    sales = {text for (_, text, _), _ in sales_rows()}
+    assert not sales & {text for (_, text, _), _ in rows}  # no text in both sets
 
 
 def test_an_unknown_recipe_is_refused_before_any_download() -> None:
