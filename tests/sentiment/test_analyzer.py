@@ -1308,3 +1308,21 @@ def test_scare_quotes_on_what_a_maker_claims_are_a_complaint_unless_asked_about(
         COMPLAINT,
         "negative",
     )
+
+
+def test_praise_beside_an_ironic_face_is_sarcasm() -> None:
+    _assert_read(
+        (
+            "wow. great job. 🙄",
+            "Qué bien, me mandaron la lámpara con la pantalla rota 🙃",
+            "Perfect, the app logged me out again mid-order 🙃",
+        ),
+        "negative",
+        COMPLAINT,
+    )
+    # The face alone, beside a plain request, is no complaint.
+    _assert_not_read(
+        ("Sat on my glasses 🙄 can you fix the hinge or do I need new frames?",),
+        COMPLAINT,
+        "negative",
+    )

@@ -60,7 +60,8 @@ CLASSES = ("positive", "neutral", "negative")
 # today and it does not turn on"); "was about to" / "iba a" guard a phrase; scare quotes
 # around what a maker claims ("fresh", "handmade", "artesanal", the "repair"), not in a
 # question that names an option ("Can I book the "express" one?").
-SCORER_REVISION = 16
+# 17: praise anywhere beside an ironic face (🙃, 🙄, 😒, 🤡) is sarcasm ("wow. great job. 🙄").
+SCORER_REVISION = 17
 # Named dense features the model also learns weights for.
 LEX_POS, LEX_NEG, LOSS, WIN, COMPLAINT, PRAISE, REQUEST = (
     "=lex+",
@@ -552,6 +553,10 @@ _SARCASTIC_END = re.compile(
     r"\s*(?:[🙃🙄😒👏🤡😑😤]\ufe0f?\s*)*$",
     re.IGNORECASE,
 )
+# Praise anywhere beside an ironic face (🙃, 🙄, 😒, 🤡) is sarcasm: "Great, another update that
+# breaks the export 🙃", "qué bien, me mandaron el reloj rayado 🙃" (every such development
+# message is a complaint).
+_PRAISE_ANYWHERE = re.compile(rf"\b{_PRAISE_WORD}\b", re.IGNORECASE)
 # Or opening it, before a repeat: "Oh great, another 'we'll look into it'", "Genial, otra vez".
 _IRONIC_OPENING = re.compile(
     r"^\W*(?:oh,?\s+(?:great|wonderful|perfect|brilliant|fantastic|lovely|joy|goody|"
@@ -657,6 +662,12 @@ def rated(text: str, cues: Cues, lexical: Lexical, numbered: bool = True) -> Cue
         return (False, True, False, False, False)
     if not cues[2] and _sarcastic(text, lexical):
         return (False, True, False, False, False)
+    if (
+        not cues[2]
+        and ("🙃" in text or "🙄" in text or "😒" in text or "🤡" in text)
+        and _PRAISE_ANYWHERE.search(text)
+    ):
+        return (False, True, False, False, False)  # "wow. great job. 🙄"
     share = rating(text) if numbered else None
     if share is None:
         return cues
