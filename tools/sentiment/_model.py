@@ -509,7 +509,8 @@ _MOCKING = re.compile(
 
 # Words quoted back with a mark of irony: "lol "next day delivery" 🙃", "jajaja "te lo dejo
 # listo el viernes" 🙃 ya van tres viernes". A quote alone may be a name or a request.
-_IRONIC_FACE = r"(?:🙃|🙄|😒|🤡)"  # these may sit further off, in the same sentence or the next
+_IRONIC_FACES = ("🙃", "🙄", "😒", "🤡")
+_IRONIC_FACE = f"(?:{'|'.join(_IRONIC_FACES)})"  # may sit further off, this sentence or the next
 _IRONY = (
     rf"(?:{_IRONIC_FACE}|\blol\b|\blmao\b|\b(?:ja|je|ha|he){{2,}}\w*|\bxd+\b"
     r"|\byeah right\b|\bs[ií] claro\b)"
@@ -517,8 +518,13 @@ _IRONY = (
 _QUOTED = r"[\"“«][^\"“”«»]{3,80}[\"”»]"
 # A cheap first look for `_IRONY`'s marks, never missing one (the full regex has no literal
 # to skip to, and costs ten times as much on a text with quotes).
-_IRONY_MARKS = ("lol", "lmao", "xd", "yeah right", "si claro", "sí claro", "🙃", "🙄", "😒", "🤡")
+_IRONY_MARKS = ("lol", "lmao", "xd", "yeah right", "si claro", "sí claro", *_IRONIC_FACES)
 _LAUGH = re.compile(r"[jh][ae][jh][ae]")
+
+
+def _has_ironic_face(text: str) -> bool:
+    """Whether the text holds an ironic face (🙃, 🙄, 😒, 🤡)."""
+    return any(face in text for face in _IRONIC_FACES)
 
 
 def _may_be_ironic(text: str) -> bool:
@@ -656,17 +662,13 @@ def rated(text: str, cues: Cues, lexical: Lexical, numbered: bool = True) -> Cue
         return (False, True, False, False, False)
     if (
         ("'" in text or "‘" in text)
-        and ("🙃" in text or "🙄" in text or "😒" in text or "🤡" in text)
+        and _has_ironic_face(text)
         and _SINGLE_QUOTED_IRONY.search(text)
     ):
         return (False, True, False, False, False)
     if not cues[2] and _sarcastic(text, lexical):
         return (False, True, False, False, False)
-    if (
-        not cues[2]
-        and ("🙃" in text or "🙄" in text or "😒" in text or "🤡" in text)
-        and _PRAISE_ANYWHERE.search(text)
-    ):
+    if not cues[2] and _has_ironic_face(text) and _PRAISE_ANYWHERE.search(text):
         return (False, True, False, False, False)  # "wow. great job. 🙄"
     share = rating(text) if numbered else None
     if share is None:
