@@ -1326,3 +1326,66 @@ def test_praise_beside_an_ironic_face_is_sarcasm() -> None:
         COMPLAINT,
         "negative",
     )
+
+
+def test_asking_who_will_be_in_is_no_unanswered_complaint() -> None:
+    # "Is anyone there?" alone (or after a greeting) chases a silence; followed by when or what
+    # for, it asks who will be in.
+    _assert_read(
+        ("Hello? Is anyone there?", "is anyone there?? 3rd message today", "¿Hay alguien ahí?"),
+        "negative",
+        COMPLAINT,
+    )
+    _assert_not_read(
+        (
+            "Is anyone there on Saturday to take the delivery?",
+            "Will there be anyone there at 9 to let the plumber in?",
+        ),
+        COMPLAINT,
+        "negative",
+    )
+
+
+def test_marks_that_show_nothing_do_not_split_words() -> None:
+    # Copied email text and chat exports carry soft hyphens, zero-width spaces, direction marks
+    # and control characters inside words: they must read as the words they hide in.
+    for hidden, plain in (
+        ("Excel\u00adlent work, thanks", "Excellent work, thanks"),
+        ("gre\u200bat ser\u200dvice", "great service"),
+        ("\ufeff\u200eCancel my order please", "Cancel my order please"),
+        ("great\x00service", "great service"),
+    ):
+        read, meant = analyze(hidden), analyze(plain)
+        assert (read.label, read.score, read.drivers) == (meant.label, meant.score, meant.drivers)
+        assert score_many([hidden]) == [(meant.label, meant.score)]
+    # An emoji sequence keeps its joiner: the shrug is still one sign.
+    assert analyze("🤷\u200d♀️").drivers == analyze("🤷\u200d♀️ ").drivers
+
+
+def test_a_formula_that_declines_is_a_lost_deal() -> None:
+    # "Cheers anyway" thanks for an offer not taken: every development message with one is lost.
+    _assert_read(
+        (
+            "we're gonna record somewhere closer to the band. cheers anyway",
+            "Al final lo hace mi cuñado, gracias de todas formas",
+            "Gracias por la info, pero nos decidimos por otra academia más cerca de casa.",
+        ),
+        "negative",
+        LOSS,
+    )
+    # Another date is no other supplier.
+    _assert_not_read(("Nos decidimos por otra fecha, ¿os va bien el 14?",), LOSS, "negative")
+
+
+def test_praise_before_the_third_time_is_sarcasm() -> None:
+    _assert_read(
+        (
+            "Estupendo, tercera vez este mes que llego a clase y no hay profesor.",
+            'Great, another "we\'ll call you tomorrow".',
+            "Brilliant, yet another missed collection.",
+        ),
+        "negative",
+        COMPLAINT,
+    )
+    # A reorder is no repeat of a fault.
+    _assert_read(("Great, another order of 20 please, same as last time.",), "positive")

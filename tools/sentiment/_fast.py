@@ -18,6 +18,7 @@ from tools.sentiment._features import (
     NEGATIONS,
     _normalise,
     fold,
+    visible,
 )
 from tools.sentiment._language import OTHERS, decide, word_cues
 from tools.sentiment._lexicon import EMOTIONS
@@ -337,6 +338,7 @@ class Fast:
     def analyze(self, text: str) -> SentimentResult:
         """The sentiment of one text, exactly as featurize + Linear + drivers + emotions give it
         (`score` gives its label and score alone, faster)."""
+        text = visible(text)
         entries, language, slow, contrast, stated = self._read(text)
         if slow:
             if stated is None or language in OTHERS:
@@ -471,6 +473,7 @@ class Fast:
 
     def score(self, text: str) -> tuple[str, float]:
         """The label and score of one text, exactly as `analyze` gives them (import's path)."""
+        text = visible(text)
         entries, language, slow, _, stated = self._read(text)
         if slow:
             if stated is None or language in OTHERS:

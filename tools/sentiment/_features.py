@@ -26,6 +26,29 @@ _LAUGH = re.compile(r"^(?:(?:ja|je|ji|ha|he|hi|ah|aj|ka|rs){2,}[jahks]*|lol+|lma
 _COMBINING = re.compile(r"[\u0300-\u036f]")
 
 
+# Marks that show nothing but split or join words: C0 control characters (a space stands for
+# them; C1 ones stay, as mojibake of quotes in the training tweets), and soft hyphens,
+# zero-width spaces, direction marks and byte-order marks that copied text carries inside
+# words ("excel\u00adlent"); a zero-width joiner only between letters, since emoji sequences
+# need it ("🤷\u200d♀️").
+_CONTROL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f]")
+_INVISIBLE = re.compile(
+    "[\u00ad\u200b\u200c\u200e\u200f\u202a-\u202e\u2060-\u2064\u2066-\u2069\ufeff]"
+    "|(?<=[^\\W\\d_])\u200d(?=[^\\W\\d_])"
+)
+# One character class, so the scan that nearly always finds nothing runs at C speed.
+_HIDDEN = re.compile(
+    "[\x00-\x08\x0b\x0c\x0e-\x1f\x7f\u00ad\u200b-\u200f\u202a-\u202e\u2060-\u2064\u2066-\u2069\ufeff]"
+)
+
+
+def visible(text: str) -> str:
+    """The text without the marks that show nothing (control characters become spaces)."""
+    if _HIDDEN.search(text) is None:  # nearly every text: one scan, no copy
+        return text
+    return _INVISIBLE.sub("", _CONTROL.sub(" ", text))
+
+
 def fold(text: str) -> str:
     """Lower case without accents, as the lexicons' fold, with a fast path for ASCII."""
     lowered = text.lower()

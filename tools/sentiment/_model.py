@@ -29,6 +29,7 @@ from tools.sentiment._features import (
     last_contrast,
     tokens,
     unit,
+    visible,
     walk,
 )
 from tools.sentiment._language import _cues, detect
@@ -61,7 +62,9 @@ CLASSES = ("positive", "neutral", "negative")
 # around what a maker claims ("fresh", "handmade", "artesanal", the "repair"), not in a
 # question that names an option ("Can I book the "express" one?").
 # 17: praise anywhere beside an ironic face (🙃, 🙄, 😒, 🤡) is sarcasm ("wow. great job. 🙄").
-SCORER_REVISION = 17
+# 18: marks that show nothing (control characters, soft hyphens, zero-width spaces, direction
+# marks) no longer split words ("excel\u00adlent" is "excellent").
+SCORER_REVISION = 18
 # Named dense features the model also learns weights for.
 LEX_POS, LEX_NEG, LOSS, WIN, COMPLAINT, PRAISE, REQUEST = (
     "=lex+",
@@ -524,7 +527,8 @@ _LAUGH = re.compile(r"[jh][ae][jh][ae]")
 
 def _has_ironic_face(text: str) -> bool:
     """Whether the text holds an ironic face (🙃, 🙄, 😒, 🤡)."""
-    return any(face in text for face in _IRONIC_FACES)
+    # `isascii` is a flag lookup: most chat holds no emoji at all.
+    return not text.isascii() and any(face in text for face in _IRONIC_FACES)
 
 
 def _may_be_ironic(text: str) -> bool:
@@ -569,7 +573,11 @@ _IRONIC_OPENING = re.compile(
     r"marvell?ous)[,.!…]*\s+(?:another|again|more|yet)|(?:great|wonderful|perfect|brilliant|"
     r"fantastic|lovely|genial|estupend[oa]|perfect[oa]|qu[eé] bien|fenomenal|maravillos[oa]|"
     r"qu[eé] (?:bonito|lindo)(?: todo)?)"
-    r"[,.!…]*\s+(?:again|otra vez|de nuevo|una vez m[aá]s))\b",
+    # A repeat: "again", "yet another", "another "quick fix"", "the third time", "tercera vez"
+    # ("Great, another order" is a reorder, so a plain "another" is none).
+    r"[,.!…]*\s+(?:again|otra vez|de nuevo|una vez m[aá]s|yet another|another\s*(?=[\"“'‘])|"
+    r"(?:the |for the )?(?:second|third|fourth|fifth|2nd|3rd|4th|5th) time|"
+    r"(?:por )?(?:segunda|tercera|cuarta|quinta) vez))(?:\b|(?<=\s))",
     re.IGNORECASE,
 )
 _TRAILING = " \t\n.!?…,🙃🙄😒👏🤡😑😤\ufe0f"
@@ -903,6 +911,7 @@ def featurize(
 ) -> Featurized:
     """Tokens, n-gram features and lexicon features of one text (language detected if None;
     the sales cues read from the text if None)."""
+    text = visible(text)
     toks = tokens(text)
     words = [t for t in toks if t[0].isalnum()]
     lang = language or detect(words, text)  # formulae included: "buenos días" says Spanish
