@@ -1389,3 +1389,59 @@ def test_praise_before_the_third_time_is_sarcasm() -> None:
     )
     # A reorder is no repeat of a fault.
     _assert_read(("Great, another order of 20 please, same as last time.",), "positive")
+
+
+def test_a_lone_word_our_phrases_read_is_scored_whatever_language_it_looks_like() -> None:
+    # "nel" is Mexican slang for "no" and an Italian word: alone, it answers an offer.
+    for text in ("nel", "Nel."):
+        result = analyze(text)
+        assert (result.label, result.language) == ("negative", "unknown"), text
+        assert score_many([text]) == [(result.label, result.score)]
+    # Italian of two words or more is still recognised and left neutral.
+    assert analyze("nel mezzo del cammin di nostra vita").language == "it"
+    assert analyze("nel mezzo del cammin di nostra vita").label == "neutral"
+
+
+def test_a_cancellation_booked_again_is_a_request_not_a_lost_client() -> None:
+    _assert_read(
+        (
+            "Hi, can I cancel my appointment on Thursday at 10am and rebook for the following"
+            " Tuesday afternoon?",
+            "Quiero cancelar mi cita del jueves y pasarla para el martes.",
+            "Cancelen mi reserva del sábado y pásenla para el domingo, por favor.",
+            "Necesito cancelar la reserva, ¿tienen otra fecha en marzo?",
+        ),
+        "neutral",
+        REQUEST,
+        absent=(LOSS,),
+    )
+    # Cancelled for good, or to go elsewhere, it is still lost.
+    _assert_read(
+        (
+            "Cancel my appointment please. Never coming back.",
+            "Cancel my membership, I've found a cheaper gym.",
+        ),
+        "negative",
+        LOSS,
+    )
+
+
+def test_stance_implied_by_what_was_done() -> None:
+    _assert_read(
+        (
+            "My wife has already booked the next one somewhere else.",
+            "Ya compré el repuesto por internet y lo instala mi primo, gracias.",
+            "Buenas, dejé de trabajar con ustedes porque el proveedor nuevo entrega en 24 horas.",
+            "Ya he llevado la escritura a otra gestoría, me la hacen esta semana.",
+            "the kids dont want to go back. just letting u know",
+        ),
+        "negative",
+        LOSS,
+    )
+    # A fault gone since the reader's repair is praise, not "since you fixed it" the complaint.
+    _assert_read(
+        ("Haven't had to charge the mower battery once since you fixed it, money well spent.",),
+        "positive",
+        PRAISE,
+        absent=(COMPLAINT,),
+    )

@@ -32,7 +32,7 @@ from tools.sentiment._features import (
     visible,
     walk,
 )
-from tools.sentiment._language import _cues, detect
+from tools.sentiment._language import IDENTIFY_WORDS, OTHERS, _cues, detect
 from tools.sentiment._lexicon import EMOTIONS, Lexicons, lexicons
 from tools.sentiment._regexes import compiled
 
@@ -63,8 +63,9 @@ CLASSES = ("positive", "neutral", "negative")
 # question that names an option ("Can I book the "express" one?").
 # 17: praise anywhere beside an ironic face (🙃, 🙄, 😒, 🤡) is sarcasm ("wow. great job. 🙄").
 # 18: marks that show nothing (control characters, soft hyphens, zero-width spaces, direction
-# marks) no longer split words ("excel\u00adlent" is "excellent").
-SCORER_REVISION = 18
+# marks) no longer split words ("excel\u00adlent" is "excellent"). 19: a lone word our sales
+# phrases read is scored, whatever language it looks like ("nel": Mexican "no", Italian "in").
+SCORER_REVISION = 19
 # Named dense features the model also learns weights for.
 LEX_POS, LEX_NEG, LOSS, WIN, COMPLAINT, PRAISE, REQUEST = (
     "=lex+",
@@ -114,6 +115,7 @@ class CuePhrases(NamedTuple):
     stay: tuple[str, ...]  # staying with the reader after all ("but we're sticking with you")
     request: tuple[str, ...]  # asking the reader to mend a fault ("can someone come and quote")
     blame: tuple[str, ...]  # the fault is the reader's doing ("you fitted", "desde su visita")
+    moved: tuple[str, ...]  # a cancellation booked again ("and rebook for Tuesday")
     polite: frozenset[str]
 
 
@@ -131,6 +133,7 @@ _KINDS = (
     "stay",
     "request",
     "blame",
+    "moved",
 )
 
 
@@ -294,12 +297,14 @@ class CueRules(NamedTuple):
         it. Only the kinds in `kinds` (bits, see `possible_cues`) are looked for."""
         told = said
         said = _rule("plain").sub(",", said)  # "our cancellation policy" cancels nothing
-        lost = stayed = complained = praised = asked = False
+        lost = stayed = moved = complained = praised = asked = False
         if kinds & LOSS_CUE:
             end = _last("loss", said)
             # "Got a lower quote elsewhere, but we're sticking with you": kept, not lost.
             stayed = end >= 0 and _last("stay", said[end:]) >= 0
-            lost = end >= 0 and not stayed
+            # "Can I cancel my appointment on Thursday and rebook for Tuesday?": moved, not lost.
+            moved = end >= 0 and not stayed and _last("moved", said[end:]) >= 0
+            lost = end >= 0 and not stayed and not moved
         if not lost and kinds & COMPLAINT_CUE:
             end = _last("complaint", said)
             # "Charged twice, but you refunded it within the hour": put right, and praised.
@@ -313,6 +318,8 @@ class CueRules(NamedTuple):
                 and _last("blame", said) < 0
             )
             complained = end >= 0 and not praised and not asked
+        # A cancellation booked again asks for a new slot: a request, like a lead.
+        asked = asked or (moved and not complained)
         won = not (lost or complained) and (
             stayed or (bool(kinds & WIN_CUE) and _last("win", said) >= 0)
         )
@@ -551,6 +558,7 @@ _PRAISE_WORD = (
     r"(?:brilliant|great|fantastic|wonderful|lovely|perfect|amazing|superb|excellent|"
     r"marvell?ous|awesome|terrific|splendid|fabulous|nice(?: one)?|well done|good job|"
     r"great job|(?:thanks|thank you|cheers) (?:for that|a lot|a bunch|for nothing)|"
+    r"money well spent|"
     r"just what i needed|genial|estupend[oa]|perfect[oa]|fenomenal|maravillos[oa]|excelente|"
     r"buen[ií]sim[oa]|fant[aá]stic[oa]|incre[ií]ble|bravo|de lujo|qu[eé] maravilla|"
     r"qu[eé] bien|muy bien|gracias por nada|(?:muchas |mil )?gracias,? eh|enhorabuena|"
@@ -601,6 +609,7 @@ _OPENERS = (
 _LAST_WORDS = frozenset(
     """brilliant great fantastic wonderful lovely perfect amazing superb excellent marvellous
     marvelous awesome terrific splendid fabulous nice one done job that lot bunch nothing needed
+    spent
     genial estupendo estupenda perfecto perfecta fenomenal maravilloso maravillosa excelente
     buenisimo buenisima buenísimo buenísima fantastico fantastica fantástico fantástica increible
     increíble bravo lujo maravilla bien nada eh enhorabuena felicidades chapeau ole olé faltaba
@@ -920,6 +929,9 @@ def featurize(
         kinds = possible_cues(words)
         cues = rated(text, rules.read(loss_text(text), kinds) if kinds else NO_CUES, lexical)
     lost, complained = cues[0], cues[1]
+    if lang in OTHERS and len(words) < IDENTIFY_WORDS and any(cues):
+        # A lone word our phrases read is ours to score: "nel" is Mexican "no" (Italian "in the").
+        lang = "unknown"
     keep = strip_formulae(toks, text)
     if keep is not None:
         toks = [toks[i] for i in keep]
