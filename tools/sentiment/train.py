@@ -114,8 +114,9 @@ Row = tuple[str, str, str]  # (language, text, gold)
 
 # Our own sales messages (the development file of `bench.sentiment`, written by the team,
 # MIT): the only labelled chat of the domain the model serves. Their weight as training rows
-# (one in five, by hash, stays in the dev split); 0 keeps them for development only.
-SALES_WEIGHT = 2.0
+# (one in five, by hash, stays in the dev split); 0 keeps them for development only. 3 since
+# `lr-17ed874273e6`, with 13,000 of them: chosen on the development sets (DATA-SOURCES.md).
+SALES_WEIGHT = 3.0
 SALES_FILE = corpora.ROOT / "bench" / "data" / "sentiment_sales_dev.tsv"
 # Measured only, never trained on: a text written in both files ("ok", "Received, thanks.")
 # stays out of training, so the check reads only text the model has not seen.
