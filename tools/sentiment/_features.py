@@ -31,15 +31,13 @@ _COMBINING = re.compile(r"[\u0300-\u036f]")
 # zero-width spaces, direction marks and byte-order marks that copied text carries inside
 # words ("excel\u00adlent"); a zero-width joiner only between letters, since emoji sequences
 # need it ("🤷\u200d♀️").
-_CONTROL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f]")
-_INVISIBLE = re.compile(
-    "[\u00ad\u200b\u200c\u200e\u200f\u202a-\u202e\u2060-\u2064\u2066-\u2069\ufeff]"
-    "|(?<=[^\\W\\d_])\u200d(?=[^\\W\\d_])"
-)
+_CONTROL_CHARS = "\x00-\x08\x0b\x0c\x0e-\x1f\x7f"
+_INVISIBLE_CHARS = "\u00ad\u200b\u200c\u200e\u200f\u202a-\u202e\u2060-\u2064\u2066-\u2069\ufeff"
+_JOINER = "\u200d"
+_CONTROL = re.compile(f"[{_CONTROL_CHARS}]")
+_INVISIBLE = re.compile(f"[{_INVISIBLE_CHARS}]|(?<=[^\\W\\d_]){_JOINER}(?=[^\\W\\d_])")
 # One character class, so the scan that nearly always finds nothing runs at C speed.
-_HIDDEN = re.compile(
-    "[\x00-\x08\x0b\x0c\x0e-\x1f\x7f\u00ad\u200b-\u200f\u202a-\u202e\u2060-\u2064\u2066-\u2069\ufeff]"
-)
+_HIDDEN = re.compile(f"[{_CONTROL_CHARS}{_INVISIBLE_CHARS}{_JOINER}]")
 
 
 def visible(text: str) -> str:
