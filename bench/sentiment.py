@@ -333,6 +333,7 @@ def run(args: argparse.Namespace) -> None:
         rate = rates[system]
         print(f"- {system}: {rate:,.0f} messages/s ({rate / base:.2f}x vaderSentiment)")
     cold_start()
+    long_messages()
     targets(figures, held_out, rates)
     print(NOTES)
     language_table()
@@ -372,6 +373,47 @@ def cold_start() -> None:
                 continue
             load, complaint, loss = (float(f) for f in figures)
             print(f"- {run}: {load:.2f} / {complaint:.2f} / {loss:.2f}")
+
+
+# Long messages of many sales phrases (an email thread quoting itself, a paste): each phrase
+# looks only a few words back, so ten times the text should cost about ten times the time.
+_LONG = {
+    "complaints": "The app keeps crashing again. ",
+    "conditions": "If it keeps crashing, call us. ",
+    "lost deals": "We went with another supplier, thanks anyway. ",
+    "guarded": "It is not too expensive, no es muy caro. ",
+}
+
+
+def long_messages() -> None:
+    """CPU milliseconds to analyse one message full of sales phrases, at a tenth of the
+    longest stored message and at the longest (median of 5)."""
+    from tools.records import MAX_TEXT
+    from tools.sentiment import analyze
+
+    short = MAX_TEXT // 10
+    print(
+        f"\n## Long messages: CPU ms to analyse one message full of sales phrases, {short:,} "
+        f"and {MAX_TEXT:,} characters (the longest stored), median of 5"
+    )
+    dev = corpora.load_labelled(ROOT / "bench" / "data" / "sentiment_sales_dev.tsv")
+    # A thread of different messages, as an email quoting earlier ones holds.
+    varied = " ".join(text for _, _, text in dev[: MAX_TEXT // 20])
+    for name, unit in {**_LONG, "sales messages one after another": varied}.items():
+        figures = []
+        for size in (short, MAX_TEXT):
+            text = (unit * (size // len(unit) + 1))[:size]
+            analyze(text)  # a first read may build a regex
+            runs = []
+            for _ in range(5):
+                started = time.process_time()
+                analyze(text)
+                runs.append(time.process_time() - started)
+            figures.append(statistics.median(runs) * 1000)
+        print(
+            f"- {name}: {figures[0]:.1f} / {figures[1]:.1f} ms "
+            f"(x{figures[1] / max(figures[0], 1e-9):.1f} for x10 the text)"
+        )
 
 
 NOTES = """

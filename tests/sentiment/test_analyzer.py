@@ -1445,3 +1445,26 @@ def test_stance_implied_by_what_was_done() -> None:
         PRAISE,
         absent=(COMPLAINT,),
     )
+
+
+def test_a_long_message_reads_each_phrase_by_the_words_just_before_it() -> None:
+    # A condition, a belief or a guard a few words before a phrase counts however far into a
+    # long message the phrase sits (each phrase now looks back a few words, not to the start:
+    # 20,000 characters of phrases took half a second; `python -m bench.sentiment` times it).
+    filler = "We spoke about the order for next week and the invoice. " * 300
+    lexical = Lexical()
+    for said, complains in (
+        ("It keeps crashing, call us.", True),
+        ("If the new printer keeps crashing, call us.", False),  # three words after "if"
+        ("I left a bad review.", True),
+        ("I was about to leave a bad review.", False),  # a guard of five words
+        ("The dress was ruined.", True),
+        ("I thought the dress was ruined.", False),
+    ):
+        for text in (said, filler + said):
+            assert (COMPLAINT in featurize(text, lexical).dense) is complains, said
+    # Many phrases in one message: each is read, and the last one decides.
+    assert analyze("If it keeps crashing, call us. " * 600).label == "neutral"
+    complaints = analyze("The app keeps crashing again. " * 600)
+    assert complaints.label == "negative"
+    assert any(driver.startswith("(complaint)") for driver in complaints.drivers)

@@ -13,7 +13,6 @@ import json
 import math
 import re
 from collections import Counter
-from collections.abc import Iterable
 from dataclasses import dataclass
 from functools import cache
 from pathlib import Path
@@ -339,12 +338,26 @@ def _last(kind: str, said: str) -> int:
         if "" in found.groups() and _guarded(said, start):
             at = start + 1  # as a lookbehind would fail here: try the next position
             continue
-        if not _CONDITION.search(said, 0, start) and (
-            kind in _NOT_BELIEVED or not _BELIEF.search(said, 0, start)
+        # Only the last few words can lead to the phrase: reading from the text's start at
+        # each phrase made a long message of many phrases quadratic (seconds for 20,000
+        # characters).
+        near = _words_back(said, start, _LEAD_SPACES)
+        if not _CONDITION.search(said, near, start) and (
+            kind in _NOT_BELIEVED or not _BELIEF.search(said, near, start)
         ):
             end = found.end()
         at = max(found.end(), start + 1)
     return end
+
+
+def _words_back(said: str, start: int, spaces: int) -> int:
+    """Where the text `spaces` spaces before `start` is (0: the text has fewer)."""
+    at = start
+    for _ in range(spaces):
+        at = said.rfind(" ", 0, at)
+        if at < 0:
+            return 0
+    return at
 
 
 def _put_right(after: str) -> bool:
@@ -373,7 +386,10 @@ def _guarded(said: str, start: int) -> bool:
     """Whether the words right before `start` are a guard ("not", "no es", "better than"):
     checked in Python after a match, as a few hundred lookbehinds at every position of
     every text cost more than the rest of the rule."""
-    words = said[:start].rsplit(None, _GUARD_WORDS)[-_GUARD_WORDS:]
+    # The words after one more space than a guard holds: the same last words as the whole
+    # text before `start` gives, at a cost that does not grow with the text.
+    near = _words_back(said, start, _GUARD_WORDS + 1)
+    words = said[near:start].rsplit(None, _GUARD_WORDS)[-_GUARD_WORDS:]
     guards = _guard()
     return any(" ".join(words[i:]) in guards for i in range(len(words)))
 
@@ -381,6 +397,9 @@ def _guarded(said: str, start: int) -> bool:
 _GUARD_WORDS = 5  # the longest guard: "mas barato que el de"
 
 # A condition up to three words before a phrase makes it a question or an instruction.
+# The longest condition ("en caso de que" and three words) and belief ("estabamos seguros de"
+# "de que" and three words) hold fewer spaces than this, the space before the phrase included.
+_LEAD_SPACES = 10
 _CONDITION = re.compile(r"\b(?:if|unless|in case|si|por si|en caso de que)(?: \w+){0,3} $")
 # A request put as a thought is still one ("I thought you could come and quote"), and so is
 # blame ("I thought your engineer had fixed it").
@@ -1049,16 +1068,22 @@ def _filed(
     return tuple(always), {w: tuple(found) for w, found in by_word.items()}
 
 
-def keyed_kinds(groups: Iterable[Keyed], present: set[str]) -> int:
+_MANY_GROUPS = 8
+
+
+def keyed_kinds(groups: list[Keyed], present: set[str]) -> int:
     """The kinds (bits) of the phrases in `groups` whose every word is in `present`."""
     kinds = 0
+    if len(groups) > _MANY_GROUPS:  # a long message names the same pairs many times
+        groups = list({id(group): group for group in groups}.values())
     for always, by_word in groups:
         for phrase, kind in always:
             if present.issuperset(phrase):
                 kinds |= kind
         if by_word is None:
             continue
-        for word in present:
+        # Whichever is smaller is walked: a short text's words, or a long one's filed words.
+        for word in present if len(present) <= len(by_word) else by_word.keys() & present:
             filed = by_word.get(word)
             if filed:
                 for phrase, kind in filed:
