@@ -14,6 +14,7 @@ from tools.db import Database
 from tools.errors import InvalidArgument, NotFound
 from tools.history import client_row, conversation_summaries
 from tools.models import utcnow
+from tools.records import MAX_TEXT as STORED_TEXT
 from tools.schemas import (
     ClientInsights,
     ConversationMood,
@@ -27,7 +28,9 @@ from tools.settings import Settings
 from tools.tables import MESSAGES
 from tools.text import fold
 
-MAX_TEXT = 5000
+# As long as a stored message: a stored one is analysed whole, as import scored it (the
+# analyser's cost grows with the text's length, 20,000 characters in about 20 ms).
+MAX_TEXT = STORED_TEXT
 HISTORY_CAP = 500  # the newest messages considered per client: bounds time and output
 ALPHA = 0.5  # weight of the newest inbound message in the rolling mood
 TURN = 0.35  # a rolling-mood move this large (or a change of sign) is a turning point

@@ -325,6 +325,16 @@ async def test_analyze_sentiment_of_text_message_and_conversation(client: Client
     assert "no message with id" in await error(client, "analyze_sentiment", message_id=999999)
 
 
+async def test_analyze_sentiment_reads_a_text_as_long_as_a_stored_message(client: Client) -> None:
+    # An email pasted whole (9,000 characters): its last line decides, as import would score it.
+    email = "Buenos días, les escribo por el pedido de la semana pasada. " * 150
+    out = (await call(client, "analyze_sentiment", text=email + "Sigo esperando el reembolso."))[
+        "result"
+    ]
+    assert out["label"] == "negative" and out["drivers"][0].startswith("(complaint)")
+    assert "20000" in await error(client, "analyze_sentiment", text="x" * 20_001)
+
+
 async def test_client_insights_carry_their_ids(client: Client) -> None:
     cid = await client_id(client, "José García")
     insights = await call(client, "get_client_insights", client_id=cid)
