@@ -1,7 +1,8 @@
 """Development figures of a training recipe: `python -m bench.sentiment_dev [--recipe R]`.
 
 `--sales-weight W` and `--social-weight W` set the weights of our sales messages and social
-posts; `--evidence 0.5,0.55` compares evidence thresholds on one fit.
+posts, `--c C` the regularisation, `--lex-scale S` the lexicon features' scale; `--evidence
+0.5,0.55` compares evidence thresholds on one fit.
 
 What DATA-SOURCES.md's development tables hold, for one recipe as `train.py` builds it: the
 model is fit on the rows outside the dev split (four fifths of the labelled sources, plus
@@ -89,6 +90,9 @@ def main(argv: list[str]) -> None:
         "--lex-scale", type=float, default=train.LEX_SCALE, help="scale of the lexicon features"
     )
     parser.add_argument(
+        "--c", type=float, default=None, help="the regularisation C (default: the recipe's own)"
+    )
+    parser.add_argument(
         "--sales-weight",
         type=float,
         default=train.SALES_WEIGHT,
@@ -116,6 +120,8 @@ def main(argv: list[str]) -> None:
     train.TOPIC_TWEETS = args.topic_tweets
     train.LEX_SCALE = args.lex_scale  # read by dev_fit and model_body at call time
     train.SALES_WEIGHT = args.sales_weight
+    if args.c is not None:
+        train.C[args.recipe] = args.c  # read by dev_fit at call time
     train.SOCIAL_WEIGHT = args.social_weight
     rows, weights, _ = training_rows(args.recipe, args.distant)
     sets = development_sets(rows)  # rows a recipe adds (teachers, emoji) are never dev rows
@@ -128,7 +134,7 @@ def main(argv: list[str]) -> None:
         fast = Fast(lexical, Linear(Weights.read(body, version="dev")))
         print(
             f"# Development figures, recipe {args.recipe!r} (neutral band {shift:+.1f},"
-            f" lexicon x{train.LEX_SCALE:g}, evidence {evidence:g})\n"
+            f" lexicon x{train.LEX_SCALE:g}, C {train.C[args.recipe]:g}, evidence {evidence:g})\n"
         )
         print("| set | n | macro-F1 3-class | binary macro-F1 |\n|---|---|---|---|")
         total = 0.0
