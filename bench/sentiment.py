@@ -165,6 +165,11 @@ def data_sets(quick: bool) -> list[DataSet]:
     for language in ("en", "es"):
         rows = [(text, gold) for lang, gold, text in social if lang == language]
         sets.append(DataSet(f"{language} social posts", language, False, rows))
+    # Our product-review snippets: development data (the held-out Amazon snippets' domain).
+    reviews = corpora.load_labelled(ROOT / "bench" / "data" / "sentiment_reviews_dev.tsv")
+    for language in ("en", "es"):
+        rows = [(text, gold) for lang, gold, text in reviews if lang == language]
+        sets.append(DataSet(f"{language} product reviews", language, False, rows))
     sales = corpora.load_labelled(ROOT / "bench" / "data" / "sentiment_sales_dev.tsv")
     for language in ("en", "es"):
         rows = [(text, gold) for lang, gold, text in sales if lang == language]

@@ -1,8 +1,8 @@
 """Development figures of a training recipe: `python -m bench.sentiment_dev [--recipe R]`.
 
 `--sales-weight W` and `--social-weight W` set the weights of our sales messages and social
-posts, `--c C` the regularisation, `--lex-scale S` the lexicon features' scale; `--evidence
-0.5,0.55` compares evidence thresholds on one fit.
+posts, `--airline-weight W` that of the airline tweets, `--c C` the regularisation, `--lex-scale
+S` the lexicon features' scale; `--evidence 0.5,0.55` compares evidence thresholds on one fit.
 
 What DATA-SOURCES.md's development tables hold, for one recipe as `train.py` builds it: the
 model is fit on the rows outside the dev split (four fifths of the labelled sources, plus
@@ -67,6 +67,9 @@ def development_sets(rows: Sequence[tuple[tuple[str, str, str], bool]]) -> dict[
             for lang, g, t in social
             if lang == language and (train.in_dev(t) or not train.SOCIAL_WEIGHT)
         ]
+    reviews = corpora.load_labelled(train.REVIEWS_FILE)
+    for language in ("en", "es"):
+        sets[f"{language} reviews"] = [(t, g) for lang, g, t in reviews if lang == language]
     return {**sets, **emoji_checks()}
 
 
@@ -91,6 +94,12 @@ def main(argv: list[str]) -> None:
     )
     parser.add_argument(
         "--c", type=float, default=None, help="the regularisation C (default: the recipe's own)"
+    )
+    parser.add_argument(
+        "--airline-weight",
+        type=float,
+        default=train.AIRLINE_WEIGHT,
+        help="weight of each airline tweet and of its translation",
     )
     parser.add_argument(
         "--sales-weight",
@@ -120,6 +129,7 @@ def main(argv: list[str]) -> None:
     train.TOPIC_TWEETS = args.topic_tweets
     train.LEX_SCALE = args.lex_scale  # read by dev_fit and model_body at call time
     train.SALES_WEIGHT = args.sales_weight
+    train.AIRLINE_WEIGHT = args.airline_weight
     if args.c is not None:
         train.C[args.recipe] = args.c  # read by dev_fit at call time
     train.SOCIAL_WEIGHT = args.social_weight

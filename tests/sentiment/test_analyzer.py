@@ -1468,3 +1468,44 @@ def test_a_long_message_reads_each_phrase_by_the_words_just_before_it() -> None:
     complaints = analyze("The app keeps crashing again. " * 600)
     assert complaints.label == "negative"
     assert any(driver.startswith("(complaint)") for driver in complaints.drivers)
+
+
+def test_stars_counted_in_words_are_a_score() -> None:
+    _assert_read(
+        ("Five stars.", "Cinco estrellas, se lo merecen.", "Le doy cinco estrellas"),
+        "positive",
+        PRAISE,
+    )
+    _assert_read(
+        ("One star. Broke on day two.", "Una estrella y porque no se puede poner cero."),
+        "negative",
+        COMPLAINT,
+    )
+    assert rating("Three stars, it's fine.") == pytest.approx(0.6)
+    # Stars that rate nothing: a hotel's class, a star in the sky, "five star service".
+    for text in (
+        "We stayed at a five star hotel.",
+        "Vi una estrella fugaz anoche.",
+        "Five star service from start to finish.",
+        "Tengo que estar allí a las cinco.",
+    ):
+        assert rating(text) is None, text
+
+
+def test_what_a_product_review_says_of_the_purchase() -> None:
+    _assert_read(
+        (
+            "Ordered two, both were dead on arrival.",
+            "Total lemon, the toaster burns one side.",
+            "Stitching came apart on the first wash.",
+            "Bloated software that keeps nagging me to upgrade to the pro plan.",
+            "Llegó muerto, ni siquiera enciende.",
+        ),
+        "negative",
+        COMPLAINT,
+        absent=(PRAISE, WIN),
+    )
+    # Two coats needed is no missing part; measurements dead on are still praise.
+    assert COMPLAINT not in featurize("Hacen falta dos manos para cubrir bien.", Lexical()).dense
+    assert COMPLAINT in featurize("Faltan dos piezas en la caja.", Lexical()).dense
+    assert PRAISE in featurize("The measurements are dead on.", Lexical()).dense

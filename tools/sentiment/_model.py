@@ -64,7 +64,8 @@ CLASSES = ("positive", "neutral", "negative")
 # 18: marks that show nothing (control characters, soft hyphens, zero-width spaces, direction
 # marks) no longer split words ("excel\u00adlent" is "excellent"). 19: a lone word our sales
 # phrases read is scored, whatever language it looks like ("nel": Mexican "no", Italian "in").
-SCORER_REVISION = 19
+# 20: stars counted in words where a score ends ("Five stars.", "Una estrella, no lo compren").
+SCORER_REVISION = 20
 # Named dense features the model also learns weights for.
 LEX_POS, LEX_NEG, LOSS, WIN, COMPLAINT, PRAISE, REQUEST = (
     "=lex+",
@@ -426,12 +427,23 @@ _RATED_END = (
 )
 # Read on the lower-cased text at each number ("2", "4.5", "diez"): most texts hold none.
 _DIGITS = re.compile(r"\d+(?:[.,]\d+)?")
-_SAID = re.compile(r"cero|zero|diez")
+# Stars counted in words ("Five stars.", "una estrella"): only where a score ends, as "una
+# estrella fugaz" or "five star service" rate nothing.
+_STAR_WORDS = {
+    **dict.fromkeys(("one", "un", "una", "uno"), 1.0),
+    **dict.fromkeys(("two", "dos"), 2.0),
+    **dict.fromkeys(("three", "tres"), 3.0),
+    **dict.fromkeys(("four", "cuatro"), 4.0),
+    **dict.fromkeys(("five", "cinco"), 5.0),
+}
+_STARS = r"\s*(?:stars?|estrellas?)(?![\w-])"
+_SAID = re.compile(rf"cero|zero|diez|\b(?:{'|'.join(_STAR_WORDS)})(?={_STARS})")
 _SCORED = re.compile(
     r"(?P<n>\d{1,3}(?:[.,]\d{1,2})?)\s*(?:/|out of|outta|over|sobre|de)\s*(?P<scale>5|10|100)"
     rf"(?![\w/.,%]\d|\d|\s*%|\s*/\s*\d){_RATED_END}"
-    r"|(?P<stars>\d{1,3}(?:[.,]\d{1,2})?|cero|zero|diez)\s*(?:stars?|estrellas?)(?![\w-])"
+    rf"|(?P<stars>\d{{1,3}}(?:[.,]\d{{1,2}})?|cero|zero|diez){_STARS}"
     r"(?!\s+(?:hotels?|resorts?|reviews?|ratings?|general|rated|de hotel))"
+    rf"|(?P<worded>{'|'.join(_STAR_WORDS)}){_STARS}{_RATED_END}"
 )
 # "un 10", "De 10 la atención", "un servicio de diez": a mark out of ten, said in Spanish.
 _TEN_BEFORE = re.compile(
@@ -454,7 +466,8 @@ _MAY_SCORE = re.compile(
 RATED_LOW, RATED_HIGH = 0.4, 0.8  # share of the scale: at most is a complaint, at least praise
 
 
-SAID_MARKS = ("ero", "iez", "ERO", "IEZ")  # what a score said in words ("cero", "diez") holds
+# What a score said in words holds: "cero", "diez", and the stars of "five stars", "una estrella".
+SAID_MARKS = ("ero", "iez", "ERO", "IEZ", "star", "Star", "STAR", "strell", "Strell", "STRELL")
 
 
 def rating(text: str) -> float | None:
@@ -488,6 +501,8 @@ def rating(text: str) -> float | None:
                 continue
             if match["n"] is not None:
                 value, top = float(match["n"].replace(",", ".")), float(match["scale"])
+            elif match["worded"] is not None:
+                value, top = _STAR_WORDS[match["worded"]], 5.0
             elif _A_CLASS.search(window):
                 continue
             else:

@@ -130,6 +130,11 @@ CHECK_FILE = SALES_FILE.with_name("sentiment_sales_check.tsv")
 # better on the development sets than 0 (DATA-SOURCES.md, "Remedies that do not hold…").
 SOCIAL_WEIGHT = 0.0
 SOCIAL_FILE = SALES_FILE.with_name("sentiment_social_dev.tsv")
+# Our product-review snippets: development data only (`bench.sentiment_dev` reads them).
+REVIEWS_FILE = SALES_FILE.with_name("sentiment_reviews_dev.tsv")
+# The weight of each airline tweet and of its translation: 0.5 and 0.25 lost on the
+# development sets, product reviews included (DATA-SOURCES.md, "Stars in words…").
+AIRLINE_WEIGHT = 1.0
 
 
 def sales_rows(path: Path = SALES_FILE) -> list[tuple[Row, bool]]:
@@ -369,6 +374,13 @@ def training_rows(
         raise ValueError(f"unknown recipe {recipe!r}; one of {', '.join(RECIPES)}")
     rows = build_rows("snippets" if recipe == "teachers" else recipe)
     weights = [1.0] * len(rows)
+    if AIRLINE_WEIGHT != 1.0:
+        # The airline tweets come first in each language (the translations are of them).
+        n_airline, at = len(corpora.english_train()), {"en": 0, "es": 0}
+        for i, ((language, _, _), _) in enumerate(rows):
+            if at[language] < n_airline:
+                weights[i] = AIRLINE_WEIGHT
+            at[language] += 1
     counts: dict[str, object] = {}
     if recipe == "teachers":
         extra_rows, extra_weights, counts["teachers"] = teacher_rows(rows)
