@@ -1,8 +1,9 @@
 """Development figures of a training recipe: `python -m bench.sentiment_dev [--recipe R]`.
 
-`--sales-weight W` and `--social-weight W` set the weights of our sales messages and social
-posts, `--airline-weight W` that of the airline tweets, `--c C` the regularisation, `--lex-scale
-S` the lexicon features' scale; `--evidence 0.5,0.55` compares evidence thresholds on one fit.
+`--sales-weight W`, `--social-weight W` and `--reviews-weight W` set the weights of our sales
+messages, social posts and product reviews, `--airline-weight W` that of the airline tweets,
+`--c C` the regularisation, `--lex-scale S` the lexicon features' scale; `--evidence 0.5,0.55`
+compares evidence thresholds on one fit.
 
 What DATA-SOURCES.md's development tables hold, for one recipe as `train.py` builds it: the
 model is fit on the rows outside the dev split (four fifths of the labelled sources, plus
@@ -46,6 +47,8 @@ def development_sets(rows: Sequence[tuple[tuple[str, str, str], bool]]) -> dict[
     trained = {text for _, _, text in sales} if train.SALES_WEIGHT else set()
     if train.SOCIAL_WEIGHT:
         trained |= {text for _, _, text in social}
+    if train.REVIEWS_WEIGHT:
+        trained |= {text for _, _, text in corpora.load_labelled(train.REVIEWS_FILE)}
     position = {"en": 0, "es": 0}  # each language's rows: airline tweets first, then snippets
     for (language, text, gold), dev in rows:
         at = position[language]
@@ -69,7 +72,12 @@ def development_sets(rows: Sequence[tuple[tuple[str, str, str], bool]]) -> dict[
         ]
     reviews = corpora.load_labelled(train.REVIEWS_FILE)
     for language in ("en", "es"):
-        sets[f"{language} reviews"] = [(t, g) for lang, g, t in reviews if lang == language]
+        # Our product reviews: their dev fifth (compared across weights), and the rest when
+        # they do not train.
+        mine = [(t, g) for lang, g, t in reviews if lang == language]
+        sets[f"{language} reviews, dev fifth"] = [(t, g) for t, g in mine if train.in_dev(t)]
+        if not train.REVIEWS_WEIGHT:
+            sets[f"{language} reviews, the rest"] = [(t, g) for t, g in mine if not train.in_dev(t)]
     return {**sets, **emoji_checks()}
 
 
@@ -94,6 +102,12 @@ def main(argv: list[str]) -> None:
     )
     parser.add_argument(
         "--c", type=float, default=None, help="the regularisation C (default: the recipe's own)"
+    )
+    parser.add_argument(
+        "--reviews-weight",
+        type=float,
+        default=train.REVIEWS_WEIGHT,
+        help="weight of our product reviews as training rows (0: development only)",
     )
     parser.add_argument(
         "--airline-weight",
@@ -130,6 +144,7 @@ def main(argv: list[str]) -> None:
     train.LEX_SCALE = args.lex_scale  # read by dev_fit and model_body at call time
     train.SALES_WEIGHT = args.sales_weight
     train.AIRLINE_WEIGHT = args.airline_weight
+    train.REVIEWS_WEIGHT = args.reviews_weight
     if args.c is not None:
         train.C[args.recipe] = args.c  # read by dev_fit at call time
     train.SOCIAL_WEIGHT = args.social_weight

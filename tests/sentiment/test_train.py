@@ -9,6 +9,7 @@ from __future__ import annotations
 import gc
 import hashlib
 import json
+from pathlib import Path
 
 import pytest
 
@@ -21,6 +22,8 @@ from tools.sentiment.train import (
     EVIDENCE,
     NEUTRAL_SHIFTS,
     RECIPES,
+    REVIEWS_FILE,
+    REVIEWS_WEIGHT,
     SALES_FILE,
     SALES_WEIGHT,
     SOCIAL_FILE,
@@ -47,13 +50,18 @@ def test_every_recipe_has_its_regularisation_and_evidence_rule() -> None:
     assert EVIDENCE["teachers"] == EVIDENCE["snippets"] > 0
 
 
-def test_our_sales_messages_train_the_model_and_a_fifth_stays_for_the_band() -> None:
-    rows = sales_rows()
-    written = [
+def _written(path: Path) -> list[str]:
+    """The labelled lines of one of our TSV files."""
+    return [
         line
-        for line in SALES_FILE.read_text(encoding="utf-8").splitlines()
+        for line in path.read_text(encoding="utf-8").splitlines()
         if line.strip() and not line.startswith("#")
     ]
+
+
+def test_our_sales_messages_train_the_model_and_a_fifth_stays_for_the_band() -> None:
+    rows = sales_rows()
+    written = _written(SALES_FILE)
     assert SALES_WEIGHT > 0 and 0.98 * len(written) < len(rows) <= len(written)
     assert {language for (language, _, _), _ in rows} == {"en", "es"}
     assert {gold for (_, _, gold), _ in rows} == set(CLASSES)
@@ -68,11 +76,7 @@ def test_our_sales_messages_train_the_model_and_a_fifth_stays_for_the_band() -> 
 
 def test_our_social_posts_are_development_data_in_both_languages() -> None:
     rows = sales_rows(SOCIAL_FILE)
-    written = [
-        line
-        for line in SOCIAL_FILE.read_text(encoding="utf-8").splitlines()
-        if line.strip() and not line.startswith("#")
-    ]
+    written = _written(SOCIAL_FILE)
     assert 0.98 * len(written) < len(rows) <= len(written)
     assert {language for (language, _, _), _ in rows} == {"en", "es"}
     assert {gold for (_, _, gold), _ in rows} == set(CLASSES)
@@ -80,6 +84,17 @@ def test_our_social_posts_are_development_data_in_both_languages() -> None:
     assert SOCIAL_WEIGHT == 0
     sales = {text for (_, text, _), _ in sales_rows()}
     assert not sales & {text for (_, text, _), _ in rows}  # no text in both sets
+
+
+def test_our_product_reviews_train_in_both_languages_apart_from_every_other_set() -> None:
+    rows = sales_rows(REVIEWS_FILE)
+    written = _written(REVIEWS_FILE)
+    assert REVIEWS_WEIGHT > 0 and len(rows) == len(written)
+    assert {language for (language, _, _), _ in rows} == {"en", "es"}
+    assert {gold for (_, _, gold), _ in rows} == set(CLASSES)
+    assert 0.15 < sum(dev for _, dev in rows) / len(rows) < 0.25  # the dev fifth
+    others = {text for (_, text, _), _ in sales_rows() + sales_rows(SOCIAL_FILE)}
+    assert not others & {text for (_, text, _), _ in rows}  # no text in two sets
 
 
 def test_an_unknown_recipe_is_refused_before_any_download() -> None:
