@@ -92,6 +92,15 @@ def _thresholds(value: str) -> list[float]:
     return found
 
 
+# Each `--NAME-weight` option: the train.py setting it sets, and what it weighs.
+_WEIGHTS = {
+    "sales": ("SALES_WEIGHT", "our sales messages as training rows (0: development only)"),
+    "social": ("SOCIAL_WEIGHT", "our social posts as training rows (0: development only)"),
+    "reviews": ("REVIEWS_WEIGHT", "our product reviews as training rows (0: development only)"),
+    "airline": ("AIRLINE_WEIGHT", "each airline tweet and of its translation"),
+}
+
+
 def main(argv: list[str]) -> None:
     """Fit the recipe on four fifths and print its row of the development table."""
     parser = argparse.ArgumentParser(description=__doc__)
@@ -103,30 +112,13 @@ def main(argv: list[str]) -> None:
     parser.add_argument(
         "--c", type=float, default=None, help="the regularisation C (default: the recipe's own)"
     )
-    parser.add_argument(
-        "--reviews-weight",
-        type=float,
-        default=train.REVIEWS_WEIGHT,
-        help="weight of our product reviews as training rows (0: development only)",
-    )
-    parser.add_argument(
-        "--airline-weight",
-        type=float,
-        default=train.AIRLINE_WEIGHT,
-        help="weight of each airline tweet and of its translation",
-    )
-    parser.add_argument(
-        "--sales-weight",
-        type=float,
-        default=train.SALES_WEIGHT,
-        help="weight of our sales messages as training rows (0: development only)",
-    )
-    parser.add_argument(
-        "--social-weight",
-        type=float,
-        default=train.SOCIAL_WEIGHT,
-        help="weight of our social posts as training rows (0: development only)",
-    )
+    for name, (setting, what) in _WEIGHTS.items():
+        parser.add_argument(
+            f"--{name}-weight",
+            type=float,
+            default=getattr(train, setting),
+            help=f"weight of {what}",
+        )
     parser.add_argument(
         "--evidence",
         type=_thresholds,
@@ -142,12 +134,10 @@ def main(argv: list[str]) -> None:
     args = parser.parse_args(argv)
     train.TOPIC_TWEETS = args.topic_tweets
     train.LEX_SCALE = args.lex_scale  # read by dev_fit and model_body at call time
-    train.SALES_WEIGHT = args.sales_weight
-    train.AIRLINE_WEIGHT = args.airline_weight
-    train.REVIEWS_WEIGHT = args.reviews_weight
+    for name, (setting, _) in _WEIGHTS.items():
+        setattr(train, setting, getattr(args, f"{name}_weight"))  # read by training_rows
     if args.c is not None:
         train.C[args.recipe] = args.c  # read by dev_fit at call time
-    train.SOCIAL_WEIGHT = args.social_weight
     rows, weights, _ = training_rows(args.recipe, args.distant)
     sets = development_sets(rows)  # rows a recipe adds (teachers, emoji) are never dev rows
     lexical = Lexical()
