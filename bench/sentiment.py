@@ -2,15 +2,16 @@
 
 Held out (never read by the training script, which learns from customers' tweets to airlines,
 their Apertium translation, VADER's English movie-review and editorial snippets and our own
-sales conversations):
+sales conversations and product reviews):
 - English tweets rated by people (VADER's ground truth) and English Amazon product-review
   snippets rated the same way (both from the vaderSentiment 3.3.2 sdist): a mean rating
   >= 0.5 is positive, <= -0.5 negative, else neutral;
 - English review sentences from Amazon and Yelp (UCI's set, shipped as npm `sentiment`'s
   fixtures): positive / negative only;
 - Spanish tweets (EvoMSA's labelled tweets; P / N / NEU+NONE).
-Not held out: our 70 Spanish sentences (dev) and our sales conversations (trained on); the
-sales messages of the check file are measured only (check).
+Not held out: our 70 Spanish sentences, social posts and product-review sentences (dev) and
+our sales conversations and product reviews (trained on); the sales messages of the check file
+are measured only (check).
 Each set is scored by this analyser ("wallie"), the previous lexicon analyser and
 vaderSentiment in the same run; with --llm (and WALLIE_SENTIMENT=llm plus a configured
 model), also by the LLM mode on a sample. Speed: messages per second on one core.
@@ -165,6 +166,14 @@ def data_sets(quick: bool) -> list[DataSet]:
     for language in ("en", "es"):
         rows = [(text, gold) for lang, gold, text in social if lang == language]
         sets.append(DataSet(f"{language} social posts", language, False, rows))
+    # Our product-review sentences (whole reviews split, each sentence labelled on its own, as
+    # the Amazon snippets were): development data, not trained on.
+    sentences = corpora.load_labelled(
+        ROOT / "bench" / "data" / "sentiment_review_sentences_dev.tsv"
+    )
+    for language in ("en", "es"):
+        rows = [(text, gold) for lang, gold, text in sentences if lang == language]
+        sets.append(DataSet(f"{language} product-review sentences", language, False, rows))
     # Our product-review snippets (the held-out Amazon snippets' domain): training rows too
     # since train.REVIEWS_WEIGHT, so read as what the model has seen.
     reviews = corpora.load_labelled(ROOT / "bench" / "data" / "sentiment_reviews_dev.tsv")

@@ -1,7 +1,8 @@
 """Development figures of a training recipe: `python -m bench.sentiment_dev [--recipe R]`.
 
-`--sales-weight W`, `--social-weight W` and `--reviews-weight W` set the weights of our sales
-messages, social posts and product reviews, `--airline-weight W` that of the airline tweets,
+`--sales-weight W`, `--social-weight W`, `--reviews-weight W` and `--review-sentences-weight W`
+set the weights of our sales messages, social posts, product reviews and review sentences,
+`--airline-weight W` that of the airline tweets,
 `--c C` the regularisation, `--lex-scale S` the lexicon features' scale; `--evidence 0.5,0.55`
 compares evidence thresholds on one fit.
 
@@ -43,10 +44,18 @@ def development_sets(rows: Sequence[tuple[tuple[str, str, str], bool]]) -> dict[
     n_airline = len(corpora.english_train())
     sets: dict[str, Labelled] = {}
     sales = corpora.load_labelled(train.SALES_FILE)
-    social = corpora.load_labelled(train.SOCIAL_FILE)
+    # Our files that train at a weight above 0: their dev fifth only is development data.
+    own = {
+        "social": (corpora.load_labelled(train.SOCIAL_FILE), train.SOCIAL_WEIGHT),
+        "review sentences": (
+            corpora.load_labelled(train.REVIEW_SENTENCES_FILE),
+            train.REVIEW_SENTENCES_WEIGHT,
+        ),
+    }
     trained = {text for _, _, text in sales} if train.SALES_WEIGHT else set()
-    if train.SOCIAL_WEIGHT:
-        trained |= {text for _, _, text in social}
+    for labelled, weight in own.values():
+        if weight:
+            trained |= {text for _, _, text in labelled}
     if train.REVIEWS_WEIGHT:
         trained |= {text for _, _, text in corpora.load_labelled(train.REVIEWS_FILE)}
     position = {"en": 0, "es": 0}  # each language's rows: airline tweets first, then snippets
@@ -64,12 +73,13 @@ def development_sets(rows: Sequence[tuple[tuple[str, str, str], bool]]) -> dict[
         sets[f"{language} sales, dev fifth"] = [
             (t, g) for lang, g, t in sales if lang == language and train.in_dev(t)
         ]
-        # Our social posts: their dev fifth, or all of them when they do not train.
-        sets[f"{language} social{', dev fifth' if train.SOCIAL_WEIGHT else ''}"] = [
-            (t, g)
-            for lang, g, t in social
-            if lang == language and (train.in_dev(t) or not train.SOCIAL_WEIGHT)
-        ]
+        # Our social posts and review sentences: their dev fifth, or all when they do not train.
+        for name, (labelled, weight) in own.items():
+            sets[f"{language} {name}{', dev fifth' if weight else ''}"] = [
+                (t, g)
+                for lang, g, t in labelled
+                if lang == language and (train.in_dev(t) or not weight)
+            ]
     reviews = corpora.load_labelled(train.REVIEWS_FILE)
     for language in ("en", "es"):
         # Our product reviews: their dev fifth (compared across weights), and the rest when
@@ -97,6 +107,10 @@ _WEIGHTS = {
     "sales": ("SALES_WEIGHT", "our sales messages as training rows (0: development only)"),
     "social": ("SOCIAL_WEIGHT", "our social posts as training rows (0: development only)"),
     "reviews": ("REVIEWS_WEIGHT", "our product reviews as training rows (0: development only)"),
+    "review-sentences": (
+        "REVIEW_SENTENCES_WEIGHT",
+        "our product-review sentences as training rows (0: development only)",
+    ),
     "airline": ("AIRLINE_WEIGHT", "each airline tweet and of its translation"),
 }
 
@@ -115,6 +129,7 @@ def main(argv: list[str]) -> None:
     for name, (setting, what) in _WEIGHTS.items():
         parser.add_argument(
             f"--{name}-weight",
+            dest=setting,
             type=float,
             default=getattr(train, setting),
             help=f"weight of {what}",
@@ -134,8 +149,8 @@ def main(argv: list[str]) -> None:
     args = parser.parse_args(argv)
     train.TOPIC_TWEETS = args.topic_tweets
     train.LEX_SCALE = args.lex_scale  # read by dev_fit and model_body at call time
-    for name, (setting, _) in _WEIGHTS.items():
-        setattr(train, setting, getattr(args, f"{name}_weight"))  # read by training_rows
+    for setting, _ in _WEIGHTS.values():
+        setattr(train, setting, getattr(args, setting))  # read by training_rows
     if args.c is not None:
         train.C[args.recipe] = args.c  # read by dev_fit at call time
     rows, weights, _ = training_rows(args.recipe, args.distant)

@@ -634,6 +634,27 @@ def test_spanish_words_are_scored_in_their_everyday_sense() -> None:
     assert "tardes" not in dict(featurize("Buenas tardes, Ana", Lexical()).lexical)
 
 
+def test_a_spanish_word_inflected_carries_the_valence_of_the_word_listed() -> None:
+    valence = Lexical().valence
+    # Plurals, superlatives and "-azo" of a word the lexicons list only as it stands.
+    for inflected, listed in (
+        ("malas", "mala"),
+        ("malisimas", "malo"),
+        ("feisima", "feo"),
+        ("carisimas", "caro"),  # very dear, not "cara", a face
+        ("flaquisimo", "flaco"),
+        ("horribilisimo", "horrible"),
+        ("buenazas", "bueno"),
+        ("malazo", "malo"),
+    ):
+        assert valence(inflected, "es") == valence(listed, "es") != 0, inflected
+    # A word listed as it stands keeps its own value, a piece is no "pedo", English is apart.
+    assert valence("tardes", "es") == 0 and valence("pedazo", "es") == 0
+    assert valence("malas", "en") == 0
+    result = analyze("Estas sartenes son malísimas.")
+    assert result.label == "negative" and any(d.startswith("malisimas(") for d in result.drivers)
+
+
 def test_greetings_and_sign_offs_carry_no_sentiment() -> None:
     # "Buenas tardes" and "Best regards" are formulae: logistics around them stays neutral.
     for text in (

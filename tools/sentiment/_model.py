@@ -65,7 +65,8 @@ CLASSES = ("positive", "neutral", "negative")
 # marks) no longer split words ("excel\u00adlent" is "excellent"). 19: a lone word our sales
 # phrases read is scored, whatever language it looks like ("nel": Mexican "no", Italian "in").
 # 20: stars counted in words where a score ends ("Five stars.", "Una estrella, no lo compren").
-SCORER_REVISION = 20
+# 21: Spanish plurals, superlatives and "-azo" of listed words ("malas", "feísima", "malazo").
+SCORER_REVISION = 21
 # Named dense features the model also learns weights for.
 LEX_POS, LEX_NEG, LOSS, WIN, COMPLAINT, PRAISE, REQUEST = (
     "=lex+",
@@ -862,11 +863,59 @@ class Lexical:
         if found is None:
             if token[0].isalnum():
                 found = self._analyzer._valence(token, language)
+                if not found and language != "en" and len(token) >= _INFLECTED_MIN:
+                    found = self._inflected(token)
             else:
                 found = self._symbols.get(token, 0.0)
             if len(memo) < 300_000:
                 memo[token] = found
         return found
+
+    def _inflected(self, token: str) -> float:
+        """The valence of the Spanish word `token` inflects, when the lexicons list only
+        that word: a plural ("malas": "mala"), a superlative ("feísima": "fea") or an "-azo"
+        augmentative ("malazo": "malo"). 0 for a word listed as it stands."""
+        spanish = self._analyzer._spanish
+        if token in self._analyzer.lex.spanish_words or not token.isalpha():
+            return 0.0
+        for base in _base_forms(token):
+            value = spanish(base)
+            if value:
+                return value
+        return 0.0
+
+
+# Spanish inflections of a listed word that the lexicons do not list themselves: the stems
+# take their own suffixes, but the whole words ("mala", "feo", "fatal") did not inflect.
+_INFLECTED_MIN = 5
+_SUPERLATIVE = re.compile(r"(\w{2,}?)isim([oa])s?")
+_AUGMENTATIVE = re.compile(r"(\w{2,}?)az([oa])s?")
+_NOT_AUGMENTED = frozenset({"pedazo", "pedazos"})  # "un pedazo de…" is a piece, not "pedo"
+
+
+def _base_forms(word: str) -> list[str]:
+    """The words a folded Spanish `word` may inflect, most likely first: "malisimas" ->
+    "malo", "mala"...; "fatales" -> "fatal"; "malazo" -> "malo"."""
+    found: list[str] = []
+    # The masculine singular first: the adjective as listed ("carísimas" is "caro", not "cara").
+    if m := _SUPERLATIVE.fullmatch(word):
+        stem, ending = m.group(1), m.group(2)
+        if stem.endswith("qu"):  # flaquísimo: flaco
+            found.append(stem[:-2] + "co")
+        elif stem.endswith("gu"):  # larguísimo: largo
+            found.append(stem[:-1] + "o")
+        elif stem.endswith("bil"):  # horribilísimo: horrible
+            found.append(stem[:-3] + "ble")
+        elif stem.endswith("c"):  # felicísimo: feliz
+            found.append(stem[:-1] + "z")
+        found += [stem + "o", stem + ending, stem + "e", stem]
+    elif (m := _AUGMENTATIVE.fullmatch(word)) and word not in _NOT_AUGMENTED:
+        found += [m.group(1) + "o", m.group(1) + m.group(2)]
+    elif word.endswith("es"):
+        found += [word[:-2], word[:-1]]  # fatales: fatal; tristes: triste
+    elif word.endswith("s"):
+        found.append(word[:-1])
+    return found
 
 
 @cache
