@@ -3,7 +3,7 @@
 `python -m tests.sentiment.golden` writes data/golden.json.gz: the development sets in
 bench/data/ plus generated chat texts, each with the analyser's full result, scored in
 order by a fresh scorer. Rewrite it only when the model or the rules change on purpose
-(it was last rewritten for model lr-73d4e510934c).
+(it was last rewritten for model lr-1475c68559df).
 """
 
 from __future__ import annotations

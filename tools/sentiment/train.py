@@ -80,7 +80,9 @@ CUE_WEIGHTS = {
 assert set(CUE_WEIGHTS) == set(CUE_FEATURES), "every sales cue needs its weights"
 # A text with no lexicon word needs the model this sure to be positive or negative (else it
 # is neutral): chosen on our development sets (DATA-SOURCES.md); 0 for the older recipes.
-EVIDENCE = {"snippets": 0.5, "airline": 0.0, "general": 0.0, "teachers": 0.5}
+# 0.45 for `teachers` since the review sentences joined the development sets (0.4 to 0.6
+# compared, "Spanish inflections…"); `snippets` keeps the 0.5 it was chosen with.
+EVIDENCE = {"snippets": 0.5, "airline": 0.0, "general": 0.0, "teachers": 0.45}
 DEV_SHARE = 5  # one text in five (by hash) is the dev split that sets the neutral band
 NEUTRAL_SHIFTS = [round(-1.0 + 0.1 * i, 1) for i in range(21)]
 # The dev split's mean macro-F1 is flat near its best (within 0.002 from -0.3 to 0.0 for
