@@ -399,26 +399,18 @@ def training_rows(
         extra_rows, extra_weights, counts["teachers"] = teacher_rows(rows)
         rows += [(row, False) for row in extra_rows]
         weights += extra_weights
-    if SALES_WEIGHT:
-        own = sales_rows()
-        rows += own
-        weights += [SALES_WEIGHT] * len(own)
-        counts["sales"] = len(own)
-    if SOCIAL_WEIGHT:
-        posts = sales_rows(SOCIAL_FILE)
-        rows += posts
-        weights += [SOCIAL_WEIGHT] * len(posts)
-        counts["social"] = len(posts)
-    if REVIEWS_WEIGHT:
-        reviews = sales_rows(REVIEWS_FILE)
-        rows += reviews
-        weights += [REVIEWS_WEIGHT] * len(reviews)
-        counts["reviews"] = len(reviews)
-    if REVIEW_SENTENCES_WEIGHT:
-        sentences = sales_rows(REVIEW_SENTENCES_FILE)
-        rows += sentences
-        weights += [REVIEW_SENTENCES_WEIGHT] * len(sentences)
-        counts["review_sentences"] = len(sentences)
+    # Our own files, each at its weight (read now: bench.sentiment_dev sets them); 0 leaves one out.
+    for name, weight, path in (
+        ("sales", SALES_WEIGHT, SALES_FILE),
+        ("social", SOCIAL_WEIGHT, SOCIAL_FILE),
+        ("reviews", REVIEWS_WEIGHT, REVIEWS_FILE),
+        ("review_sentences", REVIEW_SENTENCES_WEIGHT, REVIEW_SENTENCES_FILE),
+    ):
+        if weight:
+            own = sales_rows(path)
+            rows += own
+            weights += [weight] * len(own)
+            counts[name] = len(own)
     if distant:
         extra, counts["distant_removed_as_held_out"] = distant_rows()
         rows += [(row, False) for row in extra]
